@@ -1,0 +1,7 @@
+"""Bookstore: a small FastAPI + aiosqlite demo API used to exercise contractsnap."""
+
+from __future__ import annotations
+
+from bookstore.app import app, create_app, reset
+
+__all__ = ["app", "create_app", "reset"]

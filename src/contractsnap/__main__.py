@@ -1,0 +1,3 @@
+from contractsnap.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,243 @@
+"""Deterministic case generation and the frozen request format.
+
+Cases are generated only when an operation is recorded (``--snapshot-update``) and its
+snapshot is missing or stale. They are stored in the snapshot file as plain JSON requests and
+replayed from there, so a schemathesis or Hypothesis upgrade never changes a replayed case.
+
+Sources, in this order: the schema's examples, schemathesis' coverage phase (both
+deterministic), then optional fuzz cases drawn with a seed derived from the operation label
+(never Python's ``hash()``, which is salted per process).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import hashlib
+import json
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from schemathesis import GenerationMode
+from schemathesis.core import NotSet
+
+from ._schema import Operation
+
+#: Request headers that describe the transport, not the case; never stored or compared.
+TRANSPORT_HEADERS = frozenset(
+    {"x-schemathesis-testcaseid", "connection", "accept-encoding", "content-length"}
+)
+#: The value stored for a credential; the real one comes from the auth fixture at send time.
+SECRET = "<secret>"
+
+
+@dataclasses.dataclass(frozen=True)
+class FrozenCase:
+    """A generated request, as stored in a snapshot file and replayed from there."""
+
+    source: str
+    description: str
+    request: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        """A stable id: a short hash of the request, so it never depends on the order."""
+        return hashlib.sha256(canonical(self.request).encode()).hexdigest()[:8]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "source": self.source, "description": self.description,
+                "request": dict(self.request)}
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_value(value: Any) -> Any:
+    """Make a generated value JSON-safe without losing it (bytes, non-finite floats)."""
+    if isinstance(value, bytes):
+        return {"$base64": base64.b64encode(value).decode()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$float": repr(value)}
+    if isinstance(value, Mapping):
+        return {str(k): encode_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return {"$repr": repr(value)}
+
+
+def decode_value(value: Any) -> Any:
+    """The inverse of ``encode_value``."""
+    if isinstance(value, Mapping):
+        if len(value) == 1:
+            if "$base64" in value:
+                return base64.b64decode(value["$base64"])
+            if "$float" in value:
+                return float(value["$float"])
+        return {k: decode_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_value(v) for v in value]
+    return value
+
+
+def freeze(case: Any, security: Mapping[str, set[str]]) -> dict[str, Any]:
+    """The stored form of a schemathesis ``Case``.
+
+    Credentials the generator put in a security header, query parameter or cookie are not
+    kept: they are generated noise, and the real ones are applied at send time.
+    """
+    request: dict[str, Any] = {"method": case.method.upper(), "path": case.formatted_path}
+    if case.path_parameters:
+        request["path_parameters"] = encode_value(dict(case.path_parameters))
+    parts = {
+        "query": ({k: v for k, v in (case.query or {}).items() if k not in security["query"]}),
+        "headers": {
+            k: v for k, v in (case.headers or {}).items()
+            if k.lower() not in TRANSPORT_HEADERS and k.lower() not in security["header"]
+        },
+        "cookies": {k: v for k, v in (case.cookies or {}).items() if k not in security["cookie"]},
+    }
+    for key, part in parts.items():
+        if part:
+            request[key] = encode_value(part)
+    if not isinstance(case.body, NotSet):
+        request["body"] = encode_value(case.body)
+    if case.media_type:
+        request["media_type"] = case.media_type
+    return request
+
+
+def thaw(operation: Operation, request: Mapping[str, Any]) -> Any:
+    """Rebuild a schemathesis ``Case`` from a stored request, with no generation involved."""
+    kwargs: dict[str, Any] = {
+        "method": request["method"],
+        "path_parameters": decode_value(request.get("path_parameters", {})),
+        "query": decode_value(request.get("query", {})),
+        "headers": decode_value(request.get("headers", {})),
+        "cookies": decode_value(request.get("cookies", {})),
+        "media_type": request.get("media_type"),
+    }
+    if "body" in request:
+        kwargs["body"] = decode_value(request["body"])
+    return operation.api_operation.Case(**kwargs)
+
+
+@contextlib.contextmanager
+def _no_local_constants() -> Iterator[None]:
+    """Stop Hypothesis from mixing literals of local modules into generated values.
+
+    Hypothesis scans every "local" module in ``sys.modules`` and, now and then, draws one of
+    their literals; generated cases would then depend on which modules happen to be imported.
+    There is no public switch, so the private provider hook is replaced for the duration;
+    if a Hypothesis release removes it, generation goes on without the patch.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # pragma: no cover - depends on the Hypothesis version
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    if original is None:  # pragma: no cover
+        yield
+        return
+    empty = Constants()
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+
+
+def stable_seed(label: str, salt: str) -> int:
+    digest = hashlib.blake2b(f"contractsnap:{salt}:{label}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _examples(api_operation: Any) -> list[Any]:
+    from schemathesis.generation.hypothesis.examples import generate_one
+
+    return [generate_one(strategy) for strategy in api_operation.get_strategies_from_examples()]
+
+
+def _coverage(api_operation: Any, modes: list[GenerationMode]) -> list[Any]:
+    from schemathesis.generation.coverage import GenerationSession
+
+    schema = api_operation.schema
+    config = schema.config.generation_for(operation=api_operation, phase="coverage")
+    # A fresh session per call: the default one de-duplicates across calls on the schema.
+    return list(
+        schema.iter_coverage_cases(
+            api_operation, generation_modes=modes, generation_config=config,
+            session=GenerationSession(),
+        )
+    )
+
+
+def _fuzz(api_operation: Any, count: int, mode: GenerationMode) -> list[Any]:
+    from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+    from hypothesis.errors import Unsatisfiable
+
+    found: list[Any] = []
+
+    @seed(stable_seed(api_operation.label, mode.value))
+    @given(case=api_operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=count, database=None, deadline=None, derandomize=False,
+        phases=[Phase.generate], suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+    )
+    def collect(case: Any) -> None:
+        found.append(case)
+
+    with contextlib.suppress(Unsatisfiable):
+        collect()
+    return found
+
+
+def _describe(case: Any, source: str) -> str:
+    data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
+    description = getattr(data, "description", None)
+    if isinstance(description, str) and description:
+        return description
+    return {"examples": "Schema example", "fuzz": "Fuzzed case"}.get(source, source)
+
+
+def generate(operation: Operation, security: Mapping[str, set[str]]) -> list[FrozenCase]:
+    """Deterministic cases for one operation, de-duplicated, capped at ``max_cases``."""
+    settings = operation.settings
+    api_operation = operation.api_operation
+    modes = [GenerationMode.POSITIVE]
+    if settings.negative:
+        modes.append(GenerationMode.NEGATIVE)
+    batches: list[tuple[str, Any]] = []
+    if settings.examples:
+        batches.append(("examples", lambda: _examples(api_operation)))
+    if settings.coverage:
+        batches.append(("coverage", lambda: _coverage(api_operation, modes)))
+    if settings.fuzz:
+        for mode in modes:
+            batches.append(("fuzz" if mode is GenerationMode.POSITIVE else "negative",
+                            lambda m=mode: _fuzz(api_operation, settings.fuzz, m)))
+    cases: list[FrozenCase] = []
+    seen: set[str] = set()
+    with _no_local_constants():
+        for source, produce in batches:
+            for case in produce():
+                request = freeze(case, security)
+                key = canonical(request)
+                if key in seen:
+                    continue
+                seen.add(key)
+                mode = getattr(getattr(case, "meta", None), "generation", None)
+                label = source
+                if source == "coverage" and getattr(mode, "mode", None) is GenerationMode.NEGATIVE:
+                    label = "negative"
+                cases.append(FrozenCase(label, _describe(case, source), request))
+                if len(cases) >= settings.max_cases:
+                    return cases
+    return cases

@@ -1,0 +1,288 @@
+"""Settings: read from ``[tool.contractsnap]`` in pyproject.toml, validated, frozen.
+
+Every key is checked at start-up, before any request is sent; a bad key or value is a
+``ConfigError`` that names the key, the file and the fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from ._errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+Backend = Literal["asyncio", "trio"]
+
+#: Checks that fail a case by default: a crash, a body that breaks the declared schema,
+#: or a content type that the operation does not declare.
+DEFAULT_CHECKS = ("not_a_server_error", "response_schema_conformance", "content_type_conformance")
+#: Checks that only warn by default: FastAPI apps rarely declare their 401/403/404/405
+#: responses or every header, and a gate that fails on that gets switched off.
+DEFAULT_WARN_CHECKS = ("status_code_conformance", "response_headers_conformance")
+#: Value detectors that ``redact`` accepts besides ``$``-path selectors.
+DETECTORS = ("uuid", "timestamp", "date")
+#: Keys allowed in ``[tool.contractsnap.operations."<selector>"]`` tables.
+OPERATION_KEYS = frozenset(
+    {"checks", "warn_checks", "strict", "timeout", "examples", "coverage", "fuzz", "negative",
+     "max_cases"}
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class OperationSettings:
+    """The settings that may differ per operation."""
+
+    checks: tuple[str, ...] = DEFAULT_CHECKS
+    warn_checks: tuple[str, ...] = DEFAULT_WARN_CHECKS
+    strict: bool = False
+    timeout: float = 30.0
+    examples: bool = True
+    coverage: bool = True
+    fuzz: int = 0
+    negative: bool = False
+    max_cases: int = 100
+
+    def generation_key(self) -> dict[str, object]:
+        """The part of the settings that decides which cases are generated."""
+        return {
+            "examples": self.examples,
+            "coverage": self.coverage,
+            "fuzz": self.fuzz,
+            "negative": self.negative,
+            "max_cases": self.max_cases,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Validated settings of one contract suite."""
+
+    app: str | None = None
+    schema: str | None = None
+    schema_path: str = "/openapi.json"
+    base_path: str = ""
+    snapshot_dir: str = "snapshots"
+    backend: Backend = "asyncio"
+    lifespan: bool = True
+    setup: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    redact: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+    max_body_size: int = 1_000_000
+    defaults: OperationSettings = OperationSettings()
+    operations: tuple[tuple[str, OperationSettings], ...] = ()
+    #: Where the settings came from, for error messages.
+    source: str = "[tool.contractsnap]"
+    #: The directory relative paths are resolved against.
+    root: Path = Path()
+
+    @property
+    def snapshot_path(self) -> Path:
+        return (self.root / self.snapshot_dir).resolve()
+
+    def for_operation(self, matches: Any) -> OperationSettings:
+        """Settings of one operation: the first ``operations`` table whose selector matches."""
+        for selector, op_settings in self.operations:
+            if matches(selector):
+                return op_settings
+        return self.defaults
+
+
+_STR = "a string"
+_BOOL = "true or false"
+_LIST = "a list of strings"
+
+
+def _expect(value: object, kind: str, key: str, source: str) -> Any:
+    ok = {
+        _STR: isinstance(value, str),
+        _BOOL: isinstance(value, bool),
+        _LIST: isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "a positive integer": isinstance(value, int) and not isinstance(value, bool) and value > 0,
+        "an integer >= 0": isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+        "a positive number": isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and value > 0,
+    }[kind]
+    if not ok:
+        raise ConfigError(
+            f"{source}: `{key}` must be {kind}, got {type(value).__name__} {value!r}"
+        )
+    return tuple(value) if kind == _LIST else value
+
+
+def _unknown(key: str, known: Any, source: str) -> ConfigError:
+    hint = difflib.get_close_matches(key, sorted(known), n=1)
+    fix = f"did you mean `{hint[0]}`?" if hint else f"known keys: {', '.join(sorted(known))}"
+    return ConfigError(f"{source}: unknown key `{key}`; {fix}")
+
+
+_OP_KINDS = {
+    "checks": _LIST,
+    "warn_checks": _LIST,
+    "strict": _BOOL,
+    "timeout": "a positive number",
+    "examples": _BOOL,
+    "coverage": _BOOL,
+    "fuzz": "an integer >= 0",
+    "negative": _BOOL,
+    "max_cases": "a positive integer",
+}
+_TOP_KINDS = {
+    "app": _STR,
+    "schema": _STR,
+    "schema_path": _STR,
+    "base_path": _STR,
+    "snapshot_dir": _STR,
+    "backend": _STR,
+    "lifespan": _BOOL,
+    "setup": _STR,
+    "include": _LIST,
+    "exclude": _LIST,
+    "redact": _LIST,
+    "headers": _LIST,
+    "secrets": _LIST,
+    "max_body_size": "a positive integer",
+}
+
+
+def _operation_settings(
+    raw: Mapping[str, Any], base: OperationSettings, source: str
+) -> OperationSettings:
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in _OP_KINDS:
+            raise _unknown(key, _OP_KINDS, source)
+        values[key] = _expect(value, _OP_KINDS[key], key, source)
+    for key in ("checks", "warn_checks"):
+        if key in values:
+            _validate_checks(values[key], key, source)
+    return dataclasses.replace(base, **values)
+
+
+def _validate_checks(names: tuple[str, ...], key: str, source: str) -> None:
+    from ._checks import known_checks
+
+    known = known_checks()
+    for name in names:
+        if name not in known:
+            hint = difflib.get_close_matches(name, sorted(known), n=1)
+            fix = f"did you mean `{hint[0]}`?" if hint else f"known checks: {', '.join(sorted(known))}"
+            raise ConfigError(f"{source}: `{key}` names an unknown check `{name}`; {fix}")
+
+
+def _validate_redact(rules: tuple[str, ...], source: str) -> None:
+    from ._normalize import compile_selector
+
+    for rule in rules:
+        if rule.startswith("$"):
+            try:
+                compile_selector(rule)
+            except ValueError as exc:
+                raise ConfigError(f"{source}: `redact` has an invalid selector {rule!r}: {exc}") from None
+        elif rule not in DETECTORS:
+            raise ConfigError(
+                f"{source}: `redact` has an unknown rule {rule!r}; use one of "
+                f"{', '.join(DETECTORS)} or a `$.path` selector such as \"$.items[*].id\""
+            )
+
+
+def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settings:
+    """Validate a raw settings table (from TOML or keyword arguments) into ``Settings``."""
+    top: dict[str, Any] = {}
+    op_raw: dict[str, Any] = {}
+    operations_raw: Any = {}
+    for key, value in raw.items():
+        if key == "operations":
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{source}: `operations` must be a table of operation selectors")
+            operations_raw = value
+        elif key in _OP_KINDS:
+            op_raw[key] = value
+        elif key in _TOP_KINDS:
+            top[key] = _expect(value, _TOP_KINDS[key], key, source)
+        else:
+            raise _unknown(key, {*_TOP_KINDS, *_OP_KINDS, "operations"}, source)
+    if top.get("backend", "asyncio") not in ("asyncio", "trio"):
+        raise ConfigError(f"{source}: `backend` must be \"asyncio\" or \"trio\", got {top['backend']!r}")
+    for key in ("app", "setup"):
+        if key in top and ":" not in top[key]:
+            raise ConfigError(
+                f"{source}: `{key}` must look like \"package.module:name\" "
+                f"(or \"package.module:factory()\"), got {top[key]!r}"
+            )
+    if "schema_path" in top and not top["schema_path"].startswith("/"):
+        raise ConfigError(f"{source}: `schema_path` must start with \"/\", got {top['schema_path']!r}")
+    if "base_path" in top:
+        top["base_path"] = "/" + top["base_path"].strip("/") if top["base_path"].strip("/") else ""
+    _validate_redact(top.get("redact", ()), source)
+    top["headers"] = tuple(h.lower() for h in top.get("headers", ()))
+    top["secrets"] = tuple(s.lower() for s in top.get("secrets", ()))
+    defaults = _operation_settings(op_raw, OperationSettings(), source)
+    operations = tuple(
+        (
+            str(selector),
+            _operation_settings(
+                _table(table, f"{source}.operations.{selector!r}"),
+                defaults,
+                f"{source}.operations.{selector!r}",
+            ),
+        )
+        for selector, table in operations_raw.items()
+    )
+    from ._schema import validate_selector
+
+    for selector in (*top.get("include", ()), *top.get("exclude", ()), *(s for s, _ in operations)):
+        try:
+            validate_selector(selector)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+    return Settings(**top, defaults=defaults, operations=operations, source=source, root=root)
+
+
+def _table(value: object, source: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source} must be a table, got {type(value).__name__}")
+    return value
+
+
+def read_pyproject(path: Path) -> dict[str, Any] | None:
+    """The raw ``[tool.contractsnap]`` table of a pyproject.toml, or None if it has none."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path.name}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("contractsnap")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path.name}: [tool.contractsnap] must be a table")
+    return table
+
+
+def load_settings(
+    rootpath: Path, overrides: Mapping[str, Any] | None = None, *, source: str | None = None
+) -> Settings:
+    """Settings from ``rootpath/pyproject.toml``, with ``overrides`` (keyword arguments) on top."""
+    raw: dict[str, Any] = dict(read_pyproject(rootpath / "pyproject.toml") or {})
+    if overrides:
+        if not raw:
+            raw = {}
+        for key, value in overrides.items():
+            raw[key] = list(value) if isinstance(value, tuple) else value
+    where = source or "pyproject.toml [tool.contractsnap]"
+    return build_settings(raw, root=rootpath, source=where)

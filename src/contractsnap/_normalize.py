@@ -1,0 +1,281 @@
+"""Response normalisation and redaction.
+
+A response becomes a plain, sorted, JSON-safe dict: the status, the allowlisted headers and
+the body (parsed JSON, text, or length + sha256 for binary and oversized bodies). Then
+redaction replaces what must not be committed or would flake:
+
+1. secrets: every credential value the tool sent, wherever it comes back, and the values of
+   credential headers such as Set-Cookie, become ``<secret:N>``;
+2. ``$``-path selectors from ``redact`` replace whole values: ``<redacted:N>``;
+3. value detectors from ``redact`` (``uuid``, ``timestamp``, ``date``) replace matching text
+   anywhere in the body and headers: ``<uuid:N>``, ``<timestamp:N>``, ``<date:N>``.
+
+Placeholders are correlated within a case: the same value gets the same token, so the id in
+the body and the one in the ``Location`` header stay visibly the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from ._cases import encode_value
+
+#: Response headers kept by default; ``headers`` in the settings adds more.
+DEFAULT_HEADERS = (
+    "allow", "content-disposition", "content-range", "content-type", "location", "retry-after",
+    "www-authenticate",
+)
+
+_DETECTORS: dict[str, re.Pattern[str]] = {
+    "uuid": re.compile(
+        r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+    ),
+    "timestamp": re.compile(
+        r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+    ),
+    "date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
+}
+
+Path = tuple[str | int, ...]
+
+
+# -- selectors -------------------------------------------------------------------------------
+
+_STEP = re.compile(
+    r"""\.\.(?P<desc>[A-Za-z_][\w\-]*|\*)      # ..name  (any depth)
+      | \.(?P<name>[A-Za-z_][\w\-]*|\*)        # .name or .*
+      | \[(?P<index>\d+|\*)\]                  # [0] or [*]
+      | \[(?P<quote>['"])(?P<key>.*?)(?P=quote)\]  # ['any key']
+    """,
+    re.VERBOSE,
+)
+
+
+def compile_selector(selector: str) -> tuple[tuple[str, str | int], ...]:
+    """Parse ``$.items[*].id``-style selectors; raise ``ValueError`` saying what is wrong."""
+    if not selector.startswith("$"):
+        raise ValueError("a selector starts with `$`, the response body")
+    steps: list[tuple[str, str | int]] = []
+    pos = 1
+    while pos < len(selector):
+        match = _STEP.match(selector, pos)
+        if not match:
+            raise ValueError(f"unexpected {selector[pos:]!r} at position {pos}")
+        if match["desc"]:
+            steps.append(("desc", match["desc"]))
+        elif match["name"]:
+            steps.append(("key", match["name"]))
+        elif match["index"]:
+            steps.append(("key", "*") if match["index"] == "*" else ("index", int(match["index"])))
+        else:
+            steps.append(("key", match["key"]))
+        pos = match.end()
+    if not steps:
+        raise ValueError("`$` alone would redact the whole body; name a field, e.g. `$.id`")
+    return tuple(steps)
+
+
+def _matches(steps: Sequence[tuple[str, str | int]], path: Path) -> bool:
+    if not steps:
+        return not path
+    kind, value = steps[0]
+    if kind == "desc":
+        return any(
+            (value == "*" or path[i] == value) and _matches(steps[1:], path[i + 1:])
+            for i in range(len(path))
+        )
+    if not path:
+        return False
+    head = path[0]
+    if kind == "index":
+        ok = head == value and isinstance(head, int)
+    else:
+        ok = value == "*" or head == value
+    return ok and _matches(steps[1:], path[1:])
+
+
+def path_to_selector(path: Path, *, generalise: bool = True) -> str:
+    """``('items', 3, 'id')`` as ``$.items[*].id`` (or ``[3]`` without ``generalise``)."""
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += "[*]" if generalise else f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][\w\-]*", part):
+            out += f".{part}"
+        else:
+            out += f"[{json.dumps(part)}]"
+    return out
+
+
+# -- bodies ----------------------------------------------------------------------------------
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _is_text(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return (
+        media.startswith("text/")
+        or media.endswith(("+xml", "/xml", "/javascript", "/x-www-form-urlencoded"))
+        or not media
+    )
+
+
+def body_fields(content: bytes, content_type: str, max_size: int) -> dict[str, Any]:
+    """The body part of a normalised response: ``body``, ``text`` or ``binary``."""
+    if not content:
+        return {}
+    digest = {"length": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    if len(content) > max_size:
+        return {"binary": digest}
+    if _is_json(content_type):
+        try:
+            return {"body": encode_value(json.loads(content))}
+        except ValueError:
+            pass  # declared JSON but is not: shown as text below, the content-type check fails
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"binary": digest}
+    if _is_json(content_type) or _is_text(content_type):
+        return {"text": text}
+    return {"binary": digest}
+
+
+# -- redaction -------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Rules:
+    """What to redact in the responses of one suite."""
+
+    detectors: tuple[str, ...] = ()
+    selectors: tuple[tuple[tuple[str, str | int], ...], ...] = ()
+    secret_headers: frozenset[str] = frozenset()
+    secret_values: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(
+        cls, redact: Iterable[str], secret_headers: Iterable[str], secret_values: Iterable[str]
+    ) -> Rules:
+        rules = tuple(redact)
+        return cls(
+            detectors=tuple(r for r in rules if not r.startswith("$")),
+            selectors=tuple(compile_selector(r) for r in rules if r.startswith("$")),
+            secret_headers=frozenset(h.lower() for h in secret_headers),
+            # Longest first, so a secret that contains another is replaced whole.
+            secret_values=tuple(sorted({v for v in secret_values if len(v) >= 4}, key=len,
+                                       reverse=True)),
+        )
+
+
+class _Tokens:
+    """Correlated placeholders: one counter per kind, one token per distinct value."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], str] = {}
+        self._counts: dict[str, int] = {}
+
+    def __call__(self, kind: str, value: str) -> str:
+        key = (kind, value)
+        if key not in self._tokens:
+            self._counts[kind] = self._counts.get(kind, 0) + 1
+            self._tokens[key] = f"<{kind}:{self._counts[kind]}>"
+        return self._tokens[key]
+
+
+def _walk(value: Any, path: Path, fn: Callable[[Any, Path], Any]) -> Any:
+    """Rebuild ``value`` bottom-up in sorted-key order, applying ``fn`` to every leaf."""
+    if isinstance(value, Mapping):
+        return {k: _walk(value[k], (*path, k), fn) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_walk(v, (*path, i), fn) for i, v in enumerate(value)]
+    return fn(value, path)
+
+
+def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
+    """A copy of a normalised response with secrets and volatile values replaced."""
+    tokens = _Tokens()
+    out = dict(response)
+    parts = [key for key in ("body", "text") if key in out]
+
+    def secrets(value: Any, _path: Path) -> Any:
+        if isinstance(value, str):
+            for secret in rules.secret_values:
+                if secret in value:
+                    value = value.replace(secret, tokens("secret", secret))
+        return value
+
+    def selected(value: Any, path: Path) -> Any:
+        if any(_matches(steps, path) for steps in rules.selectors):
+            return tokens("redacted", canonical_leaf(value))
+        return value
+
+    def detected(value: Any, _path: Path) -> Any:
+        if isinstance(value, str):
+            for name in rules.detectors:
+                value = _DETECTORS[name].sub(lambda m, n=name: tokens(n, m.group(0)), value)
+        return value
+
+    headers = dict(out.get("headers", {}))
+    for name in sorted(headers):
+        if name in rules.secret_headers:
+            headers[name] = tokens("secret", canonical_leaf(headers[name]))
+    for step in (secrets, selected, detected):
+        for part in parts:
+            if step is selected and part != "body":
+                continue
+            out[part] = _walk(out[part], (), step)
+        if step is not selected:
+            headers = _walk(headers, (), step)
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+def canonical_leaf(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+# -- differences -----------------------------------------------------------------------------
+
+def differences(a: Any, b: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
+    """Every leaf path where two JSON values differ, in a stable order."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        found: list[tuple[Path, Any, Any]] = []
+        for key in sorted(set(a) | set(b)):
+            missing = object()
+            found += differences(a.get(key, missing), b.get(key, missing), (*path, key))
+        return [(p, _none(x), _none(y)) for p, x, y in found]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        found = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            found += differences(x, y, (*path, i))
+        return found
+    return [] if a == b else [(path, a, b)]
+
+
+def _none(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool, list, dict, type(None))) else "<absent>"
+
+
+def suggest_rules(changed: Iterable[tuple[Path, Any, Any]]) -> list[str]:
+    """``redact`` rules that would hide the given differences of a response body."""
+    rules: list[str] = []
+    for path, a, b in changed:
+        values = [v for v in (a, b) if isinstance(v, str)]
+        detector = next(
+            (name for name, rx in _DETECTORS.items()
+             if len(values) == 2 and all(rx.search(v) for v in values)),
+            None,
+        )
+        rule = detector or path_to_selector(path)
+        if rule not in rules:
+            rules.append(rule)
+    return rules

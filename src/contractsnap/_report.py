@@ -1,0 +1,124 @@
+"""Messages and summary lines, as data first and text second."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ._checks import CheckFailure
+from ._normalize import Path, path_to_selector
+
+_MAX_BODY = 400
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def request_line(request: Mapping[str, Any]) -> str:
+    """``GET /books?limit=2`` plus headers, cookies and body, on a few short lines."""
+    query = request.get("query") or {}
+    target = request["path"]
+    if query:
+        target += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    lines = [f"{request['method']} {target}"]
+    for key in ("headers", "cookies"):
+        for name, value in (request.get(key) or {}).items():
+            lines.append(f"  {'cookie ' if key == 'cookies' else ''}{name}: {value}")
+    if "body" in request:
+        body = json.dumps(request["body"], ensure_ascii=False, sort_keys=True)
+        if len(body) > _MAX_BODY:
+            body = body[:_MAX_BODY] + "..."
+        lines.append(f"  body ({request.get('media_type') or 'unknown type'}): {body}")
+    return "\n".join(lines)
+
+
+def json_diff(old: Any, new: Any) -> list[str]:
+    """A unified diff of two JSON values, as the snapshot file would show it."""
+    a = json.dumps(old, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+    b = json.dumps(new, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+    return list(difflib.unified_diff(a, b, "snapshot", "received", lineterm="", n=3))
+
+
+def accept_command(label: str, *, regenerate: bool = False) -> str:
+    extra = " --contractsnap-regenerate" if regenerate else ""
+    return f"pytest --snapshot-update{extra} --contractsnap-op {shlex.quote(label)}"
+
+
+def case_title(index: int, total: int, case_id: str, source: str, description: str) -> str:
+    return f"case {index}/{total} [{case_id}] {source}: {description}"
+
+
+def indent(lines: Iterable[str], prefix: str = "    ") -> list[str]:
+    return [prefix + line for line in lines]
+
+
+def flaky_message(
+    label: str, file_name: str, changed: Sequence[tuple[str, str, Sequence[tuple[Path, Any, Any]]]],
+    rules_line: str,
+) -> str:
+    out = [
+        f"{label}: responses differ between two sends of the same request, so a snapshot "
+        f"would flake; {file_name} was not written.",
+    ]
+    for title, request, diffs in changed:
+        out += ["", title, *indent(request.splitlines(), "  ")]
+        for path, a, b in diffs:
+            where = (
+                f"header {path[1]}" if path and path[0] == "headers"
+                else path_to_selector(path[1:], generalise=False) if path else "$"
+            )
+            out.append(f"  {where}: {json.dumps(a)} then {json.dumps(b)}")
+    out += [
+        "",
+        "Redact the volatile values in pyproject.toml, then record again:",
+        "  [tool.contractsnap]",
+        f"  {rules_line}",
+    ]
+    return "\n".join(out)
+
+
+def failures_lines(failures: Sequence[CheckFailure]) -> list[str]:
+    return [f"  {f.render()}" for f in failures]
+
+
+def summary_lines(
+    warnings: Mapping[str, Sequence[CheckFailure]],
+    violations: Mapping[str, Sequence[CheckFailure]],
+    orphans: Sequence[str],
+    deleted: Sequence[str],
+    notes: Sequence[str],
+) -> list[str]:
+    """The end-of-run section, empty when there is nothing to say."""
+    out: list[str] = []
+    if violations:
+        count = sum(len(v) for v in violations.values())
+        out.append(f"contract violations: {plural(count, 'failure')} in "
+                   f"{plural(len(violations), 'operation')}")
+        for label, failures in violations.items():
+            out += [f"  {label}", *indent((f.render() for f in _unique(failures)), "    ")]
+    if warnings:
+        count = sum(len(v) for v in warnings.values())
+        out.append(f"contract warnings: {plural(count, 'warning')} in "
+                   f"{plural(len(warnings), 'operation')} (set `strict = true` to fail on them)")
+        for label, failures in warnings.items():
+            out += [f"  {label}", *indent((f.render() for f in _unique(failures)), "    ")]
+    if orphans:
+        out.append(f"{plural(len(orphans), 'orphaned snapshot file')} (no such operation in "
+                   "the schema; `pytest --snapshot-update` on a full run deletes them):")
+        out += [f"  {name}" for name in orphans]
+    if deleted:
+        out.append(f"deleted {plural(len(deleted), 'orphaned snapshot file')}:")
+        out += [f"  {name}" for name in deleted]
+    out += notes
+    return out
+
+
+def _unique(failures: Sequence[CheckFailure]) -> list[CheckFailure]:
+    seen: dict[tuple[str, str, str], CheckFailure] = {}
+    for failure in failures:
+        seen.setdefault((failure.code, failure.title, failure.message), failure)
+    return list(seen.values())

@@ -1,0 +1,98 @@
+"""The run: every contract suite of a pytest session and the event loop they share.
+
+The app's lifespan must run in the same event loop as the tests (a database engine made at
+start-up is bound to its loop), and the schema must be read after start-up, which is during
+collection. So the first suite takes a lease on anyio's pytest test runner at collection
+time and holds it until the session ends: the lifespan, the client and every test then share
+one loop. anyio has no public API for this; ``anyio.pytest_plugin.get_runner`` is the
+function its own plugin uses for session-scoped async fixtures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._config import Settings, load_settings
+from ._errors import ConfigError, ContractsnapError
+from ._runner import Suite
+
+
+async def _serve(suite: Suite) -> AsyncIterator[Suite]:
+    async with suite.started():
+        yield suite
+
+
+class Run:
+    """All suites of one pytest session, keyed by their snapshot directory."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.suites: dict[Path, Suite] = {}
+        self.selected: dict[Path, set[str]] = {}
+        self._owners: dict[Path, Mapping[str, Any] | None] = {}
+        self._stack = contextlib.ExitStack()
+        self._backend: str | None = None
+        self._runner: Any = None
+        self.pyproject: Settings | None = None
+
+    def load_pyproject(self) -> None:
+        """Validate ``[tool.contractsnap]`` at start-up; remember it if it names an app."""
+        settings = load_settings(self.config.rootpath)
+        self.pyproject = settings if settings.app else None
+
+    def suite(self, overrides: Mapping[str, Any] | None, where: str) -> Suite:
+        """The started suite for these settings (pyproject.toml, then ``overrides``)."""
+        if overrides is None:
+            if self.pyproject is None:
+                raise ConfigError("no [tool.contractsnap] `app` in pyproject.toml")
+            settings = self.pyproject
+        else:
+            settings = load_settings(self.config.rootpath, overrides, source=where)
+        key = settings.snapshot_path
+        if key in self.suites:
+            if self._owners[key] != overrides:
+                raise ConfigError(
+                    f"{where}: two contract suites write to {settings.snapshot_dir}/; give each "
+                    "its own `snapshot_dir` (or remove `app` from [tool.contractsnap] when the "
+                    "suite is declared in a test module)"
+                )
+            return self.suites[key]
+        suite = Suite(settings)
+        runner = self._lease(settings.backend, where)
+        # The suite's start-up runs in the runner task and stays open until the session ends.
+        generator = iter(runner.run_asyncgen_fixture(_serve, {"suite": suite}))
+        next(generator)
+        self._stack.callback(_finish, generator)
+        self.suites[key] = suite
+        self._owners[key] = overrides
+        return suite
+
+    def _lease(self, backend: str, where: str) -> Any:
+        if self._runner is None:
+            from anyio.pytest_plugin import get_runner
+
+            self._runner = self._stack.enter_context(get_runner(backend, {}))
+            self._backend = backend
+        elif backend != self._backend:
+            raise ConfigError(
+                f"{where}: backend {backend!r} differs from {self._backend!r} of another suite; "
+                "all suites of a run share one event loop"
+            )
+        return self._runner
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def _finish(generator: Iterator[Any]) -> None:
+    with contextlib.suppress(StopIteration):
+        next(generator)
+
+
+def describe(exc: ContractsnapError) -> str:
+    return f"contractsnap: {exc}"

@@ -1,0 +1,225 @@
+"""pytest wiring: options, hooks and fixtures. The work happens in ``_session``/``_runner``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import _report
+from ._errors import ContractsnapError
+from ._runner import Setup, Suite
+from ._schema import Operation, selector_matches, validate_selector
+from ._session import Run
+from ._testfunc import MARK
+
+RUN = pytest.StashKey[Run]()
+_SUITE_MODULE = Path(__file__).with_name("_contract_suite.py")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contractsnap", "contract snapshot tests")
+    group.addoption(
+        "--contractsnap-op", action="append", dest="contractsnap_ops", default=[],
+        metavar="SELECTOR",
+        help="Run only the operations this selector matches: \"GET /books/{book_id}\", "
+        "\"tag:NAME\", \"id:OPERATION_ID\", \"method:POST\" or \"path:/books/*\". Repeatable.",
+    )
+    group.addoption(
+        "--contractsnap-regenerate", action="store_true", dest="contractsnap_regenerate",
+        help="With --snapshot-update, generate new cases even for operations whose frozen "
+        "cases are up to date.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "contractsnap: a contract snapshot test of one API operation."
+    )
+    for selector in config.getoption("contractsnap_ops"):
+        try:
+            validate_selector(selector)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--contractsnap-op: {exc}") from None
+    run = Run(config)
+    try:
+        run.load_pyproject()
+    except ContractsnapError as exc:
+        raise pytest.UsageError(f"contractsnap: {exc}") from None
+    config.stash[RUN] = run
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    function = metafunc.function
+    if not hasattr(function, MARK):
+        return
+    where = f"{metafunc.module.__name__}.{function.__name__}"
+    try:
+        suite = metafunc.config.stash[RUN].suite(getattr(function, MARK), where)
+    except ContractsnapError as exc:
+        raise pytest.Collector.CollectError(f"contractsnap: {exc}") from None
+    backend = suite.settings.backend
+    metafunc.parametrize(
+        ("anyio_backend", "contractsnap_operation"),
+        [
+            pytest.param(backend, op, marks=pytest.mark.contractsnap(suite=str(suite.directory)))
+            for op in suite.operations
+        ],
+        ids=[op.label for op in suite.operations],
+        scope="session",
+    )
+
+
+def _full_collection(config: pytest.Config) -> bool:
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return True
+    root = config.rootpath.resolve()
+    return any(
+        Path(arg.split("::")[0]).resolve() in (root, root / "pyproject.toml") for arg in config.args
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    run = config.stash[RUN]
+    if run.pyproject is not None and _full_collection(config):
+        module = pytest.Module.from_parent(session, path=_SUITE_MODULE, nodeid="contractsnap")
+        report = session.ihook.pytest_make_collect_report(collector=module)
+        session.ihook.pytest_collectreport(report=report)
+        items[:0] = [node for node in report.result if isinstance(node, pytest.Item)]
+    selectors = config.getoption("contractsnap_ops")
+    if selectors:
+        keep, drop = [], []
+        for item in items:
+            operation = _operation_of(item)
+            if operation is None or any(_matches(s, operation) for s in selectors):
+                keep.append(item)
+            else:
+                drop.append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+
+def _matches(selector: str, op: Operation) -> bool:
+    return selector_matches(
+        selector, method=op.method, path=op.path, operation_id=op.operation_id, tags=op.tags
+    )
+
+
+def _operation_of(item: pytest.Item) -> Operation | None:
+    for marker in item.iter_markers("contractsnap"):
+        if "suite" in marker.kwargs:
+            return getattr(item, "callspec").params["contractsnap_operation"]  # type: ignore[no-any-return]
+    return None
+
+
+def _suite_key(item: pytest.Item) -> Path | None:
+    for marker in item.iter_markers("contractsnap"):
+        if "suite" in marker.kwargs:
+            return Path(marker.kwargs["suite"])
+    return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    run = session.config.stash[RUN]
+    for item in session.items:
+        key, operation = _suite_key(item), _operation_of(item)
+        if key is not None and operation is not None:
+            run.selected.setdefault(key, set()).add(operation.label)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash[RUN]
+    update = bool(session.config.getoption("update_snapshots", False))
+    failed = False
+    for key, suite in run.suites.items():
+        everything = {op.label for op in suite.operations}
+        complete = run.selected.get(key) == everything and suite.outcome.started == everything
+        if not complete or session.shouldstop or session.shouldfail:
+            continue
+        for path in suite.orphans():
+            if update:
+                path.unlink()
+                suite.outcome.notes.append(f"deleted orphaned snapshot file {suite.display(path)}")
+            else:
+                suite.outcome.notes.append(
+                    f"orphaned snapshot file {suite.display(path)}: its operation is not in the "
+                    "schema; `pytest --snapshot-update` (a full run) deletes it"
+                )
+                failed = True
+    try:
+        run.close()
+    finally:
+        if failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is None:
+        return
+    for suite in run.suites.values():
+        lines = _report.summary_lines(
+            suite.outcome.warnings, suite.outcome.violations, [], [], suite.outcome.notes
+        )
+        if lines:
+            terminalreporter.section(f"contractsnap: {suite.display(suite.directory)}/")
+            for line in lines:
+                terminalreporter.write_line(line)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    run = config.stash.get(RUN, None)
+    if run is None or run.pyproject is None:
+        return []
+    s = run.pyproject
+    return [f"contractsnap: app {s.app}, snapshots {s.snapshot_dir}/, backend {s.backend}"]
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+@pytest.fixture
+def contractsnap_suite(request: pytest.FixtureRequest) -> Suite:
+    """The running suite of the operation under test (its app, client, schema, settings)."""
+    key = _suite_key(request.node)  # type: ignore[arg-type]
+    if key is None:
+        raise pytest.UsageError("contractsnap_suite is only available in contract tests")
+    return request.config.stash[RUN].suites[key]
+
+
+@pytest.fixture
+def contractsnap_app(contractsnap_suite: Suite) -> Any:
+    """The app under test. Override it to customise the app in place and return it, e.g.::
+
+        @pytest.fixture
+        def contractsnap_app(contractsnap_app):
+            contractsnap_app.dependency_overrides[get_settings] = lambda: test_settings
+            return contractsnap_app
+    """
+    return contractsnap_suite.app
+
+
+@pytest.fixture
+def contractsnap_auth_headers() -> Mapping[str, str]:
+    """Headers added to every request, e.g. ``{"Authorization": "Bearer ..."}``.
+
+    Every value is a secret: it is redacted wherever it appears in a snapshot.
+    Override it (it may request ``contractsnap_operation`` to vary per operation).
+    """
+    return {}
+
+
+@pytest.fixture
+def contractsnap_setup(contractsnap_suite: Suite) -> Setup | None:
+    """Called (and awaited if async) with the operation before each pass over its cases.
+
+    Defaults to the ``setup`` callable of the settings, called with the app. Override it to
+    reset state another way, e.g. truncate the test database.
+    """
+    return contractsnap_suite.default_setup()
