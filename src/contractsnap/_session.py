@@ -36,6 +36,8 @@ class Run:
         self.selected: dict[Path, set[str]] = {}
         self._owners: dict[Path, Mapping[str, Any] | None] = {}
         self._stack = contextlib.ExitStack()
+        self._stops: dict[Path, contextlib.ExitStack] = {}
+        self._remaining: dict[Path, int] = {}
         self._backend: str | None = None
         self._runner: Any = None
         self.pyproject: Settings | None = None
@@ -67,7 +69,9 @@ class Run:
         # The suite's start-up runs in the runner task and stays open until the session ends.
         generator = iter(runner.run_asyncgen_fixture(_serve, {"suite": suite}))
         next(generator)
-        self._stack.callback(_finish, generator)
+        stop = contextlib.ExitStack()
+        stop.callback(_finish, generator)
+        self._stops[key] = self._stack.enter_context(stop)
         self.suites[key] = suite
         self._owners[key] = overrides
         return suite
@@ -85,8 +89,33 @@ class Run:
             )
         return self._runner
 
+    def expect(self, counts: Mapping[Path, int]) -> None:
+        """How many tests of each suite will run; a suite stops after its last one."""
+        self._remaining = dict(counts)
+        for key in self.suites:
+            if not self._remaining.get(key):
+                self.stop(key)
+
+    def finished(self, key: Path) -> None:
+        """One test of a suite is done; stop its app after the last one."""
+        if key in self._remaining:
+            self._remaining[key] -= 1
+            if self._remaining[key] <= 0:
+                self.stop(key)
+
+    def stop(self, key: Path) -> None:
+        """Shut the suite's app down; release the event loop after the last suite."""
+        stop = self._stops.pop(key, None)
+        if stop is not None:
+            stop.close()
+        if not self._stops:
+            self._stack.close()
+            self._runner = None
+
     def close(self) -> None:
+        self._stops.clear()
         self._stack.close()
+        self._runner = None
 
 
 def _finish(generator: Iterator[Any]) -> None:

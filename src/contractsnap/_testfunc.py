@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ._errors import ContractFailure, ContractsnapError
 from ._runner import Setup, Suite
 from ._schema import Operation
 
@@ -51,14 +52,21 @@ def contract_test(**settings: Any) -> Any:
         def assert_snapshot(document: Mapping[str, Any]) -> bool:
             return bool(document == assertion(name=contractsnap_operation.file_stem))
 
-        await suite.check(
-            contractsnap_operation,
-            assert_snapshot=assert_snapshot,
-            update=bool(request.config.getoption("update_snapshots", False)),
-            regenerate=bool(request.config.getoption("contractsnap_regenerate", False)),
-            auth_headers=contractsnap_auth_headers,
-            setup=contractsnap_setup,
-        )
+        failure = None
+        try:
+            await suite.check(
+                contractsnap_operation,
+                assert_snapshot=assert_snapshot,
+                update=bool(request.config.getoption("update_snapshots", False)),
+                regenerate=bool(request.config.getoption("contractsnap_regenerate", False)),
+                auth_headers=contractsnap_auth_headers,
+                setup=contractsnap_setup,
+            )
+        except (ContractFailure, ContractsnapError) as exc:
+            failure = str(exc)
+        if failure is not None:
+            # The message says everything; a traceback into contractsnap would only hide it.
+            pytest.fail(failure, pytrace=False)
 
     setattr(test_contract, MARK, dict(settings) if settings else None)
     return test_contract

@@ -128,10 +128,24 @@ def _suite_key(item: pytest.Item) -> Path | None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     run = session.config.stash[RUN]
+    counts: dict[Path, int] = {}
     for item in session.items:
         key, operation = _suite_key(item), _operation_of(item)
         if key is not None and operation is not None:
             run.selected.setdefault(key, set()).add(operation.label)
+            counts[key] = counts.get(key, 0) + 1
+    if not session.config.getoption("collectonly"):
+        run.expect(counts)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    try:
+        return (yield)
+    finally:
+        key = _suite_key(item)
+        if key is not None:
+            item.config.stash[RUN].finished(key)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -1,0 +1,146 @@
+"""The record -> gate -> change -> fail -> update -> pass cycle, in real pytest sessions."""
+
+from __future__ import annotations
+
+from .conftest import Project
+
+FEATURES_STEMS = {
+    "DELETE_orders_{order_id}.json",
+    "GET_boom.json",
+    "GET_export.json",
+    "GET_health.json",
+    "GET_me.json",
+    "GET_orders.json",
+    "GET_orders_{order_id}.json",
+    "GET_orders_{order_id}_lines_{line_no}.json",
+    "POST_login.json",
+    "POST_orders.json",
+}
+# /boom raises by design; its contract failure is checked in test_contract_checks.py.
+NO_BOOM = ["--contractsnap-op", "path:/[!b]*"]
+
+
+def features(project: Project, **settings: object) -> None:
+    project.add_app("features")
+    project.configure(app="app_module:app", setup="app_module:reset", **settings)
+
+
+class TestRecordAndReplay:
+    def test_update_writes_one_file_per_operation(self, project: Project) -> None:
+        """--snapshot-update with only [tool.contractsnap] records every operation."""
+        features(project, exclude=["GET /boom"])
+        result = project.run("--snapshot-update")
+        result.assert_outcomes(passed=9)
+        assert set(project.snapshots()) == FEATURES_STEMS - {"GET_boom.json"}
+        document = project.snapshot("GET_orders_{order_id}.json")
+        assert document["format"] == "contractsnap/1"
+        assert document["operation"]["operationId"] == "get_order"
+        assert all({"id", "source", "request", "response"} <= set(c) for c in document["cases"])
+
+    def test_gate_passes_and_update_is_byte_identical(self, project: Project) -> None:
+        """A plain run passes; a second update rewrites nothing."""
+        features(project, exclude=["GET /boom"])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        first = project.snapshots()
+        project.run().assert_outcomes(passed=9)
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        assert project.snapshots() == first
+
+    def test_changed_field_fails_only_that_operation(self, project: Project) -> None:
+        """One changed response field fails its operation with a readable diff; nothing written."""
+        features(project, exclude=["GET /boom"])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        before = project.snapshots()
+        project.edit("app_module", 'token=f"token-{username}"', 'token=f"tkn-{username}"')
+        result = project.run()
+        result.assert_outcomes(passed=8, failed=1)
+        result.stdout.fnmatch_lines([
+            "POST /login: 3 of 3 cases answered differently from snapshots/POST_login.json",
+            "case */3 [[]*[]] *: *",
+            "  POST /login",
+            "    body (application/x-www-form-urlencoded): {*}",
+            '  -    "token": "token-*",',
+            '  +    "token": "tkn-*",',
+            "If the change is intended, accept it with:",
+            "  pytest --snapshot-update --contractsnap-op 'POST /login'",
+            "*FAILED contractsnap::test_contract[[]POST /login[]]*",
+        ])
+        assert project.snapshots() == before
+        project.run("--snapshot-update", "--contractsnap-op", "POST /login")
+        project.run().assert_outcomes(passed=9)
+        changed = {k for k, v in project.snapshots().items() if before[k] != v}
+        assert changed == {"POST_login.json"}
+
+    def test_missing_snapshot_fails_with_the_record_command(self, project: Project) -> None:
+        """A plain run without a snapshot file fails and says how to record it."""
+        features(project, include=["GET /health"])
+        result = project.run()
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines([
+            "GET /health: no snapshot file snapshots/GET_health.json; record it with:",
+            "  pytest --snapshot-update --contractsnap-op 'GET /health'",
+        ])
+        assert project.snapshots() == {}
+
+
+class TestOrphans:
+    def test_removed_operation_is_orphaned_then_deleted(self, project: Project) -> None:
+        """A removed operation's file fails a plain run and is deleted by a full update."""
+        features(project, exclude=["GET /boom"])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        project.edit("app_module", '@router.get("/health"', '@router.get("/health", include_in_schema=False')
+        result = project.run()
+        result.assert_outcomes(passed=8)
+        assert result.ret == 1
+        result.stdout.fnmatch_lines([
+            "orphaned snapshot file snapshots/GET_health.json: its operation is not in the "
+            "schema; `pytest --snapshot-update` (a full run) deletes it",
+        ])
+        result = project.run("--snapshot-update")
+        assert result.ret == 0
+        result.stdout.fnmatch_lines(["deleted orphaned snapshot file snapshots/GET_health.json"])
+        assert "GET_health.json" not in project.snapshots()
+        assert project.run().ret == 0
+
+    def test_partial_runs_never_flag_or_delete(self, project: Project) -> None:
+        """-k, --contractsnap-op and -x runs leave orphans alone and do not fail on them."""
+        features(project, exclude=["GET /boom"])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        project.edit("app_module", '@router.get("/health"', '@router.get("/health", include_in_schema=False')
+        for args in (["-k", "orders"], ["--contractsnap-op", "tag:none"], ["-k", "not login"]):
+            result = project.run("--snapshot-update", *args)
+            assert "orphaned" not in result.stdout.str()
+            assert "GET_health.json" in project.snapshots()
+            assert project.run(*args).ret in (0, 5)
+
+    def test_files_that_are_not_snapshots_are_left_alone(self, project: Project) -> None:
+        """A README or foreign JSON in the snapshot directory is never flagged or deleted."""
+        features(project, include=["GET /health"])
+        (project.path / "snapshots").mkdir()
+        (project.path / "snapshots" / "README.md").write_text("reviewed weekly\n")
+        (project.path / "snapshots" / "other.json").write_text('{"a": 1}\n')
+        project.run("--snapshot-update").assert_outcomes(passed=1)
+        assert project.run().ret == 0
+        assert {"README.md", "other.json"} <= set(project.snapshots())
+
+
+class TestStaleCases:
+    def test_changed_parameters_are_stale_and_regenerated_alone(self, project: Project) -> None:
+        """A new query parameter makes only that operation stale; update regenerates it alone."""
+        features(project, exclude=["GET /boom"])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        before = project.snapshots()
+        project.edit("app_module", "    priority: Priority | None = None,\n) -> list[Order]:",
+                     "    priority: Priority | None = None,\n    limit: int = 10,\n) -> list[Order]:")
+        result = project.run()
+        result.assert_outcomes(passed=8, failed=1)
+        result.stdout.fnmatch_lines([
+            "GET /orders: the operation's parameters or request body changed since "
+            "snapshots/GET_orders.json was recorded*its frozen cases are stale*",
+        ])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        after = project.snapshots()
+        assert {k for k in after if after[k] != before[k]} == {"GET_orders.json"}
+        assert any("limit" in c["request"].get("query", {})
+                   for c in project.snapshot("GET_orders.json")["cases"])
+        project.run().assert_outcomes(passed=9)
