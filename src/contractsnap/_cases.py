@@ -31,6 +31,7 @@ TRANSPORT_HEADERS = frozenset(
 )
 #: The value stored for a credential; the real one comes from the auth fixture at send time.
 SECRET = "<secret>"
+_MARKERS = frozenset({"$base64", "$float", "$repr", "$object"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +63,9 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return {"$float": repr(value)}
     if isinstance(value, Mapping):
-        return {str(k): encode_value(v) for k, v in value.items()}
+        encoded = {str(k): encode_value(v) for k, v in value.items()}
+        # A real object that looks like one of the markers is wrapped, so it decodes as itself.
+        return {"$object": encoded} if len(encoded) == 1 and set(encoded) <= _MARKERS else encoded
     if isinstance(value, (list, tuple)):
         return [encode_value(v) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -78,6 +81,8 @@ def decode_value(value: Any) -> Any:
                 return base64.b64decode(value["$base64"])
             if "$float" in value:
                 return float(value["$float"])
+            if "$object" in value and isinstance(value["$object"], Mapping):
+                return {k: decode_value(v) for k, v in value["$object"].items()}
         return {k: decode_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [decode_value(v) for v in value]

@@ -266,12 +266,24 @@ def read_pyproject(path: Path) -> dict[str, Any] | None:
         return None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("contractsnap")
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path.name}: `tool` must be a table")
+    table = tool.get("contractsnap")
     if table is None:
         return None
     if not isinstance(table, dict):
         raise ConfigError(f"{path.name}: [tool.contractsnap] must be a table")
     return table
+
+
+def _lists(value: Any) -> Any:
+    """Keyword arguments may use tuples where TOML has arrays."""
+    if isinstance(value, (tuple, list)):
+        return [_lists(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _lists(v) for k, v in value.items()}
+    return value
 
 
 def load_settings(
@@ -283,6 +295,6 @@ def load_settings(
         if not raw:
             raw = {}
         for key, value in overrides.items():
-            raw[key] = list(value) if isinstance(value, tuple) else value
+            raw[key] = _lists(value)
     where = source or "pyproject.toml [tool.contractsnap]"
     return build_settings(raw, root=rootpath, source=where)

@@ -16,6 +16,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9.{}_\-]")
 _RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
+_HASHED = re.compile(r"-[0-9a-f]{8}$")
 _MAX_STEM = 120
 
 
@@ -27,7 +28,10 @@ def file_stem(method: str, path: str) -> str:
         and all(_SAFE_SEGMENT.match(s) and not s.startswith(".") for s in segments if s)
         and ("" not in segments or path == "/")
     )
-    readable = _UNSAFE.sub("-", "_".join(segments)).strip(".-") if path != "/" else ""
+    joined = _UNSAFE.sub("-", "_".join(segments)) if path != "/" else ""
+    readable = joined.strip(".-")
+    if readable != joined or _HASHED.search(readable):
+        lossless = False  # stripped characters, or a name that could be another path's hash
     stem = f"{method.upper()}_{readable}" if readable else method.upper()
     first = stem.split(".")[0].split("_")[-1].lower()
     if first in _RESERVED or any(s.split(".")[0].lower() in _RESERVED for s in segments):

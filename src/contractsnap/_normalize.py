@@ -6,7 +6,8 @@ redaction replaces what must not be committed or would flake:
 
 1. secrets: every credential value the tool sent, wherever it comes back, and the values of
    credential headers such as Set-Cookie, become ``<secret:N>``;
-2. ``$``-path selectors from ``redact`` replace whole values: ``<redacted:N>``;
+2. ``$``-path selectors from ``redact`` replace whole values: ``<redacted:N>`` (and the same
+   text where it is echoed elsewhere in the response, e.g. in a ``Location`` header);
 3. value detectors from ``redact`` (``uuid``, ``timestamp``, ``date``) replace matching text
    anywhere in the body and headers: ``<uuid:N>``, ``<timestamp:N>``, ``<date:N>``.
 
@@ -42,6 +43,9 @@ _DETECTORS: dict[str, re.Pattern[str]] = {
 }
 
 Path = tuple[str | int, ...]
+#: A value redacted by path is also replaced where it is echoed, if it is at least this long
+#: (shorter values, such as an id of 7, would match unrelated text).
+_MIN_ECHO = 6
 
 
 # -- selectors -------------------------------------------------------------------------------
@@ -50,7 +54,7 @@ _STEP = re.compile(
     r"""\.\.(?P<desc>[A-Za-z_][\w\-]*|\*)      # ..name  (any depth)
       | \.(?P<name>[A-Za-z_][\w\-]*|\*)        # .name or .*
       | \[(?P<index>\d+|\*)\]                  # [0] or [*]
-      | \[(?P<quote>['"])(?P<key>.*?)(?P=quote)\]  # ['any key']
+      | \[(?P<quote>['"])(?P<key>(?:\\.|(?!(?P=quote)).)*)(?P=quote)\]  # ["any key"]
     """,
     re.VERBOSE,
 )
@@ -72,6 +76,11 @@ def compile_selector(selector: str) -> tuple[tuple[str, str | int], ...]:
             steps.append(("key", match["name"]))
         elif match["index"]:
             steps.append(("key", "*") if match["index"] == "*" else ("index", int(match["index"])))
+        elif match["quote"] == '"':
+            try:
+                steps.append(("key", json.loads(f'"{match["key"]}"')))
+            except ValueError:
+                raise ValueError(f"bad escape in {match.group(0)}") from None
         else:
             steps.append(("key", match["key"]))
         pos = match.end()
@@ -190,12 +199,20 @@ class _Tokens:
         return self._tokens[key]
 
 
-def _walk(value: Any, path: Path, fn: Callable[[Any, Path], Any]) -> Any:
-    """Rebuild ``value`` bottom-up in sorted-key order, applying ``fn`` to every leaf."""
+def _walk(value: Any, path: Path, fn: Callable[[Any, Path], Any], *, nodes: bool = False) -> Any:
+    """Rebuild ``value`` in sorted-key order, applying ``fn`` to every leaf.
+
+    With ``nodes``, ``fn`` sees objects and arrays too, before their contents; when it
+    returns something else, that replaces the whole subtree.
+    """
+    if nodes and isinstance(value, (Mapping, list)):
+        replaced = fn(value, path)
+        if replaced is not value:
+            return replaced
     if isinstance(value, Mapping):
-        return {k: _walk(value[k], (*path, k), fn) for k in sorted(value)}
+        return {k: _walk(value[k], (*path, k), fn, nodes=nodes) for k in sorted(value)}
     if isinstance(value, list):
-        return [_walk(v, (*path, i), fn) for i, v in enumerate(value)]
+        return [_walk(v, (*path, i), fn, nodes=nodes) for i, v in enumerate(value)]
     return fn(value, path)
 
 
@@ -212,15 +229,23 @@ def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
                     value = value.replace(secret, tokens("secret", secret))
         return value
 
+    redacted: dict[str, str] = {}
+
     def selected(value: Any, path: Path) -> Any:
         if any(_matches(steps, path) for steps in rules.selectors):
-            return tokens("redacted", canonical_leaf(value))
+            token = tokens("redacted", canonical_leaf(value))
+            if isinstance(value, str) and len(value) >= _MIN_ECHO:
+                redacted[value] = token
+            return token
         return value
 
     def detected(value: Any, _path: Path) -> Any:
         if isinstance(value, str):
-            for name in rules.detectors:
-                value = _DETECTORS[name].sub(lambda m, n=name: tokens(n, m.group(0)), value)
+            for original in sorted(redacted, key=len, reverse=True):
+                value = value.replace(original, redacted[original])
+            for name in _DETECTORS:  # fixed order: a timestamp before the date inside it
+                if name in rules.detectors:
+                    value = _DETECTORS[name].sub(lambda m, n=name: tokens(n, m.group(0)), value)
         return value
 
     headers = dict(out.get("headers", {}))
@@ -231,7 +256,7 @@ def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
         for part in parts:
             if step is selected and part != "body":
                 continue
-            out[part] = _walk(out[part], (), step)
+            out[part] = _walk(out[part], (), step, nodes=step is selected)
         if step is not selected:
             headers = _walk(headers, (), step)
     if headers:
@@ -258,7 +283,8 @@ def differences(a: Any, b: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
         for i, (x, y) in enumerate(zip(a, b)):
             found += differences(x, y, (*path, i))
         return found
-    return [] if a == b else [(path, a, b)]
+    same = type(a) is type(b) and a == b
+    return [] if same else [(path, a, b)]
 
 
 def _none(value: Any) -> Any:

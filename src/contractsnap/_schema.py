@@ -155,7 +155,8 @@ class ApiSchema:
     def __init__(self, document: Mapping[str, Any], settings: Settings) -> None:
         if not isinstance(document, Mapping) or not isinstance(document.get("paths"), Mapping):
             raise SchemaError(
-                f"the OpenAPI document of {settings.app or settings.schema} has no `paths` table; "
+                f"the OpenAPI document of {settings.app or settings.schema or 'the app'} has no "
+                "`paths` table; "
                 "check `schema_path`/`schema` in [tool.contractsnap]"
             )
         self.document = document

@@ -69,11 +69,11 @@ def is_ours(path: Path) -> bool:
     if path.suffix != ".json" or not path.is_file():
         return False
     try:
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-    except OSError:
+        document = json.loads(path.read_bytes())
+    except (OSError, ValueError):
         return False
-    return b'"contractsnap/' in head or b'"format"' in head and b"contractsnap" in head
+    version = document.get("format") if isinstance(document, dict) else None
+    return isinstance(version, str) and version.startswith("contractsnap/")
 
 
 def read(path: Path) -> StoredSnapshot:

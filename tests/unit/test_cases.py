@@ -13,7 +13,7 @@ from fastapi import Cookie, FastAPI, Form, Header, Query, Security
 from fastapi.security import APIKeyCookie, APIKeyHeader, APIKeyQuery
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contractsnap._cases import (
     FrozenCase,
@@ -42,6 +42,12 @@ class Author(BaseModel):
 
 
 class BookIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"title": "Dune", "genre": "science", "author": {"name": "F. Herbert"}}]
+        }
+    )
+
     title: str = Field(min_length=1, max_length=30)
     genre: Genre
     author: Author
@@ -158,7 +164,9 @@ class TestCodec:
             "1": [1, 2.5, None, True, "s"],
         }
         json.dumps(encoded, allow_nan=False)
-        assert decode_value(encoded) == {"a": [b"x", {"b": math.inf}], "1": [1, 2.5, None, True, "s"]}
+        assert decode_value(encoded) == {
+            "a": [b"x", {"b": math.inf}], "1": [1, 2.5, None, True, "s"],
+        }
 
     def test_unknown_objects(self) -> None:
         """Other objects are kept as their repr so that nothing is silently lost."""
@@ -189,11 +197,6 @@ class TestCodec:
         else:
             assert decoded == value
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG _cases.encode_value/decode_value: a real object with the single key "
-        "`$base64` or `$float` is not escaped, so decode turns it into bytes/float (or raises)",
-    )
     @pytest.mark.parametrize("value", [{"$base64": "aGk="}, {"$float": "1.5"}, {"$float": "x"}])
     def test_marker_keys_round_trip(self, value: dict[str, str]) -> None:
         """A generated object that happens to use a marker key survives the round trip."""
@@ -215,7 +218,9 @@ class TestFrozenCase:
 
     def test_id_is_stable_and_order_free(self) -> None:
         """The id is 8 hex digits and ignores key order, source and description."""
-        a = FrozenCase("coverage", "one", {"method": "GET", "path": "/x", "query": {"a": 1, "b": 2}})
+        a = FrozenCase(
+            "coverage", "one", {"method": "GET", "path": "/x", "query": {"a": 1, "b": 2}}
+        )
         b = FrozenCase("fuzz", "two", {"query": {"b": 2, "a": 1}, "path": "/x", "method": "GET"})
         assert a.id == b.id
         assert len(a.id) == 8
@@ -266,15 +271,33 @@ class TestGenerate:
             assert {c.request["path"] for c in cases} == {path}
 
     def test_documented_values(self, schema: ApiSchema) -> None:
-        """Coverage cases use the enum and respect the nested model's constraints."""
-        bodies = [c.request["body"] for c in generate(operation(schema, "POST /books"), schema.security)]
-        assert {b["genre"] for b in bodies if isinstance(b, dict) and "genre" in b} == {
-            "fiction", "science",
-        }
+        """Coverage cases use every enum value and respect the nested model's constraints."""
+        cases = generate(operation(schema, "POST /books"), schema.security)
+        bodies = [c.request["body"] for c in cases]
+        assert {b["genre"] for b in bodies} == {"fiction", "science"}
         assert all(1 <= len(b["author"]["name"]) <= 20 for b in bodies)
-        assert all(c_media == "application/json" for c_media in (
-            c.request["media_type"] for c in generate(operation(schema, "POST /books"), schema.security)
-        ))
+        assert {c.request["media_type"] for c in cases} == {"application/json"}
+
+    def test_schema_example_comes_first(self, schema: ApiSchema) -> None:
+        """The schema's example is the first case, then coverage cases follow."""
+        cases = generate(operation(schema, "POST /books"), schema.security)
+        assert cases[0] == FrozenCase(
+            "examples",
+            "Positive test case",
+            {
+                "method": "POST",
+                "path": "/books",
+                "body": {"author": {"name": "F. Herbert"}, "genre": "science", "title": "Dune"},
+                "media_type": "application/json",
+            },
+        )
+        assert {c.source for c in cases[1:]} == {"coverage"}
+
+    def test_examples_off(self, tmp_path: Path) -> None:
+        """``examples = false`` leaves the schema's example out."""
+        schema = load({"examples": False}, tmp_path)
+        cases = generate(operation(schema, "POST /books"), schema.security)
+        assert {c.source for c in cases} == {"coverage"}
 
     def test_form_body(self, schema: ApiSchema) -> None:
         """A form operation is generated with the urlencoded media type."""
@@ -377,7 +400,7 @@ class TestGenerate:
         schema = load({"negative": True, "fuzz": 5}, tmp_path)
         for label in LABELS:
             for case in generate(operation(schema, label), schema.security):
-                json.dumps(case.request, allow_nan=False)
+                assert json.loads(json.dumps(case.request, allow_nan=False)) == case.request
 
 
 class TestSecurity:
@@ -416,7 +439,8 @@ class TestSecurity:
             headers={"Authorization": "Bearer z"},
         )
         assert freeze(case, schema.security) == {
-            "method": "GET", "path": "/private", "query": {"page": "1"}, "cookies": {"theme": "dark"},
+            "method": "GET", "path": "/private", "query": {"page": "1"},
+            "cookies": {"theme": "dark"},
         }
 
     def test_generated_cases_hold_no_credentials(self, tmp_path: Path) -> None:
@@ -485,7 +509,9 @@ class TestFreezeThaw:
             assert freeze(thawed, schema.security) == dict(case.request)
             assert transport(thaw(op, case.request)) == transport(thawed)
 
-    @pytest.mark.parametrize("label", ["GET /books/{book_id}", "GET /search", "GET /me", "POST /login"])
+    @pytest.mark.parametrize(
+        "label", ["GET /books/{book_id}", "GET /search", "GET /me", "POST /login"]
+    )
     def test_raw_generated_cases(self, label: str) -> None:
         """For schemathesis' own cases, freeze then thaw gives the same transport kwargs."""
         schema = load({}, Path(__file__).parent)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from contractsnap import ConfigError
+from contractsnap._checks import known_checks
 from contractsnap._config import (
     DEFAULT_CHECKS,
     DEFAULT_WARN_CHECKS,
@@ -65,6 +66,10 @@ TRICKY_VALUES: list[tuple[str, object, str]] = [
 
 def build(raw: Mapping[str, Any], root: Path = Path("/project")) -> Settings:
     return build_settings(raw, root=root, source=SOURCE)
+
+
+def type_error(key: str, value: object, kind: str, where: str = SOURCE) -> str:
+    return f"{where}: `{key}` must be {kind}, got {type(value).__name__} {value!r}"
 
 
 def config_error(raw: Mapping[str, Any], message: str) -> None:
@@ -125,12 +130,12 @@ class TestTypes:
     def test_wrong_type(self, key: str) -> None:
         """A value of the wrong type is a ConfigError naming key, expected type and value."""
         value, kind = WRONG_TYPES[key]
-        config_error({key: value}, f"test: `{key}` must be {kind}, got {type(value).__name__} {value!r}")
+        config_error({key: value}, type_error(key, value, kind))
 
     @pytest.mark.parametrize(("key", "value", "kind"), TRICKY_VALUES)
     def test_tricky_values(self, key: str, value: object, kind: str) -> None:
         """Booleans, floats and NaN are refused where they do not fit."""
-        config_error({key: value}, f"test: `{key}` must be {kind}, got {type(value).__name__} {value!r}")
+        config_error({key: value}, type_error(key, value, kind))
 
     @pytest.mark.parametrize("key", sorted(f.name for f in dataclasses.fields(OperationSettings)))
     def test_wrong_type_in_operation_table(self, key: str) -> None:
@@ -138,7 +143,7 @@ class TestTypes:
         value, kind = WRONG_TYPES[key]
         config_error(
             {"operations": {"GET /x": {key: value}}},
-            f"test.operations.'GET /x': `{key}` must be {kind}, got {type(value).__name__} {value!r}",
+            type_error(key, value, kind, "test.operations.'GET /x'"),
         )
 
     def test_top_level_key_in_operation_table(self) -> None:
@@ -199,7 +204,9 @@ class TestValues:
 
     def test_backend(self) -> None:
         """Only asyncio and trio are backends."""
-        config_error({"backend": "curio"}, 'test: `backend` must be "asyncio" or "trio", got \'curio\'')
+        config_error(
+            {"backend": "curio"}, 'test: `backend` must be "asyncio" or "trio", got \'curio\''
+        )
         assert build({"backend": "trio"}).backend == "trio"
 
     @pytest.mark.parametrize("key", ["app", "setup"])
@@ -336,11 +343,15 @@ class TestOperations:
 
     def test_operations_must_be_a_table(self) -> None:
         """``operations`` is a table of selectors."""
-        config_error({"operations": ["GET /x"]}, "test: `operations` must be a table of operation selectors")
+        config_error(
+            {"operations": ["GET /x"]}, "test: `operations` must be a table of operation selectors"
+        )
 
     def test_each_entry_must_be_a_table(self) -> None:
         """Each selector maps to a table."""
-        config_error({"operations": {"GET /x": 1}}, "test.operations.'GET /x' must be a table, got int")
+        config_error(
+            {"operations": {"GET /x": 1}}, "test.operations.'GET /x' must be a table, got int"
+        )
 
     def test_selector_keys_are_validated(self) -> None:
         """A table keyed by an invalid selector is refused."""
@@ -353,14 +364,8 @@ class TestOperations:
         config_error(
             {"operations": {"id:x": {"warn_checks": ["nope_nope_nope"]}}},
             "test.operations.'id:x': `warn_checks` names an unknown check `nope_nope_nope`; "
-            "known checks: " + ", ".join(sorted(_known_checks())),
+            "known checks: " + ", ".join(sorted(known_checks())),
         )
-
-
-def _known_checks() -> frozenset[str]:
-    from contractsnap._checks import known_checks
-
-    return known_checks()
 
 
 PYPROJECT = """\
@@ -413,7 +418,9 @@ class TestLoadSettings:
 
     def test_overrides_are_validated(self, tmp_path: Path) -> None:
         """A bad override is a ConfigError naming the given source."""
-        with pytest.raises(ConfigError, match=r"^suite x: unknown key `fuzzz`; did you mean `fuzz`\?$"):
+        with pytest.raises(
+            ConfigError, match=r"^suite x: unknown key `fuzzz`; did you mean `fuzz`\?$"
+        ):
             load_settings(tmp_path, {"fuzzz": 1}, source="suite x")
 
     def test_no_pyproject(self, tmp_path: Path) -> None:
@@ -437,7 +444,9 @@ class TestLoadSettings:
     def test_table_must_be_a_table(self, tmp_path: Path) -> None:
         """``tool.contractsnap`` set to a plain value is refused."""
         (tmp_path / "pyproject.toml").write_text("[tool]\ncontractsnap = 1\n", encoding="utf-8")
-        with pytest.raises(ConfigError, match=r"^pyproject\.toml: \[tool\.contractsnap\] must be a table$"):
+        with pytest.raises(
+            ConfigError, match=r"^pyproject\.toml: \[tool\.contractsnap\] must be a table$"
+        ):
             load_settings(tmp_path)
 
     def test_errors_name_the_file(self, tmp_path: Path) -> None:
@@ -450,4 +459,19 @@ class TestLoadSettings:
             match=r"^pyproject\.toml \[tool\.contractsnap\]: `lifespan` must be true or false, "
             r"got str 'no'$",
         ):
+            load_settings(tmp_path)
+
+    def test_tuple_overrides_in_operation_tables(self, tmp_path: Path) -> None:
+        """Tuples are accepted in override operation tables as they are at the top level."""
+        settings = load_settings(
+            tmp_path, {"operations": {"GET /x": {"checks": ("not_a_server_error",)}}}
+        )
+        assert settings.operations == (
+            ("GET /x", OperationSettings(checks=("not_a_server_error",))),
+        )
+
+    def test_tool_must_be_a_table(self, tmp_path: Path) -> None:
+        """A pyproject.toml whose ``tool`` key is a plain value is a ConfigError."""
+        (tmp_path / "pyproject.toml").write_text('tool = "x"\n', encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"^pyproject\.toml: "):
             load_settings(tmp_path)

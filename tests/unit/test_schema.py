@@ -15,7 +15,6 @@ from contractsnap import SchemaError
 from contractsnap._config import OperationSettings, build_settings
 from contractsnap._schema import (
     ApiSchema,
-    Operation,
     security_parameters,
     selector_matches,
     validate_selector,
@@ -148,7 +147,8 @@ class TestOperations:
         schema = load(
             {"operations": {"tag:write": {"max_cases": 3}, "GET /books*": {"fuzz": 2}}}, tmp_path
         )
-        assert {op.label: (op.settings.max_cases, op.settings.fuzz) for op in schema.operations} == {
+        got = {op.label: (op.settings.max_cases, op.settings.fuzz) for op in schema.operations}
+        assert got == {
             "GET /books": (100, 2),
             "POST /books": (3, 0),
             "GET /books/{book_id}": (100, 2),
@@ -251,9 +251,11 @@ class TestValidateSelector:
         ["GET /books", "get /books/{book_id}", "* /books/*", "TRACE /", "tag:books", "id:x",
          "method:POST", "path:/books/*", "GET /a:b"],
     )
-    def test_valid(self, selector: str) -> None:
-        """Each documented form is accepted."""
-        assert validate_selector(selector) is None
+    def test_valid(self, selector: str, tmp_path: Path) -> None:
+        """Each documented form is accepted, directly and as an ``include`` entry."""
+        validate_selector(selector)
+        settings = build_settings({"include": [selector]}, root=tmp_path, source="test")
+        assert settings.include == (selector,)
 
     @pytest.mark.parametrize("kind", ["tag", "id", "method", "path"])
     def test_empty_value(self, kind: str) -> None:
@@ -343,7 +345,7 @@ class TestFingerprint:
         ]
 
     def test_generation_settings_count(self, tmp_path: Path) -> None:
-        """Settings that change generation change the fingerprint of the operations they apply to."""
+        """Generation settings change the fingerprints of the operations they apply to."""
         before = fingerprints(load({}, tmp_path))
         after = fingerprints(load({"operations": {"id:health": {"fuzz": 3}}}, tmp_path))
         assert [label for label in ALL if before[label] != after[label]] == ["GET /health"]
@@ -391,7 +393,10 @@ class TestSecurityParameters:
     def test_http_bearer(self) -> None:
         """http bearer and basic use Authorization, which is always included."""
         document = scheme_document(
-            {"b": {"type": "http", "scheme": "bearer"}, "basic": {"type": "http", "scheme": "basic"}}
+            {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "basic": {"type": "http", "scheme": "basic"},
+            }
         )
         assert security_parameters(document) == {
             "header": BASE_HEADERS, "query": set(), "cookie": set(),
@@ -399,7 +404,9 @@ class TestSecurityParameters:
 
     def test_swagger_2(self) -> None:
         """Swagger 2.0 ``securityDefinitions`` are read too."""
-        document = scheme_document({"k": {"type": "apiKey", "in": "header", "name": "X-Key"}}, "swagger")
+        document = scheme_document(
+            {"k": {"type": "apiKey", "in": "header", "name": "X-Key"}}, "swagger"
+        )
         assert security_parameters(document)["header"] == {*BASE_HEADERS, "x-key"}
 
     def test_malformed_schemes_are_ignored(self) -> None:
@@ -424,4 +431,3 @@ class TestSecurityParameters:
         }
         schema = load({}, tmp_path, document)
         assert schema.security["header"] == {*BASE_HEADERS, "x-key"}
-        assert isinstance(schema.operations[0], Operation)
