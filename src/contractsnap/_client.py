@@ -69,7 +69,8 @@ def _per_request_state(app: Any) -> Any:
     """Give each request its own copy of the lifespan state, as the ASGI spec asks.
 
     asgi-lifespan hands every request the same dict; frameworks that keep per-request data
-    there (Litestar) then leak it from one request into the next.
+    there (Litestar) then leak it from one request into the next. Wrapped inside the
+    lifespan manager, so the copy is taken after it has put its state in the scope.
     """
 
     async def wrapped(scope: Any, receive: Any, send: Any) -> None:
@@ -84,11 +85,11 @@ def _per_request_state(app: Any) -> Any:
 async def serve(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """Run the app's lifespan (unless switched off) and yield the run's client."""
     async with contextlib.AsyncExitStack() as stack:
-        target = app
+        target = _per_request_state(app)
         if settings.lifespan:
             try:
                 manager = await stack.enter_async_context(
-                    LifespanManager(app, startup_timeout=60, shutdown_timeout=60)
+                    LifespanManager(target, startup_timeout=60, shutdown_timeout=60)
                 )
             except BaseException as exc:
                 if isinstance(exc, (KeyboardInterrupt, SystemExit, anyio.get_cancelled_exc_class())):
@@ -98,7 +99,7 @@ async def serve(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient
                     f"{type(exc).__name__}: {exc}; fix the app, or set `lifespan = false`"
                 ) from exc
             target = manager.app
-        transport = httpx.ASGITransport(app=_per_request_state(target), raise_app_exceptions=False)
+        transport = httpx.ASGITransport(app=target, raise_app_exceptions=False)
         client = await stack.enter_async_context(
             httpx.AsyncClient(transport=transport, base_url=BASE_URL + settings.base_path,
                               headers={"user-agent": USER_AGENT}, follow_redirects=False)

@@ -38,6 +38,7 @@ class Run:
         self._stack = contextlib.ExitStack()
         self._stops: dict[Path, contextlib.ExitStack] = {}
         self._remaining: dict[Path, int] = {}
+        self._failed: dict[Path, ContractsnapError] = {}
         self._backend: str | None = None
         self._runner: Any = None
         self.pyproject: Settings | None = None
@@ -64,11 +65,20 @@ class Run:
                     "suite is declared in a test module)"
                 )
             return self.suites[key]
+        if key in self._failed:
+            raise self._failed[key]
         suite = Suite(settings)
         runner = self._lease(settings.backend, where)
         # The suite's start-up runs in the runner task and stays open until the session ends.
         generator = iter(runner.run_asyncgen_fixture(_serve, {"suite": suite}))
-        next(generator)
+        try:
+            next(generator)
+        except ContractsnapError as exc:
+            self._failed[key] = exc
+            if not self._stops:
+                self._stack.close()
+                self._runner = None
+            raise
         stop = contextlib.ExitStack()
         stop.callback(_finish, generator)
         self._stops[key] = self._stack.enter_context(stop)

@@ -60,7 +60,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     try:
         suite = metafunc.config.stash[RUN].suite(getattr(function, MARK), where)
     except ContractsnapError as exc:
-        raise pytest.Collector.CollectError(f"contractsnap: {exc}") from None
+        # Raising here would bury the message in a traceback through every plugin's
+        # collection hooks; one failing test that says what is wrong reads better.
+        metafunc.parametrize(
+            ("anyio_backend", "contractsnap_operation"),
+            [pytest.param("asyncio", None, marks=pytest.mark.contractsnap(error=str(exc)))],
+            ids=["start-up"],
+        )
+        return
     backend = suite.settings.backend
     metafunc.parametrize(
         ("anyio_backend", "contractsnap_operation"),
@@ -201,6 +208,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 @pytest.fixture
 def contractsnap_suite(request: pytest.FixtureRequest) -> Suite:
     """The running suite of the operation under test (its app, client, schema, settings)."""
+    for marker in request.node.iter_markers("contractsnap"):
+        if "error" in marker.kwargs:
+            pytest.fail(f"contractsnap: {marker.kwargs['error']}", pytrace=False)
     key = _suite_key(request.node)  # type: ignore[arg-type]
     if key is None:
         raise pytest.UsageError("contractsnap_suite is only available in contract tests")
