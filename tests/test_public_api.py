@@ -43,9 +43,20 @@ class TestAll:
     def test_exact_exports(self) -> None:
         """The exported names are the documented ones."""
         assert contractsnap.__all__ == [
-            "AppLoadError", "ConfigError", "ContractFailure", "ContractViolation",
-            "ContractsnapError", "FlakyResponse", "MissingSnapshot", "Operation", "SchemaError",
-            "SnapshotFileError", "SnapshotMismatch", "StaleCases", "__version__", "contract_test",
+            "AppLoadError",
+            "ConfigError",
+            "ContractFailure",
+            "ContractViolation",
+            "ContractsnapError",
+            "FlakyResponse",
+            "MissingSnapshot",
+            "Operation",
+            "SchemaError",
+            "SnapshotFileError",
+            "SnapshotMismatch",
+            "StaleCases",
+            "__version__",
+            "contract_test",
         ]
 
     def test_version(self) -> None:
@@ -58,15 +69,23 @@ class TestErrorTree:
 
     def test_usage_errors(self) -> None:
         """Configuration, app, schema and file errors share ContractsnapError."""
-        for error in (contractsnap.ConfigError, contractsnap.AppLoadError,
-                      contractsnap.SchemaError, contractsnap.SnapshotFileError):
+        for error in (
+            contractsnap.ConfigError,
+            contractsnap.AppLoadError,
+            contractsnap.SchemaError,
+            contractsnap.SnapshotFileError,
+        ):
             assert error.__bases__ == (contractsnap.ContractsnapError,)
         assert contractsnap.ContractsnapError.__bases__ == (Exception,)
 
     def test_test_failures(self) -> None:
         """Test outcomes are ContractFailure, an AssertionError: pytest shows plain failures."""
-        for failure in (contractsnap.SnapshotMismatch, contractsnap.MissingSnapshot,
-                        contractsnap.StaleCases, contractsnap.FlakyResponse,
-                        contractsnap.ContractViolation):
+        for failure in (
+            contractsnap.SnapshotMismatch,
+            contractsnap.MissingSnapshot,
+            contractsnap.StaleCases,
+            contractsnap.FlakyResponse,
+            contractsnap.ContractViolation,
+        ):
             assert failure.__bases__ == (contractsnap.ContractFailure,)
         assert contractsnap.ContractFailure.__bases__ == (AssertionError,)

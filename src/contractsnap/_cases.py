@@ -48,8 +48,12 @@ class FrozenCase:
         return hashlib.sha256(canonical(self.request).encode()).hexdigest()[:8]
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "source": self.source, "description": self.description,
-                "request": dict(self.request)}
+        return {
+            "id": self.id,
+            "source": self.source,
+            "description": self.description,
+            "request": dict(self.request),
+        }
 
 
 def canonical(value: Any) -> str:
@@ -101,7 +105,8 @@ def freeze(case: Any, security: Mapping[str, set[str]]) -> dict[str, Any]:
     parts = {
         "query": ({k: v for k, v in (case.query or {}).items() if k not in security["query"]}),
         "headers": {
-            k: v for k, v in (case.headers or {}).items()
+            k: v
+            for k, v in (case.headers or {}).items()
             if k.lower() not in TRANSPORT_HEADERS and k.lower() not in security["header"]
         },
         "cookies": {k: v for k, v in (case.cookies or {}).items() if k not in security["cookie"]},
@@ -177,7 +182,9 @@ def _coverage(api_operation: Any, modes: list[GenerationMode]) -> list[Any]:
     # A fresh session per call: the default one de-duplicates across calls on the schema.
     return list(
         schema.iter_coverage_cases(
-            api_operation, generation_modes=modes, generation_config=config,
+            api_operation,
+            generation_modes=modes,
+            generation_config=config,
             session=GenerationSession(),
         )
     )
@@ -192,8 +199,12 @@ def _fuzz(api_operation: Any, count: int, mode: GenerationMode) -> list[Any]:
     @seed(stable_seed(api_operation.label, mode.value))
     @given(case=api_operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=count, database=None, deadline=None, derandomize=False,
-        phases=[Phase.generate], suppress_health_check=list(HealthCheck),
+        max_examples=count,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
         verbosity=Verbosity.quiet,
     )
     def collect(case: Any) -> None:
@@ -216,7 +227,9 @@ def _describe(case: Any, source: str) -> str:
     if isinstance(description, str) and description:
         return description
     return {
-        "examples": "Schema example", "fuzz": "Fuzzed case", "simplest": "Simplest valid request"
+        "examples": "Schema example",
+        "fuzz": "Fuzzed case",
+        "simplest": "Simplest valid request",
     }.get(source, source)
 
 
@@ -224,7 +237,7 @@ def generate(operation: Operation, security: Mapping[str, set[str]]) -> list[Fro
     """Deterministic cases for one operation, de-duplicated, capped at ``max_cases``."""
     settings = operation.settings
     api_operation = operation.api_operation
-    modes = [GenerationMode.POSITIVE]
+    modes: list[Any] = [GenerationMode.POSITIVE]  # StrEnum members type as str on 3.10
     if settings.negative:
         modes.append(GenerationMode.NEGATIVE)
     batches: list[tuple[str, Any]] = []
@@ -234,8 +247,12 @@ def generate(operation: Operation, security: Mapping[str, set[str]]) -> list[Fro
         batches.append(("coverage", lambda: _coverage(api_operation, modes)))
     if settings.fuzz:
         for mode in modes:
-            batches.append(("fuzz" if mode is GenerationMode.POSITIVE else "negative",
-                            lambda m=mode: _fuzz(api_operation, settings.fuzz, m)))
+            batches.append(
+                (
+                    "fuzz" if mode is GenerationMode.POSITIVE else "negative",
+                    lambda m=mode: _fuzz(api_operation, settings.fuzz, m),
+                )
+            )
     # The coverage phase finds nothing for some schemas (a header with a `pattern`, say);
     # an operation still gets its simplest valid request, drawn with a fixed seed.
     batches.append(("simplest", lambda: [_simplest(api_operation)]))
@@ -251,9 +268,10 @@ def generate(operation: Operation, security: Mapping[str, set[str]]) -> list[Fro
                 if key in seen:
                     continue
                 seen.add(key)
-                mode = getattr(getattr(case, "meta", None), "generation", None)
+                generation = getattr(getattr(case, "meta", None), "generation", None)
                 label = source
-                if source == "coverage" and getattr(mode, "mode", None) is GenerationMode.NEGATIVE:
+                negative = getattr(generation, "mode", None) is GenerationMode.NEGATIVE
+                if source == "coverage" and negative:
                     label = "negative"
                 cases.append(FrozenCase(label, _describe(case, source), request))
                 if len(cases) >= settings.max_cases:

@@ -39,7 +39,9 @@ class CheckFailure:
         return f"[{level}] {self.code} {self.title}" + (f": {detail}" if detail else "")
 
 
-def run_checks(case: Any, response: httpx.Response, settings: OperationSettings) -> list[CheckFailure]:
+def run_checks(
+    case: Any, response: httpx.Response, settings: OperationSettings
+) -> list[CheckFailure]:
     """Run the configured checks on one response; never raises for a broken contract."""
     names = [*settings.checks, *(n for n in settings.warn_checks if n not in settings.checks)]
     if not names:
@@ -52,8 +54,10 @@ def run_checks(case: Any, response: httpx.Response, settings: OperationSettings)
         failures = []
         for failure in group.exceptions:
             reported_by = set(getattr(type(failure), "checks", ()) or ())
-            error = settings.strict or bool(reported_by & set(settings.checks)) or not (
-                reported_by & set(settings.warn_checks)
+            error = (
+                settings.strict
+                or bool(reported_by & set(settings.checks))
+                or not (reported_by & set(settings.warn_checks))
             )
             failures.append(
                 CheckFailure(

@@ -58,9 +58,11 @@ def load_app(spec: str, root: Path) -> Any:
         try:
             obj = obj()
         except Exception as exc:
-            raise AppLoadError(f"app {spec!r}: the factory raised {type(exc).__name__}: {exc}") from exc
+            raise AppLoadError(
+                f"app {spec!r}: the factory raised {type(exc).__name__}: {exc}"
+            ) from exc
     if not callable(obj) or inspect.isclass(obj):
-        hint = "; if it is a factory, write it as \"module:factory()\"" if not call else ""
+        hint = '; if it is a factory, write it as "module:factory()"' if not call else ""
         raise AppLoadError(f"app {spec!r} is a {type(obj).__name__}, not an ASGI app{hint}")
     return obj
 
@@ -92,7 +94,9 @@ async def serve(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient
                     LifespanManager(target, startup_timeout=60, shutdown_timeout=60)
                 )
             except BaseException as exc:
-                if isinstance(exc, (KeyboardInterrupt, SystemExit, anyio.get_cancelled_exc_class())):
+                if isinstance(
+                    exc, (KeyboardInterrupt, SystemExit, anyio.get_cancelled_exc_class())
+                ):
                     raise
                 raise AppLoadError(
                     f"app {settings.app!r}: the lifespan start-up failed: "
@@ -101,8 +105,12 @@ async def serve(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient
             target = manager.app
         transport = httpx.ASGITransport(app=target, raise_app_exceptions=False)
         client = await stack.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url=BASE_URL + settings.base_path,
-                              headers={"user-agent": USER_AGENT}, follow_redirects=False)
+            httpx.AsyncClient(
+                transport=transport,
+                base_url=BASE_URL + settings.base_path,
+                headers={"user-agent": USER_AGENT},
+                follow_redirects=False,
+            )
         )
         yield client
 
@@ -120,11 +128,13 @@ async def fetch_document(client: httpx.AsyncClient, settings: Settings) -> Mappi
     try:
         response = await client.get(url)
     except Exception as exc:
-        raise SchemaError(f"GET {settings.schema_path} (the OpenAPI document) raised {exc!r}") from exc
+        raise SchemaError(
+            f"GET {settings.schema_path} (the OpenAPI document) raised {exc!r}"
+        ) from exc
     if response.status_code != 200:
         raise SchemaError(
-            f"GET {settings.schema_path} answered {response.status_code}, not the OpenAPI document; "
-            "set `schema_path` in [tool.contractsnap] to where the app serves it "
+            f"GET {settings.schema_path} answered {response.status_code}, not the OpenAPI "
+            "document; set `schema_path` in [tool.contractsnap] to where the app serves it "
             "(FastAPI: /openapi.json, Litestar: /schema/openapi.json)"
         )
     return _parse_document(response.text, settings.schema_path)
@@ -141,7 +151,9 @@ def _parse_document(text: str, where: str) -> Mapping[str, Any]:
         try:
             document = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise SchemaError(f"{where}: the OpenAPI document is neither JSON nor YAML: {exc}") from None
+            raise SchemaError(
+                f"{where}: the OpenAPI document is neither JSON nor YAML: {exc}"
+            ) from None
     if not isinstance(document, Mapping):
         raise SchemaError(f"{where}: the OpenAPI document is not an object")
     return document
@@ -153,9 +165,16 @@ def build_request(
     """An httpx request for a schemathesis case, with the run's credentials applied."""
     kwargs = case.as_transport_kwargs(base_url=str(client.base_url).rstrip("/"))
     headers = {
-        k: v for k, v in kwargs["headers"].items()
-        if k.lower() not in {"x-schemathesis-testcaseid", "connection", "accept-encoding",
-                             "content-length", "user-agent"}
+        k: v
+        for k, v in kwargs["headers"].items()
+        if k.lower()
+        not in {
+            "x-schemathesis-testcaseid",
+            "connection",
+            "accept-encoding",
+            "content-length",
+            "user-agent",
+        }
     }
     if kwargs.get("cookies"):  # httpx deprecates per-request cookies
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in kwargs["cookies"].items())
@@ -169,7 +188,14 @@ def build_request(
     if files:
         # requests accepts non-str part contents; httpx needs str or bytes
         out["files"] = [
-            (name, (part[0], part[1] if isinstance(part[1], (bytes, str)) else str(part[1]), *part[2:]))
+            (
+                name,
+                (
+                    part[0],
+                    part[1] if isinstance(part[1], (bytes, str)) else str(part[1]),
+                    *part[2:],
+                ),
+            )
             for name, part in files
         ]
         if isinstance(data, dict):
@@ -181,9 +207,7 @@ def build_request(
     return client.build_request(kwargs["method"], kwargs["url"], **out)
 
 
-async def send(
-    client: httpx.AsyncClient, request: httpx.Request, timeout: float
-) -> httpx.Response:
+async def send(client: httpx.AsyncClient, request: httpx.Request, timeout: float) -> httpx.Response:
     """Send one request; a hang longer than ``timeout`` seconds raises ``TimeoutError``."""
     await request.aread()  # multipart bodies stream; checks read request.content later
     with anyio.fail_after(timeout):

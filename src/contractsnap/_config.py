@@ -11,7 +11,7 @@ import difflib
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ._errors import ConfigError
 
@@ -32,8 +32,17 @@ DEFAULT_WARN_CHECKS = ("status_code_conformance", "response_headers_conformance"
 DETECTORS = ("uuid", "timestamp", "date")
 #: Keys allowed in ``[tool.contractsnap.operations."<selector>"]`` tables.
 OPERATION_KEYS = frozenset(
-    {"checks", "warn_checks", "strict", "timeout", "examples", "coverage", "fuzz", "negative",
-     "max_cases"}
+    {
+        "checks",
+        "warn_checks",
+        "strict",
+        "timeout",
+        "examples",
+        "coverage",
+        "fuzz",
+        "negative",
+        "max_cases",
+    }
 )
 
 
@@ -116,10 +125,8 @@ def _expect(value: object, kind: str, key: str, source: str) -> Any:
         and value > 0,
     }[kind]
     if not ok:
-        raise ConfigError(
-            f"{source}: `{key}` must be {kind}, got {type(value).__name__} {value!r}"
-        )
-    return tuple(value) if kind == _LIST else value
+        raise ConfigError(f"{source}: `{key}` must be {kind}, got {type(value).__name__} {value!r}")
+    return tuple(cast("list[str]", value)) if kind == _LIST else value
 
 
 def _unknown(key: str, known: Any, source: str) -> ConfigError:
@@ -178,7 +185,11 @@ def _validate_checks(names: tuple[str, ...], key: str, source: str) -> None:
     for name in names:
         if name not in known:
             hint = difflib.get_close_matches(name, sorted(known), n=1)
-            fix = f"did you mean `{hint[0]}`?" if hint else f"known checks: {', '.join(sorted(known))}"
+            fix = (
+                f"did you mean `{hint[0]}`?"
+                if hint
+                else f"known checks: {', '.join(sorted(known))}"
+            )
             raise ConfigError(f"{source}: `{key}` names an unknown check `{name}`; {fix}")
 
 
@@ -190,11 +201,13 @@ def _validate_redact(rules: tuple[str, ...], source: str) -> None:
             try:
                 compile_selector(rule)
             except ValueError as exc:
-                raise ConfigError(f"{source}: `redact` has an invalid selector {rule!r}: {exc}") from None
+                raise ConfigError(
+                    f"{source}: `redact` has an invalid selector {rule!r}: {exc}"
+                ) from None
         elif rule not in DETECTORS:
             raise ConfigError(
                 f"{source}: `redact` has an unknown rule {rule!r}; use one of "
-                f"{', '.join(DETECTORS)} or a `$.path` selector such as \"$.items[*].id\""
+                f'{", ".join(DETECTORS)} or a `$.path` selector such as "$.items[*].id"'
             )
 
 
@@ -215,15 +228,19 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
         else:
             raise _unknown(key, {*_TOP_KINDS, *_OP_KINDS, "operations"}, source)
     if top.get("backend", "asyncio") not in ("asyncio", "trio"):
-        raise ConfigError(f"{source}: `backend` must be \"asyncio\" or \"trio\", got {top['backend']!r}")
+        raise ConfigError(
+            f'{source}: `backend` must be "asyncio" or "trio", got {top["backend"]!r}'
+        )
     for key in ("app", "setup"):
         if key in top and ":" not in top[key]:
             raise ConfigError(
-                f"{source}: `{key}` must look like \"package.module:name\" "
-                f"(or \"package.module:factory()\"), got {top[key]!r}"
+                f'{source}: `{key}` must look like "package.module:name" '
+                f'(or "package.module:factory()"), got {top[key]!r}'
             )
     if "schema_path" in top and not top["schema_path"].startswith("/"):
-        raise ConfigError(f"{source}: `schema_path` must start with \"/\", got {top['schema_path']!r}")
+        raise ConfigError(
+            f'{source}: `schema_path` must start with "/", got {top["schema_path"]!r}'
+        )
     if "base_path" in top:
         top["base_path"] = "/" + top["base_path"].strip("/") if top["base_path"].strip("/") else ""
     _validate_redact(top.get("redact", ()), source)

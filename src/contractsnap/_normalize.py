@@ -28,7 +28,12 @@ from ._cases import encode_value
 
 #: Response headers kept by default; ``headers`` in the settings adds more.
 DEFAULT_HEADERS = (
-    "allow", "content-disposition", "content-range", "content-type", "location", "retry-after",
+    "allow",
+    "content-disposition",
+    "content-range",
+    "content-type",
+    "location",
+    "retry-after",
     "www-authenticate",
 )
 
@@ -95,16 +100,13 @@ def _matches(steps: Sequence[tuple[str, str | int]], path: Path) -> bool:
     kind, value = steps[0]
     if kind == "desc":
         return any(
-            (value == "*" or path[i] == value) and _matches(steps[1:], path[i + 1:])
+            (value == "*" or path[i] == value) and _matches(steps[1:], path[i + 1 :])
             for i in range(len(path))
         )
     if not path:
         return False
     head = path[0]
-    if kind == "index":
-        ok = head == value and isinstance(head, int)
-    else:
-        ok = value == "*" or head == value
+    ok = (head == value and isinstance(head, int)) if kind == "index" else value in ("*", head)
     return ok and _matches(steps[1:], path[1:])
 
 
@@ -123,13 +125,14 @@ def path_to_selector(path: Path, *, generalise: bool = True) -> str:
 
 # -- bodies ----------------------------------------------------------------------------------
 
+
 def _is_json(content_type: str) -> bool:
-    media = content_type.split(";")[0].strip().lower()
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
 
 
 def _is_text(content_type: str) -> bool:
-    media = content_type.split(";")[0].strip().lower()
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
     return (
         media.startswith("text/")
         or media.endswith(("+xml", "/xml", "/javascript", "/x-www-form-urlencoded"))
@@ -160,6 +163,7 @@ def body_fields(content: bytes, content_type: str, max_size: int) -> dict[str, A
 
 # -- redaction -------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass(frozen=True)
 class Rules:
     """What to redact in the responses of one suite."""
@@ -179,8 +183,9 @@ class Rules:
             selectors=tuple(compile_selector(r) for r in rules if r.startswith("$")),
             secret_headers=frozenset(h.lower() for h in secret_headers),
             # Longest first, so a secret that contains another is replaced whole.
-            secret_values=tuple(sorted({v for v in secret_values if len(v) >= 4}, key=len,
-                                       reverse=True)),
+            secret_values=tuple(
+                sorted({v for v in secret_values if len(v) >= 4}, key=len, reverse=True)
+            ),
         )
 
 
@@ -241,11 +246,11 @@ def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
 
     def detected(value: Any, _path: Path) -> Any:
         if isinstance(value, str):
-            for original in sorted(redacted, key=len, reverse=True):
-                value = value.replace(original, redacted[original])
-            for name in _DETECTORS:  # fixed order: a timestamp before the date inside it
+            for original, token in sorted(redacted.items(), key=lambda kv: -len(kv[0])):
+                value = value.replace(original, token)
+            for name, pattern in _DETECTORS.items():  # a timestamp before the date inside it
                 if name in rules.detectors:
-                    value = _DETECTORS[name].sub(lambda m, n=name: tokens(n, m.group(0)), value)
+                    value = pattern.sub(_replacer(tokens, name), value)
         return value
 
     headers = dict(out.get("headers", {}))
@@ -264,11 +269,16 @@ def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
     return out
 
 
+def _replacer(tokens: _Tokens, kind: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: tokens(kind, match.group(0))
+
+
 def canonical_leaf(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 # -- differences -----------------------------------------------------------------------------
+
 
 def differences(a: Any, b: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
     """Every leaf path where two JSON values differ, in a stable order."""
@@ -280,7 +290,7 @@ def differences(a: Any, b: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
         return [(p, _none(x), _none(y)) for p, x, y in found]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         found = []
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             found += differences(x, y, (*path, i))
         return found
     same = type(a) is type(b) and a == b
@@ -288,7 +298,9 @@ def differences(a: Any, b: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
 
 
 def _none(value: Any) -> Any:
-    return value if isinstance(value, (str, int, float, bool, list, dict, type(None))) else "<absent>"
+    return (
+        value if isinstance(value, (str, int, float, bool, list, dict, type(None))) else "<absent>"
+    )
 
 
 def suggest_rules(changed: Iterable[tuple[Path, Any, Any]]) -> list[str]:
@@ -297,8 +309,11 @@ def suggest_rules(changed: Iterable[tuple[Path, Any, Any]]) -> list[str]:
     for path, a, b in changed:
         values = [v for v in (a, b) if isinstance(v, str)]
         detector = next(
-            (name for name, rx in _DETECTORS.items()
-             if len(values) == 2 and all(rx.search(v) for v in values)),
+            (
+                name
+                for name, rx in _DETECTORS.items()
+                if len(values) == 2 and all(rx.search(v) for v in values)
+            ),
             None,
         )
         rule = detector or path_to_selector(path)

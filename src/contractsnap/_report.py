@@ -57,7 +57,9 @@ def indent(lines: Iterable[str], prefix: str = "    ") -> list[str]:
 
 
 def flaky_message(
-    label: str, file_name: str, changed: Sequence[tuple[str, str, Sequence[tuple[Path, Any, Any]]]],
+    label: str,
+    file_name: str,
+    changed: Sequence[tuple[str, str, Sequence[tuple[Path, Any, Any]]]],
     rules_line: str,
 ) -> str:
     out = [
@@ -68,8 +70,11 @@ def flaky_message(
         out += ["", title, *indent(request.splitlines(), "  ")]
         for path, a, b in diffs:
             where = (
-                f"header {path[1]}" if path and path[0] == "headers"
-                else path_to_selector(path[1:], generalise=False) if path else "$"
+                f"header {path[1]}"
+                if path and path[0] == "headers"
+                else path_to_selector(path[1:], generalise=False)
+                if path
+                else "$"
             )
             out.append(f"  {where}: {json.dumps(a)} then {json.dumps(b)}")
     out += [
@@ -96,19 +101,25 @@ def summary_lines(
     out: list[str] = []
     if violations:
         count = sum(len(v) for v in violations.values())
-        out.append(f"contract violations: {plural(count, 'failure')} in "
-                   f"{plural(len(violations), 'operation')}")
+        out.append(
+            f"contract violations: {plural(count, 'failure')} in "
+            f"{plural(len(violations), 'operation')}"
+        )
         for label, failures in violations.items():
             out += [f"  {label}", *indent((f.render() for f in _unique(failures)), "    ")]
     if warnings:
         count = sum(len(v) for v in warnings.values())
-        out.append(f"contract warnings: {plural(count, 'warning')} in "
-                   f"{plural(len(warnings), 'operation')} (set `strict = true` to fail on them)")
+        out.append(
+            f"contract warnings: {plural(count, 'warning')} in "
+            f"{plural(len(warnings), 'operation')} (set `strict = true` to fail on them)"
+        )
         for label, failures in warnings.items():
             out += [f"  {label}", *indent((f.render() for f in _unique(failures)), "    ")]
     if orphans:
-        out.append(f"{plural(len(orphans), 'orphaned snapshot file')} (no such operation in "
-                   "the schema; `pytest --snapshot-update` on a full run deletes them):")
+        out.append(
+            f"{plural(len(orphans), 'orphaned snapshot file')} (no such operation in "
+            "the schema; `pytest --snapshot-update` on a full run deletes them):"
+        )
         out += [f"  {name}" for name in orphans]
     if deleted:
         out.append(f"deleted {plural(len(deleted), 'orphaned snapshot file')}:")

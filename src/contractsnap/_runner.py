@@ -84,7 +84,7 @@ class Suite:
         """Start the app and read its schema; stop the app on exit."""
         if not self.settings.app:
             raise AppLoadError(
-                f"{self.settings.source}: no `app` to test; set app = \"package.module:app\""
+                f'{self.settings.source}: no `app` to test; set app = "package.module:app"'
             )
         self.app = _client.load_app(self.settings.app, self.settings.root)
         if self.settings.setup:
@@ -144,8 +144,8 @@ class Suite:
                 raise StaleCases(
                     f"{operation.label}: the operation's parameters or request body changed since "
                     f"{name} was recorded (fingerprint {stored.fingerprint} -> "
-                    f"{operation.fingerprint}); its frozen cases are stale. Regenerate them with:\n  "
-                    + _report.accept_command(operation.label)
+                    f"{operation.fingerprint}); its frozen cases are stale. "
+                    "Regenerate them with:\n  " + _report.accept_command(operation.label)
                 )
             assert stored is not None
             results = await self._run(operation, stored.cases, auth_headers, setup)
@@ -154,9 +154,7 @@ class Suite:
                 raise SnapshotMismatch(self._mismatch(operation, name, stored, results))
         else:
             if stored is None or stale or regenerate:
-                cases: Sequence[_cases.FrozenCase] = _cases.generate(
-                    operation, self._security()
-                )
+                cases: Sequence[_cases.FrozenCase] = _cases.generate(operation, self._security())
             else:
                 cases = stored.cases
             results = await self._run(operation, cases, auth_headers, setup)
@@ -178,7 +176,8 @@ class Suite:
         auth_headers: Mapping[str, str],
         setup: Setup | None,
     ) -> list[CaseResult]:
-        assert self.client is not None and self.schema is not None
+        assert self.client is not None
+        assert self.schema is not None
         if setup is not None:
             result = setup(operation)
             if inspect.isawaitable(result):
@@ -197,8 +196,10 @@ class Suite:
                 response = await _client.send(self.client, request, operation.settings.timeout)
             except TimeoutError:
                 failure = CheckFailure(
-                    "TIMEOUT", "No response",
-                    f"no response within {operation.settings.timeout:g} s (`timeout` setting)", True,
+                    "TIMEOUT",
+                    "No response",
+                    f"no response within {operation.settings.timeout:g} s (`timeout` setting)",
+                    True,
                 )
                 results.append(CaseResult(frozen, {"error": "timeout"}, [failure]))
                 continue
@@ -212,13 +213,17 @@ class Suite:
                 normalised["headers"] = headers
             normalised.update(
                 _normalize.body_fields(
-                    response.content, response.headers.get("content-type", ""),
+                    response.content,
+                    response.headers.get("content-type", ""),
                     self.settings.max_body_size,
                 )
             )
             results.append(
-                CaseResult(frozen, _normalize.redact(normalised, rules),
-                           run_checks(case, response, operation.settings))
+                CaseResult(
+                    frozen,
+                    _normalize.redact(normalised, rules),
+                    run_checks(case, response, operation.settings),
+                )
             )
         return results
 
@@ -241,13 +246,16 @@ class Suite:
         ]
 
     def _mismatch(
-        self, operation: Operation, name: str, stored: _snapshot.StoredSnapshot,
+        self,
+        operation: Operation,
+        name: str,
+        stored: _snapshot.StoredSnapshot,
         results: Sequence[CaseResult],
     ) -> str:
         titles = self._titles(results)
         changed = [
             (title, result, old)
-            for title, result, old in zip(titles, results, stored.responses)
+            for title, result, old in zip(titles, results, stored.responses, strict=True)
             if result.response != old
         ]
         out = [
@@ -255,20 +263,31 @@ class Suite:
             f"answered differently from {name}"
         ]
         for title, result, old in changed:
-            out += ["", title, *_report.indent(_report.request_line(result.case.request).splitlines(), "  ")]
+            out += [
+                "",
+                title,
+                *_report.indent(_report.request_line(result.case.request).splitlines(), "  "),
+            ]
             out += _report.indent(_report.json_diff(old, result.response), "  ")
         if not changed:
             out.append("(same data, different file text: re-record to normalise the file)")
-        out += ["", "If the change is intended, accept it with:", "  " + _report.accept_command(operation.label)]
+        out += [
+            "",
+            "If the change is intended, accept it with:",
+            "  " + _report.accept_command(operation.label),
+        ]
         return "\n".join(out)
 
     def _refuse_flaky(
-        self, operation: Operation, name: str, first: Sequence[CaseResult],
+        self,
+        operation: Operation,
+        name: str,
+        first: Sequence[CaseResult],
         second: Sequence[CaseResult],
     ) -> None:
         changed = []
         all_diffs = []
-        for title, a, b in zip(self._titles(first), first, second):
+        for title, a, b in zip(self._titles(first), first, second, strict=True):
             diffs = _normalize.differences(a.response, b.response)
             if diffs:
                 changed.append((title, _report.request_line(a.case.request), diffs))
@@ -290,22 +309,27 @@ class Suite:
     def _contract(self, operation: Operation, results: Sequence[CaseResult]) -> None:
         errors: list[str] = []
         titles = self._titles(results)
-        for title, result in zip(titles, results):
+        for title, result in zip(titles, results, strict=True):
             bad = [f for f in result.failures if f.error]
             warn = [f for f in result.failures if not f.error]
             if warn:
                 self.outcome.warnings.setdefault(operation.label, []).extend(warn)
             if bad:
                 self.outcome.violations.setdefault(operation.label, []).extend(bad)
-                errors += ["", title, *_report.indent(_report.request_line(result.case.request).splitlines(), "  ")]
+                errors += [
+                    "",
+                    title,
+                    *_report.indent(_report.request_line(result.case.request).splitlines(), "  "),
+                ]
                 errors.append(f"  -> {result.response.get('status', 'no response')}")
                 errors += _report.failures_lines(bad)
         if errors:
             raise ContractViolation(
                 f"{operation.label}: the responses break the API contract "
-                "(the snapshot is up to date; these are contract checks):" + "\n".join(errors)
-                + "\n\nFix the app or the schema, or configure the checks: `checks`/`warn_checks` in "
-                "[tool.contractsnap] or [tool.contractsnap.operations.\"" + operation.label + "\"]"
+                "(the snapshot is up to date; these are contract checks):"
+                + "\n".join(errors)
+                + "\n\nFix the app or the schema, or configure the checks: `checks`/`warn_checks` "
+                f'in [tool.contractsnap] or [tool.contractsnap.operations."{operation.label}"]'
             )
 
     # -- the run as a whole ----------------------------------------------------------------
@@ -316,6 +340,7 @@ class Suite:
             return []
         expected = {f"{op.file_stem}.json" for op in self.operations}
         return [
-            path for path in sorted(self.directory.glob("*.json"))
+            path
+            for path in sorted(self.directory.glob("*.json"))
             if path.name not in expected and _snapshot.is_ours(path)
         ]

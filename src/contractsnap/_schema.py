@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import fnmatch
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -59,8 +60,8 @@ def validate_selector(selector: str) -> None:
     if method.lower() in (*HTTP_METHODS, "*") and path.startswith("/"):
         return
     raise ValueError(
-        f"invalid operation selector {selector!r}; use \"GET /books/{{book_id}}\" (globs allowed), "
-        "\"tag:NAME\", \"id:OPERATION_ID\", \"method:POST\" or \"path:/books/*\""
+        f'invalid operation selector {selector!r}; use "GET /books/{{book_id}}" (globs allowed), '
+        '"tag:NAME", "id:OPERATION_ID", "method:POST" or "path:/books/*"'
     )
 
 
@@ -81,6 +82,14 @@ def selector_matches(
     return sel_method.upper() in ("*", method) and fnmatch.fnmatchcase(path, sel_path)
 
 
+def _matches_selector(
+    selector: str, *, method: str, path: str, operation_id: str | None, tags: Iterable[str]
+) -> bool:
+    return selector_matches(
+        selector, method=method, path=path, operation_id=operation_id, tags=tags
+    )
+
+
 class _RefInliner:
     """Inline local ``$ref``s so a fingerprint sees edits made in ``components``."""
 
@@ -89,8 +98,8 @@ class _RefInliner:
 
     def resolve(self, ref: str) -> Any:
         node: Any = self._document
-        for part in ref.removeprefix("#/").split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
+        for raw in ref.removeprefix("#/").split("/"):
+            part = raw.replace("~1", "/").replace("~0", "~")
             if not isinstance(node, Mapping) or part not in node:
                 return {"$unresolved": ref}
             node = node[part]
@@ -131,7 +140,10 @@ def security_parameters(document: Mapping[str, Any]) -> dict[str, set[str]]:
 
 
 def _fingerprint(
-    document: Mapping[str, Any], inliner: _RefInliner, path: str, method: str,
+    document: Mapping[str, Any],
+    inliner: _RefInliner,
+    path: str,
+    method: str,
     settings: OperationSettings,
 ) -> str:
     path_item = document["paths"][path]
@@ -152,7 +164,7 @@ def _fingerprint(
 class ApiSchema:
     """The app's OpenAPI document and the operations selected for testing."""
 
-    def __init__(self, document: Mapping[str, Any], settings: Settings) -> None:
+    def __init__(self, document: Any, settings: Settings) -> None:
         if not isinstance(document, Mapping) or not isinstance(document.get("paths"), Mapping):
             raise SchemaError(
                 f"the OpenAPI document of {settings.app or settings.schema or 'the app'} has no "
@@ -197,8 +209,12 @@ class ApiSchema:
                 if not self._selected(method.upper(), path, operation_id, tags):
                     continue
                 op_settings = self.settings.for_operation(
-                    lambda s, m=method.upper(), p=path, i=operation_id, t=tags: selector_matches(
-                        s, method=m, path=p, operation_id=i, tags=t
+                    functools.partial(
+                        selector_matches,
+                        method=method.upper(),
+                        path=path,
+                        operation_id=operation_id,
+                        tags=tags,
                     )
                 )
                 operations.append(
@@ -211,14 +227,20 @@ class ApiSchema:
                         file_stem=file_stem(method.upper(), path),
                         settings=op_settings,
                         api_operation=loaded.get(label),
-                        error=None if label in loaded else errors.get(label, "unreadable operation"),
+                        error=None
+                        if label in loaded
+                        else errors.get(label, "unreadable operation"),
                     )
                 )
         return operations
 
-    def _selected(self, method: str, path: str, operation_id: str | None, tags: tuple[str, ...]) -> bool:
+    def _selected(
+        self, method: str, path: str, operation_id: str | None, tags: tuple[str, ...]
+    ) -> bool:
         def match(selector: str) -> bool:
-            return selector_matches(selector, method=method, path=path, operation_id=operation_id, tags=tags)
+            return selector_matches(
+                selector, method=method, path=path, operation_id=operation_id, tags=tags
+            )
 
         if self.settings.include and not any(match(s) for s in self.settings.include):
             return False

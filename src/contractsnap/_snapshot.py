@@ -41,7 +41,9 @@ os.umask(_UMASK)
 
 def dumps(document: Mapping[str, Any]) -> str:
     """The exact text of a snapshot file."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return (
+        json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,8 +101,11 @@ def read(path: Path) -> StoredSnapshot:
     try:
         operation = document["operation"]
         cases = tuple(
-            FrozenCase(source=str(c["source"]), description=str(c.get("description", "")),
-                       request=c["request"])
+            FrozenCase(
+                source=str(c["source"]),
+                description=str(c.get("description", "")),
+                request=c["request"],
+            )
             for c in document["cases"]
         )
         responses = tuple(c["response"] for c in document["cases"])
@@ -184,12 +189,18 @@ class OperationSnapshot(JSONSnapshotExtension):
         import difflib
 
         yield from difflib.unified_diff(
-            str(snapshot_data).splitlines(), str(serialized_data).splitlines(),
-            "snapshot", "received", lineterm="", n=3,
+            str(snapshot_data).splitlines(),
+            str(serialized_data).splitlines(),
+            "snapshot",
+            "received",
+            lineterm="",
+            n=3,
         )
 
     @classmethod
-    def write_snapshot(cls, *, snapshot_location: str, snapshots: Any, name_order: Any = None) -> None:
+    def write_snapshot(
+        cls, *, snapshot_location: str, snapshots: Any, name_order: Any = None
+    ) -> None:
         with warnings.catch_warnings():  # syrupy 6 warns it cannot relate the file to a test
             warnings.filterwarnings("ignore", message=r"\s*Can not relate snapshot")
             super().write_snapshot(

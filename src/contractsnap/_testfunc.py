@@ -45,7 +45,7 @@ def contract_test(**settings: Any) -> Any:
             raise pytest.UsageError(
                 "contractsnap_app returned another app object than the one the suite started; "
                 "customise the configured app in place (e.g. app.dependency_overrides) and "
-                "return it, or point `app` at a factory (\"module:create_app()\")"
+                'return it, or point `app` at a factory ("module:create_app()")'
             )
         assertion = snapshot.use_extension(suite.extension)
 

@@ -1,6 +1,6 @@
 """The ``contractsnap`` command: a thin wrapper around pytest, never a second engine.
 
-    contractsnap run [--update] [--op SELECTOR]... [-- PYTEST ARGS...]
+contractsnap run [--update] [--op SELECTOR]... [-- PYTEST ARGS...]
 """
 
 from __future__ import annotations
@@ -22,11 +22,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--update", action="store_true", help="record snapshots (--snapshot-update)")
     run.add_argument(
-        "--op", action="append", default=[], metavar="SELECTOR",
-        help="only these operations, e.g. \"GET /books/{book_id}\" or \"tag:books\"",
+        "--op",
+        action="append",
+        default=[],
+        metavar="SELECTOR",
+        help='only these operations, e.g. "GET /books/{book_id}" or "tag:books"',
     )
-    run.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                     help="further pytest arguments, after `--`")
+    run.add_argument(
+        "pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, after `--`"
+    )
     return parser
 
 

@@ -22,13 +22,18 @@ _SUITE_MODULE = Path(__file__).with_name("_contract_suite.py")
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contractsnap", "contract snapshot tests")
     group.addoption(
-        "--contractsnap-op", action="append", dest="contractsnap_ops", default=[],
+        "--contractsnap-op",
+        action="append",
+        dest="contractsnap_ops",
+        default=[],
         metavar="SELECTOR",
-        help="Run only the operations this selector matches: \"GET /books/{book_id}\", "
-        "\"tag:NAME\", \"id:OPERATION_ID\", \"method:POST\" or \"path:/books/*\". Repeatable.",
+        help='Run only the operations this selector matches: "GET /books/{book_id}", '
+        '"tag:NAME", "id:OPERATION_ID", "method:POST" or "path:/books/*". Repeatable.',
     )
     group.addoption(
-        "--contractsnap-regenerate", action="store_true", dest="contractsnap_regenerate",
+        "--contractsnap-regenerate",
+        action="store_true",
+        dest="contractsnap_regenerate",
         help="With --snapshot-update, generate new cases even for operations whose frozen "
         "cases are up to date.",
     )
@@ -68,11 +73,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             ids=["start-up"],
         )
         return
-    backend = suite.settings.backend
+    backend, key = suite.settings.backend, str(suite.directory)
     metafunc.parametrize(
         ("anyio_backend", "contractsnap_operation"),
         [
-            pytest.param(backend, op, marks=pytest.mark.contractsnap(suite=str(suite.directory)))
+            pytest.param(backend, op, marks=pytest.mark.contractsnap(suite=key, operation=op))
             for op in suite.operations
         ],
         ids=[op.label for op in suite.operations],
@@ -121,8 +126,9 @@ def _matches(selector: str, op: Operation) -> bool:
 
 def _operation_of(item: pytest.Item) -> Operation | None:
     for marker in item.iter_markers("contractsnap"):
-        if "suite" in marker.kwargs:
-            return getattr(item, "callspec").params["contractsnap_operation"]  # type: ignore[no-any-return]
+        operation = marker.kwargs.get("operation")
+        if isinstance(operation, Operation):
+            return operation
     return None
 
 
@@ -205,13 +211,14 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 # -- fixtures ------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def contractsnap_suite(request: pytest.FixtureRequest) -> Suite:
     """The running suite of the operation under test (its app, client, schema, settings)."""
     for marker in request.node.iter_markers("contractsnap"):
         if "error" in marker.kwargs:
             pytest.fail(f"contractsnap: {marker.kwargs['error']}", pytrace=False)
-    key = _suite_key(request.node)  # type: ignore[arg-type]
+    key = _suite_key(request.node)
     if key is None:
         raise pytest.UsageError("contractsnap_suite is only available in contract tests")
     return request.config.stash[RUN].suites[key]
@@ -221,10 +228,10 @@ def contractsnap_suite(request: pytest.FixtureRequest) -> Suite:
 def contractsnap_app(contractsnap_suite: Suite) -> Any:
     """The app under test. Override it to customise the app in place and return it, e.g.::
 
-        @pytest.fixture
-        def contractsnap_app(contractsnap_app):
-            contractsnap_app.dependency_overrides[get_settings] = lambda: test_settings
-            return contractsnap_app
+    @pytest.fixture
+    def contractsnap_app(contractsnap_app):
+        contractsnap_app.dependency_overrides[get_settings] = lambda: test_settings
+        return contractsnap_app
     """
     return contractsnap_suite.app
 

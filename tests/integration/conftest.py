@@ -48,8 +48,9 @@ class Project:
         target.write_text((APPS / f"{name}.py").read_text())
         return target
 
-    def configure(self, operations: Mapping[str, Mapping[str, Any]] | None = None,
-                  **settings: Any) -> None:
+    def configure(
+        self, operations: Mapping[str, Mapping[str, Any]] | None = None, **settings: Any
+    ) -> None:
         lines = ["[tool.contractsnap]"]
         lines += [f"{key} = {toml_value(value)}" for key, value in settings.items()]
         for selector, table in (operations or {}).items():
@@ -72,8 +73,9 @@ class Project:
         """A pytest session in a new interpreter, e.g. with another PYTHONHASHSEED."""
         for key, value in (env or {}).items():
             self.monkeypatch.setenv(key, value)
-        return self.pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", *args,
-                                                  timeout=300)
+        return self.pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "-rA", *args, timeout=300
+        )
 
     def snapshots(self, directory: str = "snapshots") -> dict[str, bytes]:
         root = self.path / directory

@@ -25,13 +25,15 @@ class TestApps:
         assert set(project.snapshots()) == {"GET_greeting.json", "GET_late.json"}
         assert statuses(project, "GET_greeting.json") == [200]
         assert project.snapshot("GET_late.json")["cases"][0]["response"]["body"] == {
-            "registered": "at-startup"}
+            "registered": "at-startup"
+        }
 
     def test_mounted_app_with_base_path(self, project: Project) -> None:
         """base_path prefixes requests for an app whose schema paths sit under a mount."""
         project.add_app("mounted")
-        project.configure(app="app_module:app", schema_path="/api/v1/openapi.json",
-                          base_path="/api/v1")
+        project.configure(
+            app="app_module:app", schema_path="/api/v1/openapi.json", base_path="/api/v1"
+        )
         project.run("--snapshot-update").assert_outcomes(passed=2)
         assert set(project.snapshots()) == {"GET_items.json", "GET_items_{item_id}.json"}
         assert statuses(project, "GET_items.json") == [200]
@@ -43,18 +45,23 @@ class TestApps:
         project.configure(app="app_module:app")
         project.run("--snapshot-update").assert_outcomes(passed=3)
         assert set(project.snapshots()) == {
-            "GET_users.json", "POST_users.json", "GET_users_{user_id}.json"}
+            "GET_users.json",
+            "POST_users.json",
+            "GET_users_{user_id}.json",
+        }
         assert 201 in statuses(project, "POST_users.json")
         project.run().assert_outcomes(passed=3)
 
     def test_litestar(self, project: Project) -> None:
         """A Litestar app works, with its schema at /schema/openapi.json."""
         project.add_app("litestar_app")
-        project.configure(app="app_module:app", schema_path="/schema/openapi.json",
-                          backend="trio")
+        project.configure(app="app_module:app", schema_path="/schema/openapi.json", backend="trio")
         project.run("--snapshot-update").assert_outcomes(passed=3)
         assert set(project.snapshots()) == {
-            "GET_books.json", "POST_books.json", "GET_books_{book_id}.json"}
+            "GET_books.json",
+            "POST_books.json",
+            "GET_books_{book_id}.json",
+        }
         assert 201 in statuses(project, "POST_books.json")
         project.run().assert_outcomes(passed=3)
 
@@ -64,17 +71,21 @@ class TestApps:
         project.configure(app="app_module:app")
         result = project.run()
         result.assert_outcomes(errors=1)
-        result.stdout.fnmatch_lines([
-            "contractsnap: GET /openapi.json answered 404, not the OpenAPI document; set "
-            "`schema_path` in [[]tool.contractsnap[]] to where the app serves it*",
-        ])
+        result.stdout.fnmatch_lines(
+            [
+                "contractsnap: GET /openapi.json answered 404, not the OpenAPI document; set "
+                "`schema_path` in [[]tool.contractsnap[]] to where the app serves it*",
+            ]
+        )
 
     def test_bad_app_spec_is_reported_before_any_request(self, project: Project) -> None:
         """A missing module or attribute is one clear line naming the setting."""
         project.configure(app="no_such_module:app")
         result = project.run()
         result.assert_outcomes(errors=1)
-        result.stdout.fnmatch_lines([
-            "contractsnap: app 'no_such_module:app': no module named 'no_such_module'; check "
-            "`app` in [[]tool.contractsnap[]]*",
-        ])
+        result.stdout.fnmatch_lines(
+            [
+                "contractsnap: app 'no_such_module:app': no module named 'no_such_module'; check "
+                "`app` in [[]tool.contractsnap[]]*",
+            ]
+        )

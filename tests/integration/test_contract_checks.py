@@ -6,25 +6,29 @@ from .conftest import Project
 
 
 class TestContractChecks:
-    def test_server_error_is_snapshotted_and_reported_as_a_violation(self, project: Project) -> None:
+    def test_server_error_is_snapshotted_and_reported_as_a_violation(
+        self, project: Project
+    ) -> None:
         """A raising endpoint records its 500 and fails as a contract violation, not a diff."""
         project.add_app("features")
         project.configure(app="app_module:app", include=["GET /boom", "GET /health"])
         result = project.run("--snapshot-update")
         result.assert_outcomes(passed=1, failed=1)
         assert project.snapshot("GET_boom.json")["cases"][0]["response"]["status"] == 500
-        result.stdout.fnmatch_lines([
-            "GET /boom: the responses break the API contract (the snapshot is up to date; "
-            "these are contract checks):",
-            "case 1/1 [[]*[]] coverage: Default positive test case",
-            "  GET /boom",
-            "  -> 500",
-            "  [[]error[]] ST101 Server error*",
-            "*contractsnap: snapshots/*",
-            "contract violations: 1 failure in 1 operation",
-            "  GET /boom",
-            "    [[]error[]] ST101 Server error*",
-        ])
+        result.stdout.fnmatch_lines(
+            [
+                "GET /boom: the responses break the API contract (the snapshot is up to date; "
+                "these are contract checks):",
+                "case 1/1 [[]*[]] coverage: Default positive test case",
+                "  GET /boom",
+                "  -> 500",
+                "  [[]error[]] ST101 Server error*",
+                "*contractsnap: snapshots/*",
+                "contract violations: 1 failure in 1 operation",
+                "  GET /boom",
+                "    [[]error[]] ST101 Server error*",
+            ]
+        )
         gate = project.run()
         gate.assert_outcomes(passed=1, failed=1)
         assert "answered differently" not in gate.stdout.str()
@@ -32,25 +36,28 @@ class TestContractChecks:
     def test_checks_are_configurable_per_operation(self, project: Project) -> None:
         """An operations table can switch a check off for one operation."""
         project.add_app("features")
-        project.configure(app="app_module:app", include=["GET /boom"],
-                          operations={"GET /boom": {"checks": []}})
+        project.configure(
+            app="app_module:app", include=["GET /boom"], operations={"GET /boom": {"checks": []}}
+        )
         project.run("--snapshot-update").assert_outcomes(passed=1)
         project.run().assert_outcomes(passed=1)
 
     def test_undocumented_status_warns_unless_strict(self, project: Project) -> None:
         """A status code the schema does not declare is a warning; strict mode fails on it."""
         project.add_app("features")
-        project.configure(app="app_module:app", include=["GET /orders/{order_id}"],
-                          negative=True)
+        project.configure(app="app_module:app", include=["GET /orders/{order_id}"], negative=True)
         result = project.run("--snapshot-update")
         result.assert_outcomes(passed=1)
-        result.stdout.fnmatch_lines([
-            "contract warnings: * in 1 operation (set `strict = true` to fail on them)",
-            "  GET /orders/{order_id}",
-            "    [[]warning[]] ST103 Undocumented status code*",
-        ])
-        project.configure(app="app_module:app", include=["GET /orders/{order_id}"],
-                          negative=True, strict=True)
+        result.stdout.fnmatch_lines(
+            [
+                "contract warnings: * in 1 operation (set `strict = true` to fail on them)",
+                "  GET /orders/{order_id}",
+                "    [[]warning[]] ST103 Undocumented status code*",
+            ]
+        )
+        project.configure(
+            app="app_module:app", include=["GET /orders/{order_id}"], negative=True, strict=True
+        )
         strict = project.run()
         strict.assert_outcomes(failed=1)
         strict.stdout.fnmatch_lines(["*[[]error[]] ST103 Undocumented status code*"])
@@ -59,11 +66,17 @@ class TestContractChecks:
         """A body that does not match the declared response model is an error."""
         project.add_app("features")
         project.configure(app="app_module:app", include=["GET /me"])
-        project.edit("app_module", "    return Me(client_version=x_client_version, session=session)",
-                     "    return {'client_version': 1}  # type: ignore[return-value]")
-        project.edit("app_module", "@router.get(\"/me\", operation_id=\"get_me\")",
-                     "@router.get(\"/me\", operation_id=\"get_me\", response_model=None,"
-                     " responses={200: {'model': Me}})")
+        project.edit(
+            "app_module",
+            "    return Me(client_version=x_client_version, session=session)",
+            "    return {'client_version': 1}  # type: ignore[return-value]",
+        )
+        project.edit(
+            "app_module",
+            '@router.get("/me", operation_id="get_me")',
+            '@router.get("/me", operation_id="get_me", response_model=None,'
+            " responses={200: {'model': Me}})",
+        )
         result = project.run("--snapshot-update")
         result.assert_outcomes(failed=1)
         result.stdout.fnmatch_lines(["*[[]error[]] * Response violates schema*"])

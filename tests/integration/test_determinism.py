@@ -6,43 +6,49 @@ import pytest
 
 from .conftest import Project
 
-CODE_ROUTE = '''
+CODE_ROUTE = """
 from contractsnap import contract_test
 
 test_features = contract_test(app="app_module:app", setup="app_module:reset",
                               exclude=["GET /boom"], backend="{backend}")
-'''
+"""
 
 
 class TestDeterminism:
     def test_hash_seeds_give_identical_files(self, project: Project) -> None:
         """Recording in new interpreters with different PYTHONHASHSEEDs writes the same bytes."""
         project.add_app("features")
-        project.configure(app="app_module:app", setup="app_module:reset", exclude=["GET /boom"],
-                          fuzz=3)
+        project.configure(
+            app="app_module:app", setup="app_module:reset", exclude=["GET /boom"], fuzz=3
+        )
         project.run_subprocess("--snapshot-update", env={"PYTHONHASHSEED": "1"}).assert_outcomes(
-            passed=9)
+            passed=9
+        )
         first = project.snapshots()
         for name in first:
             (project.path / "snapshots" / name).unlink()
         project.run_subprocess("--snapshot-update", env={"PYTHONHASHSEED": "4242"}).assert_outcomes(
-            passed=9)
+            passed=9
+        )
         assert project.snapshots() == first
         project.run_subprocess(env={"PYTHONHASHSEED": "random"}).assert_outcomes(passed=9)
 
     def test_asyncio_and_trio_write_the_same_bytes(self, project: Project) -> None:
         """The suite runs on both backends and they agree byte for byte."""
         project.add_app("features")
-        project.configure(app="app_module:app", setup="app_module:reset", exclude=["GET /boom"],
-                          backend="asyncio")
+        project.configure(
+            app="app_module:app", setup="app_module:reset", exclude=["GET /boom"], backend="asyncio"
+        )
         project.run("--snapshot-update").assert_outcomes(passed=9)
         on_asyncio = project.snapshots()
-        project.configure(app="app_module:app", setup="app_module:reset", exclude=["GET /boom"],
-                          backend="trio")
+        project.configure(
+            app="app_module:app", setup="app_module:reset", exclude=["GET /boom"], backend="trio"
+        )
         result = project.run("-v")
         result.assert_outcomes(passed=9)
-        result.stdout.fnmatch_lines(["contractsnap: app app_module:app, snapshots snapshots/, "
-                                     "backend trio"])
+        result.stdout.fnmatch_lines(
+            ["contractsnap: app app_module:app, snapshots snapshots/, backend trio"]
+        )
         for name in on_asyncio:
             (project.path / "snapshots" / name).unlink()
         project.run("--snapshot-update").assert_outcomes(passed=9)

@@ -12,18 +12,20 @@ class TestFlakeProofRecording:
         project.configure(app="app_module:app")
         result = project.run("--snapshot-update")
         result.assert_outcomes(passed=1, failed=1)
-        result.stdout.fnmatch_lines([
-            "POST /things: responses differ between two sends of the same request, so a "
-            "snapshot would flake; snapshots/POST_things.json was not written.",
-            "case 1/1 [[]*[]] *",
-            "  POST /things",
-            "  $.created_at: * then *",
-            "  $.id: * then *",
-            "  header location: * then *",
-            "Redact the volatile values in pyproject.toml, then record again:",
-            "  [[]tool.contractsnap[]]",
-            '  redact = ["timestamp", "uuid"]',
-        ])
+        result.stdout.fnmatch_lines(
+            [
+                "POST /things: responses differ between two sends of the same request, so a "
+                "snapshot would flake; snapshots/POST_things.json was not written.",
+                "case 1/1 [[]*[]] *",
+                "  POST /things",
+                "  $.created_at: * then *",
+                "  $.id: * then *",
+                "  header location: * then *",
+                "Redact the volatile values in pyproject.toml, then record again:",
+                "  [[]tool.contractsnap[]]",
+                '  redact = ["timestamp", "uuid"]',
+            ]
+        )
         assert set(project.snapshots()) == {"GET_stable.json"}
 
     def test_suggested_rules_make_record_and_replay_pass(self, project: Project) -> None:
@@ -52,13 +54,13 @@ class TestSecrets:
         """A credential the tool sent never reaches a snapshot, even when the API echoes it."""
         project.add_app("features")
         project.configure(app="app_module:app", include=["GET /me"])
-        project.pytester.makeconftest('''
+        project.pytester.makeconftest("""
 import pytest
 
 @pytest.fixture
 def contractsnap_auth_headers():
     return {"X-Client-Version": "31.337", "Authorization": "Bearer s3cr3t-t0ken"}
-''')
+""")
         project.run("--snapshot-update").assert_outcomes(passed=1)
         text = project.snapshots()["GET_me.json"].decode()
         assert "31.337" not in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .conftest import Project
 
 FEATURES_STEMS = {
@@ -20,7 +22,7 @@ FEATURES_STEMS = {
 NO_BOOM = ["--contractsnap-op", "path:/[!b]*"]
 
 
-def features(project: Project, **settings: object) -> None:
+def features(project: Project, **settings: Any) -> None:
     project.add_app("features")
     project.configure(app="app_module:app", setup="app_module:reset", **settings)
 
@@ -54,17 +56,19 @@ class TestRecordAndReplay:
         project.edit("app_module", 'token=f"token-{username}"', 'token=f"tkn-{username}"')
         result = project.run()
         result.assert_outcomes(passed=8, failed=1)
-        result.stdout.fnmatch_lines([
-            "POST /login: 3 of 3 cases answered differently from snapshots/POST_login.json",
-            "case */3 [[]*[]] *: *",
-            "  POST /login",
-            "    body (application/x-www-form-urlencoded): {*}",
-            '  -    "token": "token-*",',
-            '  +    "token": "tkn-*",',
-            "If the change is intended, accept it with:",
-            "  pytest --snapshot-update --contractsnap-op 'POST /login'",
-            "*FAILED contractsnap::test_contract[[]POST /login[]]*",
-        ])
+        result.stdout.fnmatch_lines(
+            [
+                "POST /login: 3 of 3 cases answered differently from snapshots/POST_login.json",
+                "case */3 [[]*[]] *: *",
+                "  POST /login",
+                "    body (application/x-www-form-urlencoded): {*}",
+                '  -    "token": "token-*",',
+                '  +    "token": "tkn-*",',
+                "If the change is intended, accept it with:",
+                "  pytest --snapshot-update --contractsnap-op 'POST /login'",
+                "*FAILED contractsnap::test_contract[[]POST /login[]]*",
+            ]
+        )
         assert project.snapshots() == before
         project.run("--snapshot-update", "--contractsnap-op", "POST /login")
         project.run().assert_outcomes(passed=9)
@@ -76,10 +80,12 @@ class TestRecordAndReplay:
         features(project, include=["GET /health"])
         result = project.run()
         result.assert_outcomes(failed=1)
-        result.stdout.fnmatch_lines([
-            "GET /health: no snapshot file snapshots/GET_health.json; record it with:",
-            "  pytest --snapshot-update --contractsnap-op 'GET /health'",
-        ])
+        result.stdout.fnmatch_lines(
+            [
+                "GET /health: no snapshot file snapshots/GET_health.json; record it with:",
+                "  pytest --snapshot-update --contractsnap-op 'GET /health'",
+            ]
+        )
         assert project.snapshots() == {}
 
 
@@ -88,14 +94,18 @@ class TestOrphans:
         """A removed operation's file fails a plain run and is deleted by a full update."""
         features(project, exclude=["GET /boom"])
         project.run("--snapshot-update").assert_outcomes(passed=9)
-        project.edit("app_module", '@router.get("/health"', '@router.get("/health", include_in_schema=False')
+        project.edit(
+            "app_module", '@router.get("/health"', '@router.get("/health", include_in_schema=False'
+        )
         result = project.run()
         result.assert_outcomes(passed=8)
         assert result.ret == 1
-        result.stdout.fnmatch_lines([
-            "orphaned snapshot file snapshots/GET_health.json: its operation is not in the "
-            "schema; `pytest --snapshot-update` (a full run) deletes it",
-        ])
+        result.stdout.fnmatch_lines(
+            [
+                "orphaned snapshot file snapshots/GET_health.json: its operation is not in the "
+                "schema; `pytest --snapshot-update` (a full run) deletes it",
+            ]
+        )
         result = project.run("--snapshot-update")
         assert result.ret == 0
         result.stdout.fnmatch_lines(["deleted orphaned snapshot file snapshots/GET_health.json"])
@@ -106,7 +116,9 @@ class TestOrphans:
         """-k, --contractsnap-op and -x runs leave orphans alone and do not fail on them."""
         features(project, exclude=["GET /boom"])
         project.run("--snapshot-update").assert_outcomes(passed=9)
-        project.edit("app_module", '@router.get("/health"', '@router.get("/health", include_in_schema=False')
+        project.edit(
+            "app_module", '@router.get("/health"', '@router.get("/health", include_in_schema=False'
+        )
         for args in (["-k", "orders"], ["--contractsnap-op", "tag:none"], ["-k", "not login"]):
             result = project.run("--snapshot-update", *args)
             assert "orphaned" not in result.stdout.str()
@@ -130,17 +142,24 @@ class TestStaleCases:
         features(project, exclude=["GET /boom"])
         project.run("--snapshot-update").assert_outcomes(passed=9)
         before = project.snapshots()
-        project.edit("app_module", "    priority: Priority | None = None,\n) -> list[Order]:",
-                     "    priority: Priority | None = None,\n    limit: int = 10,\n) -> list[Order]:")
+        project.edit(
+            "app_module",
+            "    priority: Priority | None = None,\n) -> list[Order]:",
+            "    priority: Priority | None = None,\n    limit: int = 10,\n) -> list[Order]:",
+        )
         result = project.run()
         result.assert_outcomes(passed=8, failed=1)
-        result.stdout.fnmatch_lines([
-            "GET /orders: the operation's parameters or request body changed since "
-            "snapshots/GET_orders.json was recorded*its frozen cases are stale*",
-        ])
+        result.stdout.fnmatch_lines(
+            [
+                "GET /orders: the operation's parameters or request body changed since "
+                "snapshots/GET_orders.json was recorded*its frozen cases are stale*",
+            ]
+        )
         project.run("--snapshot-update").assert_outcomes(passed=9)
         after = project.snapshots()
         assert {k for k in after if after[k] != before[k]} == {"GET_orders.json"}
-        assert any("limit" in c["request"].get("query", {})
-                   for c in project.snapshot("GET_orders.json")["cases"])
+        assert any(
+            "limit" in c["request"].get("query", {})
+            for c in project.snapshot("GET_orders.json")["cases"]
+        )
         project.run().assert_outcomes(passed=9)

@@ -103,8 +103,14 @@ def private(
 
 
 DOCUMENT: dict[str, Any] = app.openapi()
-LABELS = ["POST /books", "GET /books/{book_id}", "GET /search", "GET /me", "POST /login",
-          "GET /private"]
+LABELS = [
+    "POST /books",
+    "GET /books/{book_id}",
+    "GET /search",
+    "GET /me",
+    "POST /login",
+    "GET /private",
+]
 
 
 def load(raw: dict[str, Any], root: Path) -> ApiSchema:
@@ -165,7 +171,8 @@ class TestCodec:
         }
         json.dumps(encoded, allow_nan=False)
         assert decode_value(encoded) == {
-            "a": [b"x", {"b": math.inf}], "1": [1, 2.5, None, True, "s"],
+            "a": [b"x", {"b": math.inf}],
+            "1": [1, 2.5, None, True, "s"],
         }
 
     def test_unknown_objects(self) -> None:
@@ -182,8 +189,10 @@ class TestCodec:
     @given(
         value=st.recursive(
             st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.binary(),
-            lambda inner: st.lists(inner, max_size=4)
-            | st.dictionaries(st.text(alphabet="abc", max_size=3), inner, max_size=4),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.text(alphabet="abc", max_size=3), inner, max_size=4)
+            ),
             max_leaves=20,
         )
     )
@@ -236,7 +245,9 @@ class TestFrozenCase:
         """to_json is what a snapshot file stores for the case."""
         case = FrozenCase("coverage", "Default", {"method": "GET", "path": "/x"})
         assert case.to_json() == {
-            "id": case.id, "source": "coverage", "description": "Default",
+            "id": case.id,
+            "source": "coverage",
+            "description": "Default",
             "request": {"method": "GET", "path": "/x"},
         }
 
@@ -250,8 +261,11 @@ class TestStableSeed:
 
     def test_inputs_matter(self) -> None:
         """Label and salt both change the seed."""
-        seeds = {stable_seed("GET /a", "positive"), stable_seed("GET /b", "positive"),
-                 stable_seed("GET /a", "negative")}
+        seeds = {
+            stable_seed("GET /a", "positive"),
+            stable_seed("GET /b", "positive"),
+            stable_seed("GET /a", "negative"),
+        }
         assert len(seeds) == 3
 
 
@@ -342,7 +356,7 @@ class TestGenerate:
         more = generate(operation(fuzzed, "GET /search"), fuzzed.security)
         assert more[: len(plain)] == plain
         assert len(more) > len(plain)
-        assert {c.source for c in more[len(plain):]} == {"fuzz"}
+        assert {c.source for c in more[len(plain) :]} == {"fuzz"}
 
     def test_negative(self, tmp_path: Path) -> None:
         """``negative = true`` adds cases with the source "negative"; positives stay first."""
@@ -418,8 +432,12 @@ class TestSecurity:
         """An APIKeyHeader value is dropped by freeze; other headers are kept."""
         op = operation(schema, "POST /books")
         case = op.api_operation.Case(
-            headers={"X-API-Key": "generated", "X-Trace": "t", "Content-Length": "9",
-                     "Connection": "close"},
+            headers={
+                "X-API-Key": "generated",
+                "X-Trace": "t",
+                "Content-Length": "9",
+                "Connection": "close",
+            },
             body={"title": "t", "genre": "fiction", "author": {"name": "a"}},
             media_type="application/json",
         )
@@ -435,11 +453,14 @@ class TestSecurity:
         """API-key query parameters and cookies are dropped; others are kept."""
         op = operation(schema, "GET /private")
         case = op.api_operation.Case(
-            query={"api_token": "x", "page": "1"}, cookies={"sid": "y", "theme": "dark"},
+            query={"api_token": "x", "page": "1"},
+            cookies={"sid": "y", "theme": "dark"},
             headers={"Authorization": "Bearer z"},
         )
         assert freeze(case, schema.security) == {
-            "method": "GET", "path": "/private", "query": {"page": "1"},
+            "method": "GET",
+            "path": "/private",
+            "query": {"page": "1"},
             "cookies": {"theme": "dark"},
         }
 
@@ -461,12 +482,17 @@ class TestFreezeThaw:
         """Path parameters, query, headers, cookies and body survive the round trip."""
         op = operation(schema, "GET /me")
         case = op.api_operation.Case(
-            headers={"x-client": "v1"}, cookies={"theme": "dark"}, query={"extra": ["a", "b"]},
+            headers={"x-client": "v1"},
+            cookies={"theme": "dark"},
+            query={"extra": ["a", "b"]},
         )
         frozen = freeze(case, schema.security)
         assert frozen == {
-            "method": "GET", "path": "/me", "headers": {"x-client": "v1"},
-            "cookies": {"theme": "dark"}, "query": {"extra": ["a", "b"]},
+            "method": "GET",
+            "path": "/me",
+            "headers": {"x-client": "v1"},
+            "cookies": {"theme": "dark"},
+            "query": {"extra": ["a", "b"]},
         }
         assert transport(thaw(op, frozen)) == transport(case)
 
@@ -517,8 +543,9 @@ class TestFreezeThaw:
         schema = load({}, Path(__file__).parent)
         op = operation(schema, label)
 
-        @settings(max_examples=25, database=None, deadline=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=25, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+        )
         @given(case=op.api_operation.as_strategy())
         def check(case: Any) -> None:
             assert transport(thaw(op, freeze(case, schema.security))) == transport(case)

@@ -98,22 +98,38 @@ class TestDefaults:
         """Per-operation settings default to the standard checks and generation."""
         defaults = build({}).defaults
         assert defaults == OperationSettings()
-        assert defaults.checks == DEFAULT_CHECKS == (
-            "not_a_server_error", "response_schema_conformance", "content_type_conformance",
+        assert (
+            defaults.checks
+            == DEFAULT_CHECKS
+            == (
+                "not_a_server_error",
+                "response_schema_conformance",
+                "content_type_conformance",
+            )
         )
-        assert defaults.warn_checks == DEFAULT_WARN_CHECKS == (
-            "status_code_conformance", "response_headers_conformance",
+        assert (
+            defaults.warn_checks
+            == DEFAULT_WARN_CHECKS
+            == (
+                "status_code_conformance",
+                "response_headers_conformance",
+            )
         )
         assert defaults.generation_key() == {
-            "examples": True, "coverage": True, "fuzz": 0, "negative": False, "max_cases": 100,
+            "examples": True,
+            "coverage": True,
+            "fuzz": 0,
+            "negative": False,
+            "max_cases": 100,
         }
         assert (defaults.strict, defaults.timeout) == (False, 30.0)
 
     def test_snapshot_path(self, tmp_path: Path) -> None:
         """The snapshot directory is resolved against the root."""
-        assert build({"snapshot_dir": "snaps/api"}, tmp_path).snapshot_path == (
-            tmp_path / "snaps" / "api"
-        ).resolve()
+        assert (
+            build({"snapshot_dir": "snaps/api"}, tmp_path).snapshot_path
+            == (tmp_path / "snaps" / "api").resolve()
+        )
 
 
 class TestTypes:
@@ -174,8 +190,13 @@ class TestUnknownKeys:
 
     @pytest.mark.parametrize(
         ("key", "hint"),
-        [("redcat", "redact"), ("snapshotdir", "snapshot_dir"), ("fuz", "fuzz"),
-         ("operation", "operations"), ("exlude", "exclude")],
+        [
+            ("redcat", "redact"),
+            ("snapshotdir", "snapshot_dir"),
+            ("fuz", "fuzz"),
+            ("operation", "operations"),
+            ("exlude", "exclude"),
+        ],
     )
     def test_did_you_mean(self, key: str, hint: str) -> None:
         """A near miss names the key it probably means."""
@@ -215,7 +236,7 @@ class TestValues:
         config_error(
             {key: "bookstore"},
             f'test: `{key}` must look like "package.module:name" '
-            f'(or "package.module:factory()"), got \'bookstore\'',
+            f"(or \"package.module:factory()\"), got 'bookstore'",
         )
         assert getattr(build({key: "bookstore:thing"}), key) == "bookstore:thing"
 
@@ -241,7 +262,7 @@ class TestValues:
                 "include",
                 "books",
                 "test: invalid operation selector 'books'; use \"GET /books/{book_id}\" (globs "
-                "allowed), \"tag:NAME\", \"id:OPERATION_ID\", \"method:POST\" or \"path:/books/*\"",
+                'allowed), "tag:NAME", "id:OPERATION_ID", "method:POST" or "path:/books/*"',
             ),
             ("exclude", "tag:", "test: selector 'tag:' has nothing after `tag:`"),
             ("include", "id:", "test: selector 'id:' has nothing after `id:`"),
@@ -253,8 +274,14 @@ class TestValues:
 
     def test_good_selectors(self) -> None:
         """Every selector form is accepted in include and exclude."""
-        selectors = ["GET /books/*", "* /health", "tag:books", "id:get_book", "method:POST",
-                     "path:/books/*"]
+        selectors = [
+            "GET /books/*",
+            "* /health",
+            "tag:books",
+            "id:get_book",
+            "method:POST",
+            "path:/books/*",
+        ]
         settings = build({"include": selectors, "exclude": selectors[:1]})
         assert settings.include == tuple(selectors)
         assert settings.exclude == ("GET /books/*",)
@@ -272,8 +299,11 @@ class TestValues:
 
     def test_unknown_check_far_miss(self) -> None:
         """A check name like nothing known lists the known checks."""
-        with pytest.raises(ConfigError, match=r"^test: `checks` names an unknown check `zzz`; "
-                           r"known checks: .*not_a_server_error.*response_schema_conformance"):
+        with pytest.raises(
+            ConfigError,
+            match=r"^test: `checks` names an unknown check `zzz`; "
+            r"known checks: .*not_a_server_error.*response_schema_conformance",
+        ):
             build({"checks": ["zzz"]})
 
     def test_empty_checks(self) -> None:
@@ -327,16 +357,16 @@ class TestOperations:
         )
         assert settings.defaults == OperationSettings(fuzz=3, timeout=5)
         assert settings.operations == (
-            ("GET /books/*", OperationSettings(fuzz=3, timeout=5, negative=True,
-                                               checks=("not_a_server_error",))),
+            (
+                "GET /books/*",
+                OperationSettings(fuzz=3, timeout=5, negative=True, checks=("not_a_server_error",)),
+            ),
             ("tag:slow", OperationSettings(fuzz=3, timeout=60.0)),
         )
 
     def test_first_matching_table_wins(self) -> None:
         """for_operation uses the first table whose selector matches, else the defaults."""
-        settings = build(
-            {"operations": {"tag:a": {"max_cases": 1}, "tag:b": {"max_cases": 2}}}
-        )
+        settings = build({"operations": {"tag:a": {"max_cases": 1}, "tag:b": {"max_cases": 2}}})
         assert settings.for_operation(lambda s: s in {"tag:a", "tag:b"}).max_cases == 1
         assert settings.for_operation(lambda s: s == "tag:b").max_cases == 2
         assert settings.for_operation(lambda s: False).max_cases == 100
@@ -432,7 +462,7 @@ class TestLoadSettings:
 
     def test_no_table(self, tmp_path: Path) -> None:
         """A pyproject.toml without [tool.contractsnap] has no settings."""
-        (tmp_path / "pyproject.toml").write_text('[tool.other]\nx = 1\n', encoding="utf-8")
+        (tmp_path / "pyproject.toml").write_text("[tool.other]\nx = 1\n", encoding="utf-8")
         assert read_pyproject(tmp_path / "pyproject.toml") is None
 
     def test_invalid_toml(self, tmp_path: Path) -> None:

@@ -105,8 +105,12 @@ class TestHostilePaths:
             "print(json.dumps([file_stem('GET', p) for p in json.load(sys.stdin)]))\n"
         )
         result = subprocess.run(
-            [sys.executable, "-c", script], input=json.dumps(HOSTILE_PATHS), capture_output=True,
-            text=True, check=True, env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            [sys.executable, "-c", script],
+            input=json.dumps(HOSTILE_PATHS),
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
         )
         assert json.loads(result.stdout) == [file_stem("GET", p) for p in HOSTILE_PATHS]
 

@@ -68,7 +68,7 @@ class TestCompileSelector:
             ("$[-1]", "unexpected '[-1]' at position 1"),
             ("$...a", "unexpected '...a' at position 1"),
             ("$.a[", "unexpected '[' at position 3"),
-            ("$['open]", "unexpected \"['open]\" at position 1"),
+            ("$['open]", 'unexpected "[\'open]" at position 1'),
         ],
     )
     def test_invalid(self, selector: str, message: str) -> None:
@@ -286,7 +286,10 @@ class TestDetectors:
     def test_uuid_timestamp_date(self) -> None:
         """Each detector replaces its values in body strings, including substrings."""
         body = {
-            "id": UUID_A, "at": STAMP_A, "on": "2024-01-02", "msg": f"made {UUID_A} on 2024-01-02",
+            "id": UUID_A,
+            "at": STAMP_A,
+            "on": "2024-01-02",
+            "msg": f"made {UUID_A} on 2024-01-02",
         }
         out = redact({"body": body}, rules(("uuid", "timestamp", "date")))
         assert out["body"] == {

@@ -66,8 +66,13 @@ def health() -> dict[str, str]:
 
 
 DOCUMENT: dict[str, Any] = app.openapi()
-ALL = ["GET /books", "POST /books", "GET /books/{book_id}", "DELETE /books/{book_id}",
-       "GET /health"]
+ALL = [
+    "GET /books",
+    "POST /books",
+    "GET /books/{book_id}",
+    "DELETE /books/{book_id}",
+    "GET /health",
+]
 
 
 def load(raw: dict[str, Any], root: Path, document: dict[str, Any] | None = None) -> ApiSchema:
@@ -93,7 +98,10 @@ class TestOperations:
         """Each operation carries its id, tags, file stem and settings."""
         op = load({}, tmp_path).operations[3]
         assert (op.method, op.path, op.operation_id, op.tags, op.file_stem) == (
-            "DELETE", "/books/{book_id}", "delete_book", ("books", "write"),
+            "DELETE",
+            "/books/{book_id}",
+            "delete_book",
+            ("books", "write"),
             "DELETE_books_{book_id}",
         )
         assert op.settings == OperationSettings()
@@ -106,8 +114,10 @@ class TestOperations:
             "openapi": "3.0.3",
             "info": {"title": "t", "version": "1"},
             "paths": {
-                "/z": {"post": {"responses": {"200": {"description": "ok"}}},
-                       "get": {"responses": {"200": {"description": "ok"}}}},
+                "/z": {
+                    "post": {"responses": {"200": {"description": "ok"}}},
+                    "get": {"responses": {"200": {"description": "ok"}}},
+                },
                 "/a": {"get": {"responses": {"200": {"description": "ok"}}}},
             },
         }
@@ -189,8 +199,10 @@ class TestSelection:
             (["tag:books"], ["GET /health"]),
             (["method:GET", "id:delete_book"], ["POST /books"]),
             (["path:/books*"], ["GET /health"]),
-            (["POST /*"], ["GET /books", "GET /books/{book_id}", "DELETE /books/{book_id}",
-                           "GET /health"]),
+            (
+                ["POST /*"],
+                ["GET /books", "GET /books/{book_id}", "DELETE /books/{book_id}", "GET /health"],
+            ),
         ],
     )
     def test_exclude(self, tmp_path: Path, exclude: list[str], kept: list[str]) -> None:
@@ -200,7 +212,8 @@ class TestSelection:
     def test_exclude_wins_over_include(self, tmp_path: Path) -> None:
         """An operation both included and excluded is dropped."""
         assert labels(load({"include": ["tag:books"], "exclude": ["tag:write"]}, tmp_path)) == [
-            "GET /books", "GET /books/{book_id}",
+            "GET /books",
+            "GET /books/{book_id}",
         ]
 
 
@@ -208,7 +221,9 @@ class TestSelectorMatches:
     """selector_matches on its own."""
 
     OP: dict[str, Any] = {  # noqa: RUF012 - read-only test data
-        "method": "GET", "path": "/books/{book_id}", "operation_id": "get_book",
+        "method": "GET",
+        "path": "/books/{book_id}",
+        "operation_id": "get_book",
         "tags": ("books", "read"),
     }
 
@@ -238,9 +253,10 @@ class TestSelectorMatches:
 
     def test_operation_without_id(self) -> None:
         """``id:`` never matches an operation without an operationId."""
-        assert selector_matches(
-            "id:None", method="GET", path="/x", operation_id=None, tags=()
-        ) is False
+        assert (
+            selector_matches("id:None", method="GET", path="/x", operation_id=None, tags=())
+            is False
+        )
 
 
 class TestValidateSelector:
@@ -248,8 +264,17 @@ class TestValidateSelector:
 
     @pytest.mark.parametrize(
         "selector",
-        ["GET /books", "get /books/{book_id}", "* /books/*", "TRACE /", "tag:books", "id:x",
-         "method:POST", "path:/books/*", "GET /a:b"],
+        [
+            "GET /books",
+            "get /books/{book_id}",
+            "* /books/*",
+            "TRACE /",
+            "tag:books",
+            "id:x",
+            "method:POST",
+            "path:/books/*",
+            "GET /a:b",
+        ],
     )
     def test_valid(self, selector: str, tmp_path: Path) -> None:
         """Each documented form is accepted, directly and as an ``include`` entry."""
@@ -265,14 +290,23 @@ class TestValidateSelector:
 
     @pytest.mark.parametrize(
         "selector",
-        ["books", "/books", "GET", "GET books", "FETCH /books", "GET  /books", "tags:books",
-         "TAG:books", ""],
+        [
+            "books",
+            "/books",
+            "GET",
+            "GET books",
+            "FETCH /books",
+            "GET  /books",
+            "tags:books",
+            "TAG:books",
+            "",
+        ],
     )
     def test_invalid(self, selector: str) -> None:
         """Anything else is refused with every accepted form listed."""
         message = (
-            f"invalid operation selector {selector!r}; use \"GET /books/{{book_id}}\" (globs "
-            "allowed), \"tag:NAME\", \"id:OPERATION_ID\", \"method:POST\" or \"path:/books/*\""
+            f'invalid operation selector {selector!r}; use "GET /books/{{book_id}}" (globs '
+            'allowed), "tag:NAME", "id:OPERATION_ID", "method:POST" or "path:/books/*"'
         )
         with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
             validate_selector(selector)
@@ -341,7 +375,8 @@ class TestFingerprint:
         ]
         after = fingerprints(load({}, tmp_path, document))
         assert [label for label in ALL if before[label] != after[label]] == [
-            "GET /books/{book_id}", "DELETE /books/{book_id}",
+            "GET /books/{book_id}",
+            "DELETE /books/{book_id}",
         ]
 
     def test_generation_settings_count(self, tmp_path: Path) -> None:
@@ -374,7 +409,9 @@ class TestSecurityParameters:
     def test_no_schemes(self) -> None:
         """Authorization, Cookie and Set-Cookie always count as credentials."""
         assert security_parameters({"paths": {}}) == {
-            "header": BASE_HEADERS, "query": set(), "cookie": set(),
+            "header": BASE_HEADERS,
+            "query": set(),
+            "cookie": set(),
         }
 
     def test_api_keys(self) -> None:
@@ -387,7 +424,9 @@ class TestSecurityParameters:
             }
         )
         assert security_parameters(document) == {
-            "header": {*BASE_HEADERS, "x-api-key"}, "query": {"Api_Token"}, "cookie": {"SessionID"},
+            "header": {*BASE_HEADERS, "x-api-key"},
+            "query": {"Api_Token"},
+            "cookie": {"SessionID"},
         }
 
     def test_http_bearer(self) -> None:
@@ -399,7 +438,9 @@ class TestSecurityParameters:
             }
         )
         assert security_parameters(document) == {
-            "header": BASE_HEADERS, "query": set(), "cookie": set(),
+            "header": BASE_HEADERS,
+            "query": set(),
+            "cookie": set(),
         }
 
     def test_swagger_2(self) -> None:
@@ -420,7 +461,9 @@ class TestSecurityParameters:
             }
         )
         assert security_parameters(document) == {
-            "header": BASE_HEADERS, "query": set(), "cookie": set(),
+            "header": BASE_HEADERS,
+            "query": set(),
+            "cookie": set(),
         }
 
     def test_from_a_fastapi_app(self, tmp_path: Path) -> None:

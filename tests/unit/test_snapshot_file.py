@@ -220,7 +220,6 @@ class TestRead:
             read(path)
         assert str(info.value) == f"GET_x.json: {problem}" + fix_hint("GET_x.json")
 
-
     def test_fix_hint_names_the_directory(self, tmp_path: Path) -> None:
         """The restore command names the snapshot directory the file is in."""
         path = tmp_path / "api-snaps" / "GET_x.json"
@@ -323,11 +322,19 @@ class TestLeftoverTempFiles:
 
     def test_finds_temp_files(self, snapshots: Path) -> None:
         """``.X.json.<random>.tmp`` files are listed, sorted; other files are not."""
-        for name in (".GET_x.json.abc.tmp", ".GET_a.json.k2j3_9.tmp", "GET_x.json", ".hidden",
-                     "GET_x.json.abc.tmp", ".GET_x.json", "notes.tmp"):
+        for name in (
+            ".GET_x.json.abc.tmp",
+            ".GET_a.json.k2j3_9.tmp",
+            "GET_x.json",
+            ".hidden",
+            "GET_x.json.abc.tmp",
+            ".GET_x.json",
+            "notes.tmp",
+        ):
             (snapshots / name).write_text("", encoding="utf-8")
         assert [p.name for p in leftover_temp_files(snapshots)] == [
-            ".GET_a.json.k2j3_9.tmp", ".GET_x.json.abc.tmp",
+            ".GET_a.json.k2j3_9.tmp",
+            ".GET_x.json.abc.tmp",
         ]
 
     def test_matches_what_atomic_write_uses(self, snapshots: Path) -> None:
@@ -339,4 +346,3 @@ class TestLeftoverTempFiles:
     def test_missing_directory(self, tmp_path: Path) -> None:
         """A directory that does not exist has no leftovers."""
         assert list(leftover_temp_files(tmp_path / "nope")) == []
-
