@@ -36,36 +36,39 @@ class CheckFailure:
     def render(self) -> str:
         level = "error" if self.error else "warning"
         detail = " ".join(self.message.split())
-        return f"[{level}] {self.code} {self.title}" + (f": {detail}" if detail else "")
+        code = f" {self.code}" if self.code else ""
+        return f"[{level}]{code} {self.title}" + (f": {detail}" if detail else "")
 
 
 def run_checks(
     case: Any, response: httpx.Response, settings: OperationSettings
 ) -> list[CheckFailure]:
-    """Run the configured checks on one response; never raises for a broken contract."""
-    names = [*settings.checks, *(n for n in settings.warn_checks if n not in settings.checks)]
-    if not names:
-        return []
+    """Run the configured checks on one response; never raises for a broken contract.
+
+    Errors and warnings run as two batches: which check reported a failure is then known
+    without relying on failure attributes that older schemathesis releases lack.
+    """
+    warn_checks = [name for name in settings.warn_checks if name not in settings.checks]
+    batches = [(list(settings.checks), True), (warn_checks, settings.strict)]
+    failures: list[CheckFailure] = []
+    for names, error in batches:
+        if names:
+            failures += _run(case, response, names, error)
+    return sorted(failures, key=lambda f: (not f.error, f.code, f.title, f.message))
+
+
+def _run(case: Any, response: httpx.Response, names: list[str], error: bool) -> list[CheckFailure]:
     load_all_checks()
-    checks = CHECKS.get_by_names(names)
     try:
-        case.validate_response(response, checks=checks)
+        case.validate_response(response, checks=CHECKS.get_by_names(names))
     except FailureGroup as group:  # a BaseExceptionGroup, not an Exception
-        failures = []
-        for failure in group.exceptions:
-            reported_by = set(getattr(type(failure), "checks", ()) or ())
-            error = (
-                settings.strict
-                or bool(reported_by & set(settings.checks))
-                or not (reported_by & set(settings.warn_checks))
+        return [
+            CheckFailure(
+                code=str(getattr(failure, "code", "") or ""),
+                title=str(getattr(failure, "title", type(failure).__name__)),
+                message=str(getattr(failure, "message", "")),
+                error=error,
             )
-            failures.append(
-                CheckFailure(
-                    code=str(getattr(failure, "code", "")),
-                    title=str(getattr(failure, "title", type(failure).__name__)),
-                    message=str(getattr(failure, "message", "")),
-                    error=error,
-                )
-            )
-        return sorted(failures, key=lambda f: (not f.error, f.code, f.title, f.message))
+            for failure in group.exceptions
+        ]
     return []
