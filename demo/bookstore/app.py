@@ -244,7 +244,10 @@ async def upload_cover(
     response_model=Token,
     responses={401: {"model": ErrorModel}},
 )
-async def create_token(username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Token:
+async def create_token(
+    username: Annotated[str, Form(min_length=1, examples=["reader"])],
+    password: Annotated[str, Form(min_length=1, examples=["reader-pass"])],
+) -> Token:
     account = ACCOUNTS.get(username)
     if account is None or account.password != password:
         raise HTTPException(

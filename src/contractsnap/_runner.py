@@ -63,6 +63,17 @@ def import_callable(spec: str, key: str, source: str) -> Callable[..., Any]:
     return target  # type: ignore[no-any-return]
 
 
+def _secret_values(auth_headers: Mapping[str, str]) -> list[str]:
+    """Every credential the tool sends: whole header values and the token after a scheme."""
+    values = []
+    for value in auth_headers.values():
+        values.append(value)
+        scheme, _, credential = value.partition(" ")
+        if credential and scheme.isalpha():  # "Bearer <token>", "Basic <base64>"
+            values.append(credential.strip())
+    return values
+
+
 class Suite:
     """The state of one contract suite for the duration of a pytest run."""
 
@@ -185,7 +196,7 @@ class Suite:
         rules = _normalize.Rules.from_settings(
             self.settings.redact,
             secret_headers={*self.schema.security["header"], *self.settings.secrets},
-            secret_values=auth_headers.values(),
+            secret_values=_secret_values(auth_headers),
         )
         keep = {*_normalize.DEFAULT_HEADERS, *self.settings.headers}
         results = []
