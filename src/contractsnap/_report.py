@@ -93,38 +93,25 @@ def failures_lines(failures: Sequence[CheckFailure]) -> list[str]:
 def summary_lines(
     warnings: Mapping[str, Sequence[CheckFailure]],
     violations: Mapping[str, Sequence[CheckFailure]],
-    orphans: Sequence[str],
-    deleted: Sequence[str],
     notes: Sequence[str],
 ) -> list[str]:
     """The end-of-run section, empty when there is nothing to say."""
-    out: list[str] = []
-    if violations:
-        count = sum(len(v) for v in violations.values())
-        out.append(
-            f"contract violations: {plural(count, 'failure')} in "
-            f"{plural(len(violations), 'operation')}"
-        )
-        for label, failures in violations.items():
-            out += [f"  {label}", *indent((f.render() for f in _unique(failures)), "    ")]
-    if warnings:
-        count = sum(len(v) for v in warnings.values())
-        out.append(
-            f"contract warnings: {plural(count, 'warning')} in "
-            f"{plural(len(warnings), 'operation')} (set `strict = true` to fail on them)"
-        )
-        for label, failures in warnings.items():
-            out += [f"  {label}", *indent((f.render() for f in _unique(failures)), "    ")]
-    if orphans:
-        out.append(
-            f"{plural(len(orphans), 'orphaned snapshot file')} (no such operation in "
-            "the schema; `pytest --snapshot-update` on a full run deletes them):"
-        )
-        out += [f"  {name}" for name in orphans]
-    if deleted:
-        out.append(f"deleted {plural(len(deleted), 'orphaned snapshot file')}:")
-        out += [f"  {name}" for name in deleted]
-    out += notes
+    out = _findings("contract violations", "failure", violations)
+    out += _findings(
+        "contract warnings", "warning", warnings, " (set `strict = true` to fail on them)"
+    )
+    return out + list(notes)
+
+
+def _findings(
+    heading: str, noun: str, found: Mapping[str, Sequence[CheckFailure]], hint: str = ""
+) -> list[str]:
+    if not found:
+        return []
+    count = sum(len(v) for v in found.values())
+    out = [f"{heading}: {plural(count, noun)} in {plural(len(found), 'operation')}{hint}"]
+    for label, failures in found.items():
+        out += [f"  {label}", *indent((f.render() for f in _unique(failures)), "    ")]
     return out
 
 

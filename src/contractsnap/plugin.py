@@ -193,7 +193,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     for suite in run.suites.values():
         lines = _report.summary_lines(
-            suite.outcome.warnings, suite.outcome.violations, [], [], suite.outcome.notes
+            suite.outcome.warnings, suite.outcome.violations, suite.outcome.notes
         )
         if lines:
             terminalreporter.section(f"contractsnap: {suite.display(suite.directory)}/")

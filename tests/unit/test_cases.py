@@ -27,6 +27,7 @@ from contractsnap._cases import (
 )
 from contractsnap._config import build_settings
 from contractsnap._schema import ApiSchema, Operation
+from contractsnap._snapshot import dumps
 
 # -- the app -------------------------------------------------------------------------------
 
@@ -551,3 +552,13 @@ class TestFreezeThaw:
             assert transport(thaw(op, freeze(case, schema.security))) == transport(case)
 
         check()
+
+
+class TestFrozenOrder:
+    def test_generated_requests_equal_their_file_form(self, tmp_path: Path) -> None:
+        """A generated request is already in the key order it has when read back from a file."""
+        schema = ApiSchema(app.openapi(), build_settings({}, root=tmp_path, source="test"))
+        for operation in schema.operations:
+            for case in generate(operation, schema.security):
+                reread = json.loads(dumps(case.request))
+                assert json.dumps(case.request) == json.dumps(reread)
