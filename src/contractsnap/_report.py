@@ -111,12 +111,15 @@ def _findings(
     count = sum(len(v) for v in found.values())
     out = [f"{heading}: {plural(count, noun)} in {plural(len(found), 'operation')}{hint}"]
     for label, failures in found.items():
-        out += [f"  {label}", *indent((f.render() for f in _unique(failures)), "    ")]
+        out.append(f"  {label}")
+        for failure, times in _unique(failures):
+            out.append(f"    {failure.render()}" + (f" ({times} cases)" if times > 1 else ""))
     return out
 
 
-def _unique(failures: Sequence[CheckFailure]) -> list[CheckFailure]:
-    seen: dict[tuple[str, str, str], CheckFailure] = {}
+def _unique(failures: Sequence[CheckFailure]) -> list[tuple[CheckFailure, int]]:
+    """Identical failures once each, with how many cases had them."""
+    seen: dict[tuple[str, str, str], list[CheckFailure]] = {}
     for failure in failures:
-        seen.setdefault((failure.code, failure.title, failure.message), failure)
-    return list(seen.values())
+        seen.setdefault((failure.code, failure.title, failure.message), []).append(failure)
+    return [(group[0], len(group)) for group in seen.values()]
