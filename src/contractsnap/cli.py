@@ -6,9 +6,9 @@ contractsnap run [--update] [--op SELECTOR]... [-- PYTEST ARGS...]
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from collections.abc import Sequence
-
-import pytest
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,4 +43,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         pytest_args.append("--snapshot-update")
     for selector in args.op:
         pytest_args += ["--contractsnap-op", selector]
-    return int(pytest.main([*pytest_args, *extra]))
+    # A fresh interpreter: pytest must import its plugins (syrupy, schemathesis, ...) itself
+    # to rewrite their asserts, and this process has imported them already.
+    return subprocess.call([sys.executable, "-m", "pytest", *pytest_args, *extra])
