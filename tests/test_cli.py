@@ -45,7 +45,8 @@ class TestRun:
             check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "2 snapshots generated." in done.stdout
+        assert "2 passed" in done.stdout
+        assert set(health.snapshots()) == {"GET_health.json", "GET_export.json"}
 
 
 def test_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
