@@ -89,3 +89,43 @@ class TestApps:
                 "`app` in [[]tool.contractsnap[]]*",
             ]
         )
+
+
+LIFESPAN_APP = """
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def lifespan(app):
+    print("LIFESPAN START")
+    yield
+    print("LIFESPAN STOP")
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/a", operation_id="a")
+async def a() -> dict[str, int]:
+    return {"a": 1}
+
+
+@app.get("/b", operation_id="b")
+async def b() -> dict[str, int]:
+    return {"b": 2}
+"""
+
+
+class TestLifespan:
+    def test_lifespan_runs_once_per_run(self, project: Project) -> None:
+        """Start-up and shut-down happen once for the whole run, not per test or per send."""
+        project.pytester.makepyfile(app_module=LIFESPAN_APP)
+        project.configure(app="app_module:app")
+        for args in (["--snapshot-update"], []):
+            result = project.run("-s", *args)
+            result.assert_outcomes(passed=2)
+            out = result.stdout.str()
+            assert out.count("LIFESPAN START") == 1
+            assert out.count("LIFESPAN STOP") == 1

@@ -80,3 +80,26 @@ class TestContractChecks:
         result = project.run("--snapshot-update")
         result.assert_outcomes(failed=1)
         result.stdout.fnmatch_lines(["*[[]error[]]*Response violates schema*"])
+
+
+WRONG_TYPE_APP = """
+from fastapi import FastAPI, Response
+
+app = FastAPI()
+
+
+@app.get("/report", operation_id="report", response_model=dict[str, str])
+async def report() -> Response:
+    return Response("not json", media_type="text/csv")
+"""
+
+
+class TestContentType:
+    def test_undeclared_content_type_fails(self, project: Project) -> None:
+        """A response whose content type the operation does not declare is an error."""
+        project.pytester.makepyfile(app_module=WRONG_TYPE_APP)
+        project.configure(app="app_module:app")
+        result = project.run("--snapshot-update")
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(["*[[]error[]]*Undocumented Content-Type*"])
+        assert project.snapshot("GET_report.json")["cases"][0]["response"]["text"] == "not json"
