@@ -29,6 +29,7 @@ from ._errors import (
     SnapshotMismatch,
     StaleCases,
 )
+from ._outcome import Outcome
 from ._schema import ApiSchema, Operation
 
 Setup = Callable[[Operation], Awaitable[None] | None]
@@ -40,16 +41,6 @@ class CaseResult:
     case: _cases.FrozenCase
     response: dict[str, Any]
     failures: list[CheckFailure]
-
-
-@dataclasses.dataclass
-class Outcome:
-    """What the run learned about one suite, for the end-of-run summary."""
-
-    warnings: dict[str, list[CheckFailure]] = dataclasses.field(default_factory=dict)
-    violations: dict[str, list[CheckFailure]] = dataclasses.field(default_factory=dict)
-    started: set[str] = dataclasses.field(default_factory=set)
-    notes: list[str] = dataclasses.field(default_factory=list)
 
 
 def import_callable(spec: str, key: str, source: str) -> Callable[..., Any]:
@@ -81,7 +72,7 @@ class Suite:
         self.settings = settings
         self.directory = settings.snapshot_path
         self.extension = _snapshot.OperationSnapshot.for_directory(self.directory)
-        self.outcome = Outcome()
+        self.outcome = Outcome(str(self.directory), self.display(self.directory))
         self.app: Any = None
         self.client: httpx.AsyncClient | None = None
         self.schema: ApiSchema | None = None
@@ -105,6 +96,7 @@ class Suite:
             document = await _client.fetch_document(client, self.settings)
             self.schema = ApiSchema(document, self.settings)
             self.operations = self.schema.operations
+            self.outcome.everything = {op.label for op in self.operations}
             yield self
 
     # -- one operation -----------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 
 from ._config import Settings, load_settings
 from ._errors import ConfigError, ContractsnapError
+from ._outcome import Outcome
 from ._runner import Suite
 
 
@@ -33,7 +34,9 @@ class Run:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.suites: dict[Path, Suite] = {}
-        self.selected: dict[Path, set[str]] = {}
+        #: Outcomes reported by pytest-xdist workers (on the controller), by directory.
+        self.remote: dict[str, Outcome] = {}
+        self.worker_crashed = False
         self._owners: dict[Path, Mapping[str, Any] | None] = {}
         self._stack = contextlib.ExitStack()
         self._stops: dict[Path, contextlib.ExitStack] = {}
@@ -121,6 +124,40 @@ class Run:
         if not self._stops:
             self._stack.close()
             self._runner = None
+
+    def worker_report(self) -> list[dict[str, Any]]:
+        """This worker's outcomes, for the controller (with the orphans it sees)."""
+        for suite in self.suites.values():
+            suite.outcome.orphans = [path.name for path in suite.orphans()]
+        return [suite.outcome.to_json() for suite in self.suites.values()]
+
+    def receive(self, reports: list[dict[str, Any]] | None, crashed: bool) -> None:
+        """Merge one worker's outcomes (on the controller)."""
+        self.worker_crashed |= crashed
+        for data in reports or ():
+            outcome = Outcome.from_json(data)
+            if outcome.directory in self.remote:
+                self.remote[outcome.directory].merge(outcome)
+            else:
+                self.remote[outcome.directory] = outcome
+
+    def outcomes(self) -> list[Outcome]:
+        """The run's outcomes: merged from workers, or this process's own."""
+        if self.remote:
+            return [self.remote[key] for key in sorted(self.remote)]
+        return [suite.outcome for suite in self.suites.values()]
+
+    def settle(self, *, update: bool, interrupted: bool) -> bool:
+        """Flag or delete orphans where the run was complete; True if the run must fail."""
+        failed = False
+        for outcome in self.outcomes():
+            if interrupted or self.worker_crashed or not outcome.complete:
+                continue  # a partial run never flags or deletes what it did not check
+            if not self.remote:
+                suite = self.suites[Path(outcome.directory)]
+                outcome.orphans = [path.name for path in suite.orphans()]
+            failed |= outcome.settle_orphans(update=update)
+        return failed
 
     def close(self) -> None:
         self._stops.clear()

@@ -145,7 +145,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
         key, operation = _suite_key(item), _operation_of(item)
         if key is not None and operation is not None:
-            run.selected.setdefault(key, set()).add(operation.label)
+            run.suites[key].outcome.selected.add(operation.label)
             counts[key] = counts.get(key, 0) + 1
     if not session.config.getoption("collectonly"):
         run.expect(counts)
@@ -162,41 +162,37 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    run = session.config.stash[RUN]
-    update = bool(session.config.getoption("update_snapshots", False))
-    failed = False
-    for key, suite in run.suites.items():
-        everything = {op.label for op in suite.operations}
-        complete = run.selected.get(key) == everything and suite.outcome.started == everything
-        if not complete or session.shouldstop or session.shouldfail:
-            continue
-        for path in suite.orphans():
-            if update:
-                path.unlink()
-                suite.outcome.notes.append(f"deleted orphaned snapshot file {suite.display(path)}")
-            else:
-                suite.outcome.notes.append(
-                    f"orphaned snapshot file {suite.display(path)}: its operation is not in the "
-                    "schema; `pytest --snapshot-update` (a full run) deletes it"
-                )
-                failed = True
+    config = session.config
+    run = config.stash[RUN]
     try:
-        run.close()
-    finally:
-        if failed and session.exitstatus == pytest.ExitCode.OK:
+        workeroutput = getattr(config, "workeroutput", None)
+        if workeroutput is not None:  # a pytest-xdist worker: the controller decides
+            workeroutput["contractsnap"] = run.worker_report()
+            return
+        interrupted = bool(session.shouldstop or session.shouldfail)
+        update = bool(config.getoption("update_snapshots", False))
+        if run.settle(update=update, interrupted=interrupted) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    finally:
+        run.close()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker finished (or crashed); keep its outcomes."""
+    run = node.config.stash.get(RUN, None)
+    if run is not None:
+        run.receive(getattr(node, "workeroutput", {}).get("contractsnap"), crashed=bool(error))
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash.get(RUN, None)
     if run is None:
         return
-    for suite in run.suites.values():
-        lines = _report.summary_lines(
-            suite.outcome.warnings, suite.outcome.violations, suite.outcome.notes
-        )
+    for outcome in run.outcomes():
+        lines = _report.summary_lines(outcome.warnings, outcome.violations, outcome.notes)
         if lines:
-            terminalreporter.section(f"contractsnap: {suite.display(suite.directory)}/")
+            terminalreporter.section(f"contractsnap: {outcome.display}/")
             for line in lines:
                 terminalreporter.write_line(line)
 

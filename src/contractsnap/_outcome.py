@@ -1,0 +1,86 @@
+"""What a run learned about one suite, mergeable across pytest-xdist workers.
+
+Each worker reports the operations it collected and ran, the contract findings and the
+orphaned files it saw; the controller merges the reports and decides, once, whether the
+run was complete enough to flag or delete orphans. A serial run is the one-worker case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ._checks import CheckFailure
+
+
+@dataclasses.dataclass
+class Outcome:
+    """The verdicts of one suite (one snapshot directory) in one process."""
+
+    directory: str
+    display: str
+    everything: set[str] = dataclasses.field(default_factory=set)
+    selected: set[str] = dataclasses.field(default_factory=set)
+    started: set[str] = dataclasses.field(default_factory=set)
+    orphans: list[str] = dataclasses.field(default_factory=list)
+    warnings: dict[str, list[CheckFailure]] = dataclasses.field(default_factory=dict)
+    violations: dict[str, list[CheckFailure]] = dataclasses.field(default_factory=dict)
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        for key in ("everything", "selected", "started"):
+            data[key] = sorted(data[key])
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Outcome:
+        def failures(
+            found: Mapping[str, Iterable[Mapping[str, Any]]],
+        ) -> dict[str, list[CheckFailure]]:
+            return {label: [CheckFailure(**f) for f in items] for label, items in found.items()}
+
+        return cls(
+            directory=data["directory"],
+            display=data["display"],
+            everything=set(data["everything"]),
+            selected=set(data["selected"]),
+            started=set(data["started"]),
+            orphans=list(data["orphans"]),
+            warnings=failures(data["warnings"]),
+            violations=failures(data["violations"]),
+            notes=list(data["notes"]),
+        )
+
+    def merge(self, other: Outcome) -> None:
+        """Fold another worker's outcome of the same suite into this one."""
+        self.everything |= other.everything
+        self.selected |= other.selected
+        self.started |= other.started
+        self.orphans = sorted(set(self.orphans) | set(other.orphans))
+        for mine, theirs in ((self.warnings, other.warnings), (self.violations, other.violations)):
+            for label, found in theirs.items():
+                mine.setdefault(label, []).extend(found)
+        self.notes += [note for note in other.notes if note not in self.notes]
+
+    @property
+    def complete(self) -> bool:
+        """Every operation of the suite was selected and its test started."""
+        return bool(self.everything) and self.selected == self.everything == self.started
+
+    def settle_orphans(self, *, update: bool) -> bool:
+        """Delete (update) or flag the orphaned files; True if the run must fail for them."""
+        root = Path(self.directory)
+        for name in self.orphans:
+            shown = f"{self.display}/{name}"
+            if update:
+                (root / name).unlink(missing_ok=True)
+                self.notes.append(f"deleted orphaned snapshot file {shown}")
+            else:
+                self.notes.append(
+                    f"orphaned snapshot file {shown}: its operation is not in the schema; "
+                    "`pytest --snapshot-update` (a full run) deletes it"
+                )
+        return bool(self.orphans) and not update

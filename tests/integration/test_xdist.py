@@ -1,0 +1,66 @@
+"""pytest-xdist: the same verdicts, files, orphan reports and exit codes as a serial run."""
+
+from __future__ import annotations
+
+from .conftest import Project
+
+
+def features(project: Project) -> None:
+    project.add_app("features")
+    project.configure(
+        app="app_module:app",
+        setup="app_module:reset",
+        exclude=["GET /boom"],
+        operations={"GET /orders/{order_id}": {"negative": True}},
+    )
+
+
+class TestXdist:
+    def test_parallel_recording_matches_serial(self, project: Project) -> None:
+        """-n 2 writes the same bytes as a serial update, and its gate passes the same way."""
+        features(project)
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        serial = project.snapshots()
+        for name in serial:
+            (project.path / "snapshots" / name).unlink()
+        project.run_subprocess("-n", "2", "--snapshot-update").assert_outcomes(passed=9)
+        assert project.snapshots() == serial
+        result = project.run_subprocess("-n", "2")
+        result.assert_outcomes(passed=9)
+        assert result.ret == 0
+        result.stdout.fnmatch_lines(
+            [
+                "contract warnings: * in 1 operation (set `strict = true` to fail on them)",
+                "  GET /orders/{order_id}",
+            ]
+        )
+
+    def test_orphans_are_reported_and_deleted_like_serial(self, project: Project) -> None:
+        """The controller merges the workers' outcomes: orphans fail -n 2 and -n 2 update deletes."""
+        features(project)
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        project.edit(
+            "app_module", '@router.get("/health"', '@router.get("/health", include_in_schema=False'
+        )
+        result = project.run_subprocess("-n", "2")
+        result.assert_outcomes(passed=8)
+        assert result.ret == 1
+        result.stdout.fnmatch_lines(["orphaned snapshot file snapshots/GET_health.json: *"])
+        partial = project.run_subprocess("-n", "2", "--snapshot-update", "-k", "orders")
+        assert partial.ret == 0
+        assert "GET_health.json" in project.snapshots()
+        result = project.run_subprocess("-n", "2", "--snapshot-update")
+        assert result.ret == 0
+        result.stdout.fnmatch_lines(["deleted orphaned snapshot file snapshots/GET_health.json"])
+        assert "GET_health.json" not in project.snapshots()
+
+    def test_changed_response_fails_the_same_test(self, project: Project) -> None:
+        """A regression fails exactly one test under -n 2, with nothing written."""
+        features(project)
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        before = project.snapshots()
+        project.edit("app_module", 'token=f"token-{username}"', 'token=f"tkn-{username}"')
+        result = project.run_subprocess("-n", "2")
+        result.assert_outcomes(passed=8, failed=1)
+        result.stdout.fnmatch_lines(["*FAILED contractsnap::test_contract[[]POST /login[]]*"])
+        assert project.snapshots() == before
