@@ -23,6 +23,7 @@ from typing import Any
 from schemathesis import GenerationMode
 from schemathesis.core import NotSet
 
+from ._errors import SchemaError
 from ._schema import Operation
 
 #: Request headers that describe the transport, not the case; never stored or compared.
@@ -256,26 +257,39 @@ def generate(operation: Operation, security: Mapping[str, set[str]]) -> list[Fro
     # The coverage phase finds nothing for some schemas (a header with a `pattern`, say);
     # an operation still gets its simplest valid request, drawn with a fixed seed.
     batches.append(("simplest", lambda: [_simplest(api_operation)]))
+    with _no_local_constants():
+        try:
+            return _collect(batches, security, settings.max_cases)
+        except Exception as exc:  # Hypothesis and schemathesis errors have no common base
+            raise SchemaError(
+                f"{operation.label}: cases cannot be generated ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else exc!r}); check the operation's "
+                "parameter and body schemas, or leave it out with `exclude`"
+            ) from exc
+
+
+def _collect(
+    batches: list[tuple[str, Any]], security: Mapping[str, set[str]], max_cases: int
+) -> list[FrozenCase]:
     cases: list[FrozenCase] = []
     seen: set[str] = set()
-    with _no_local_constants():
-        for source, produce in batches:
-            if source == "simplest" and any(c.source != "negative" for c in cases):
+    for source, produce in batches:
+        if source == "simplest" and any(c.source != "negative" for c in cases):
+            continue
+        for case in produce():
+            # Sent exactly as it will be read back from the file (sorted keys), so a
+            # raw body echoed by the app is the same when recording and replaying.
+            key = canonical(freeze(case, security))
+            request = json.loads(key)
+            if key in seen:
                 continue
-            for case in produce():
-                # Sent exactly as it will be read back from the file (sorted keys), so a
-                # raw body echoed by the app is the same when recording and replaying.
-                key = canonical(freeze(case, security))
-                request = json.loads(key)
-                if key in seen:
-                    continue
-                seen.add(key)
-                generation = getattr(getattr(case, "meta", None), "generation", None)
-                label = source
-                negative = getattr(generation, "mode", None) is GenerationMode.NEGATIVE
-                if source == "coverage" and negative:
-                    label = "negative"
-                cases.append(FrozenCase(label, _describe(case, source), request))
-                if len(cases) >= settings.max_cases:
-                    return cases
+            seen.add(key)
+            generation = getattr(getattr(case, "meta", None), "generation", None)
+            label = source
+            negative = getattr(generation, "mode", None) is GenerationMode.NEGATIVE
+            if source == "coverage" and negative:
+                label = "negative"
+            cases.append(FrozenCase(label, _describe(case, source), request))
+            if len(cases) >= max_cases:
+                return cases
     return cases

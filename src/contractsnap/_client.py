@@ -21,10 +21,13 @@ import anyio
 import httpx
 from asgi_lifespan import LifespanManager
 
+from ._cases import TRANSPORT_HEADERS
 from ._config import Settings
 from ._errors import AppLoadError, SchemaError
 
 BASE_URL = "http://testserver"
+#: Headers schemathesis adds for its own transport; the client sets its own user agent.
+_NOT_SENT = TRANSPORT_HEADERS | {"user-agent"}
 USER_AGENT = "contractsnap"
 
 
@@ -38,7 +41,7 @@ def load_app(spec: str, root: Path) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
+        if exc.name == module_name or module_name.startswith(f"{exc.name}."):
             raise AppLoadError(
                 f"app {spec!r}: no module named {exc.name!r}; check `app` in [tool.contractsnap] "
                 "and that the package is installed or on pytest's `pythonpath`"
@@ -164,21 +167,13 @@ def build_request(
 ) -> httpx.Request:
     """An httpx request for a schemathesis case, with the run's credentials applied."""
     kwargs = case.as_transport_kwargs(base_url=str(client.base_url).rstrip("/"))
-    headers = {
-        k: v
-        for k, v in kwargs["headers"].items()
-        if k.lower()
-        not in {
-            "x-schemathesis-testcaseid",
-            "connection",
-            "accept-encoding",
-            "content-length",
-            "user-agent",
-        }
-    }
+    headers = httpx.Headers(
+        {k: v for k, v in kwargs["headers"].items() if k.lower() not in _NOT_SENT}
+    )
     if kwargs.get("cookies"):  # httpx deprecates per-request cookies
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in kwargs["cookies"].items())
-    headers.update(auth_headers)
+    for name, value in auth_headers.items():
+        headers[name] = value  # replaces a generated value whatever its spelling
     out: dict[str, Any] = {"headers": headers}
     if kwargs.get("params"):
         out["params"] = kwargs["params"]

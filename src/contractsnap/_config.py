@@ -91,6 +91,8 @@ class Settings:
     max_body_size: int = 1_000_000
     defaults: OperationSettings = OperationSettings()
     operations: tuple[tuple[str, OperationSettings], ...] = ()
+    #: The keys each ``operations`` table sets, in the same order.
+    operation_keys: tuple[frozenset[str], ...] = ()
     #: Where the settings came from, for error messages.
     source: str = "[tool.contractsnap]"
     #: The directory relative paths are resolved against.
@@ -101,11 +103,13 @@ class Settings:
         return (self.root / self.snapshot_dir).resolve()
 
     def for_operation(self, matches: Any) -> OperationSettings:
-        """Settings of one operation: the first ``operations`` table whose selector matches."""
-        for selector, op_settings in self.operations:
+        """Settings of one operation: every matching ``operations`` table, in file order,
+        applied on top of the defaults (a later table wins for the keys it sets)."""
+        merged = self.defaults
+        for (selector, table), keys in zip(self.operations, self.operation_keys, strict=True):
             if matches(selector):
-                return op_settings
-        return self.defaults
+                merged = dataclasses.replace(merged, **{k: getattr(table, k) for k in keys})
+        return merged
 
 
 _STR = "a string"
@@ -179,10 +183,16 @@ def _operation_settings(
 
 
 def _validate_checks(names: tuple[str, ...], key: str, source: str) -> None:
-    from ._checks import known_checks
+    from ._checks import RESPONSE_CHECKS, known_checks
 
-    known = known_checks()
+    known = known_checks() & RESPONSE_CHECKS
     for name in names:
+        if name in known_checks() and name not in known:
+            raise ConfigError(
+                f"{source}: `{key}` names `{name}`, a check that re-sends requests or needs "
+                "generation metadata, which replayed cases lack; use one of "
+                + ", ".join(sorted(known))
+            )
         if name not in known:
             hint = difflib.get_close_matches(name, sorted(known), n=1)
             fix = (
@@ -258,6 +268,7 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
         )
         for selector, table in operations_raw.items()
     )
+    operation_keys = tuple(frozenset(table) for table in operations_raw.values())
     from ._schema import validate_selector
 
     for selector in (*top.get("include", ()), *top.get("exclude", ()), *(s for s, _ in operations)):
@@ -265,7 +276,14 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
             validate_selector(selector)
         except ValueError as exc:
             raise ConfigError(f"{source}: {exc}") from None
-    return Settings(**top, defaults=defaults, operations=operations, source=source, root=root)
+    return Settings(
+        **top,
+        defaults=defaults,
+        operations=operations,
+        operation_keys=operation_keys,
+        source=source,
+        root=root,
+    )
 
 
 def _table(value: object, source: str) -> Mapping[str, Any]:

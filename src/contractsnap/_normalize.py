@@ -47,7 +47,7 @@ _DETECTORS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
 }
 
-Path = tuple[str | int, ...]
+JsonPath = tuple[str | int, ...]
 #: A value redacted by path is also replaced where it is echoed, if it is at least this long
 #: (shorter values, such as an id of 7, would match unrelated text).
 _MIN_ECHO = 6
@@ -94,7 +94,7 @@ def compile_selector(selector: str) -> tuple[tuple[str, str | int], ...]:
     return tuple(steps)
 
 
-def _matches(steps: Sequence[tuple[str, str | int]], path: Path) -> bool:
+def _matches(steps: Sequence[tuple[str, str | int]], path: JsonPath) -> bool:
     if not steps:
         return not path
     kind, value = steps[0]
@@ -110,7 +110,7 @@ def _matches(steps: Sequence[tuple[str, str | int]], path: Path) -> bool:
     return ok and _matches(steps[1:], path[1:])
 
 
-def path_to_selector(path: Path, *, generalise: bool = True) -> str:
+def path_to_selector(path: JsonPath, *, generalise: bool = True) -> str:
     """``('items', 3, 'id')`` as ``$.items[*].id`` (or ``[3]`` without ``generalise``)."""
     out = "$"
     for part in path:
@@ -204,7 +204,9 @@ class _Tokens:
         return self._tokens[key]
 
 
-def _walk(value: Any, path: Path, fn: Callable[[Any, Path], Any], *, nodes: bool = False) -> Any:
+def _walk(
+    value: Any, path: JsonPath, fn: Callable[[Any, JsonPath], Any], *, nodes: bool = False
+) -> Any:
     """Rebuild ``value`` in sorted-key order, applying ``fn`` to every leaf.
 
     With ``nodes``, ``fn`` sees objects and arrays too, before their contents; when it
@@ -227,7 +229,7 @@ def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
     out = dict(response)
     parts = [key for key in ("body", "text") if key in out]
 
-    def secrets(value: Any, _path: Path) -> Any:
+    def secrets(value: Any, _path: JsonPath) -> Any:
         if isinstance(value, str):
             for secret in rules.secret_values:
                 if secret in value:
@@ -236,7 +238,7 @@ def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
 
     redacted: dict[str, str] = {}
 
-    def selected(value: Any, path: Path) -> Any:
+    def selected(value: Any, path: JsonPath) -> Any:
         if any(_matches(steps, path) for steps in rules.selectors):
             token = tokens("redacted", canonical_leaf(value))
             if isinstance(value, str) and len(value) >= _MIN_ECHO:
@@ -244,7 +246,7 @@ def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
             return token
         return value
 
-    def detected(value: Any, _path: Path) -> Any:
+    def detected(value: Any, _path: JsonPath) -> Any:
         if isinstance(value, str):
             for original, token in sorted(redacted.items(), key=lambda kv: -len(kv[0])):
                 value = value.replace(original, token)
@@ -277,17 +279,42 @@ def canonical_leaf(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
+def volatile_looking(
+    response: Mapping[str, Any], configured: Iterable[str]
+) -> tuple[str, str, str] | None:
+    """The first value that a detector not in ``configured`` would match, if any:
+    (detector, where, value)."""
+    active = [name for name in ("uuid", "timestamp") if name not in set(configured)]
+    found: list[tuple[str, str, str]] = []
+
+    def look(value: Any, path: JsonPath) -> Any:
+        if isinstance(value, str) and not found:
+            for name in active:
+                if _DETECTORS[name].search(value):
+                    where = (
+                        path_to_selector(path[1:], generalise=False)
+                        if path[:1] == ("body",)
+                        else ".".join(str(p) for p in path)
+                    )
+                    found.append((name, where, value))
+                    break
+        return value
+
+    _walk({k: response[k] for k in ("body", "headers", "text") if k in response}, (), look)
+    return found[0] if found else None
+
+
 # -- differences -----------------------------------------------------------------------------
 
 
-def differences(a: Any, b: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
+def differences(a: Any, b: Any, path: JsonPath = ()) -> list[tuple[JsonPath, Any, Any]]:
     """Every leaf path where two JSON values differ, in a stable order."""
     if isinstance(a, Mapping) and isinstance(b, Mapping):
-        found: list[tuple[Path, Any, Any]] = []
+        found: list[tuple[JsonPath, Any, Any]] = []
         for key in sorted(set(a) | set(b)):
             missing = object()
             found += differences(a.get(key, missing), b.get(key, missing), (*path, key))
-        return [(p, _none(x), _none(y)) for p, x, y in found]
+        return [(p, _shown(x), _shown(y)) for p, x, y in found]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         found = []
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
@@ -297,14 +324,19 @@ def differences(a: Any, b: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
     return [] if same else [(path, a, b)]
 
 
-def _none(value: Any) -> Any:
-    return (
-        value if isinstance(value, (str, int, float, bool, list, dict, type(None))) else "<absent>"
-    )
+def _shown(value: Any) -> Any:
+    """A value as shown in a difference; a missing key shows as ``<absent>``."""
+    if isinstance(value, (str, int, float, bool, list, dict, type(None))):
+        return value
+    return "<absent>"
 
 
-def suggest_rules(changed: Iterable[tuple[Path, Any, Any]]) -> list[str]:
-    """``redact`` rules that would hide the given differences of a response body."""
+def suggest_rules(changed: Iterable[tuple[JsonPath, Any, Any]]) -> list[str]:
+    """``redact`` rules that would hide the given differences of a response body.
+
+    A detector where both values match one, else a selector of the path; nothing for a
+    difference no rule can hide (the whole body, or a text body without known values).
+    """
     rules: list[str] = []
     for path, a, b in changed:
         values = [v for v in (a, b) if isinstance(v, str)]
@@ -316,7 +348,7 @@ def suggest_rules(changed: Iterable[tuple[Path, Any, Any]]) -> list[str]:
             ),
             None,
         )
-        rule = detector or path_to_selector(path)
-        if rule not in rules:
+        rule = detector or (path_to_selector(path) if path else None)
+        if rule is not None and rule not in rules:
             rules.append(rule)
     return rules

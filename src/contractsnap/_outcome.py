@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ._checks import CheckFailure
+from ._snapshot import leftover_temp_files
 
 
 @dataclasses.dataclass
@@ -71,8 +72,17 @@ class Outcome:
         return bool(self.everything) and self.selected == self.everything == self.started
 
     def settle_orphans(self, *, update: bool) -> bool:
-        """Delete (update) or flag the orphaned files; True if the run must fail for them."""
+        """Delete (update) or flag the orphaned files; True if the run must fail for them.
+
+        An update also removes temporary files that an interrupted write left behind.
+        """
         root = Path(self.directory)
+        if update:
+            for leftover in leftover_temp_files(root):
+                leftover.unlink(missing_ok=True)
+                self.notes.append(
+                    f"removed {self.display}/{leftover.name}, left by an interrupted write"
+                )
         for name in self.orphans:
             shown = f"{self.display}/{name}"
             if update:

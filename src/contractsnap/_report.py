@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._checks import CheckFailure
-from ._normalize import Path, path_to_selector
+from ._normalize import JsonPath, path_to_selector
 
 _MAX_BODY = 400
 
@@ -43,9 +43,8 @@ def json_diff(old: Any, new: Any) -> list[str]:
     return list(difflib.unified_diff(a, b, "snapshot", "received", lineterm="", n=3))
 
 
-def accept_command(label: str, *, regenerate: bool = False) -> str:
-    extra = " --contractsnap-regenerate" if regenerate else ""
-    return f"pytest --snapshot-update{extra} --contractsnap-op {shlex.quote(label)}"
+def accept_command(label: str) -> str:
+    return f"pytest --snapshot-update --contractsnap-op {shlex.quote(label)}"
 
 
 def case_title(index: int, total: int, case_id: str, source: str, description: str) -> str:
@@ -59,8 +58,8 @@ def indent(lines: Iterable[str], prefix: str = "    ") -> list[str]:
 def flaky_message(
     label: str,
     file_name: str,
-    changed: Sequence[tuple[str, str, Sequence[tuple[Path, Any, Any]]]],
-    rules_line: str,
+    changed: Sequence[tuple[str, str, Sequence[tuple[JsonPath, Any, Any]]]],
+    rules_line: str | None,
 ) -> str:
     out = [
         f"{label}: responses differ between two sends of the same request, so a snapshot "
@@ -69,20 +68,26 @@ def flaky_message(
     for title, request, diffs in changed:
         out += ["", title, *indent(request.splitlines(), "  ")]
         for path, a, b in diffs:
-            where = (
-                f"header {path[1]}"
-                if path and path[0] == "headers"
-                else path_to_selector(path[1:], generalise=False)
-                if path
-                else "$"
-            )
+            if path[:1] == ("headers",):
+                where = f"header {path[1]}"
+            elif path[:1] == ("body",):
+                where = path_to_selector(path[1:], generalise=False)
+            else:
+                where = ".".join(str(p) for p in path) or "response"
             out.append(f"  {where}: {json.dumps(a)} then {json.dumps(b)}")
-    out += [
-        "",
-        "Redact the volatile values in pyproject.toml, then record again:",
-        "  [tool.contractsnap]",
-        f"  {rules_line}",
-    ]
+    if rules_line is None:
+        out += [
+            "",
+            "No `redact` rule can hide this difference: make the response deterministic "
+            "(reset state in `setup`) or leave the operation out with `exclude`.",
+        ]
+    else:
+        out += [
+            "",
+            "Redact the volatile values in pyproject.toml, then record again:",
+            "  [tool.contractsnap]",
+            f"  {rules_line}",
+        ]
     return "\n".join(out)
 
 

@@ -7,6 +7,7 @@ the frozen cases of its snapshot file (a gate run) or records them (``--snapshot
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import importlib
@@ -25,7 +26,7 @@ from ._errors import (
     ContractViolation,
     FlakyResponse,
     MissingSnapshot,
-    SnapshotFileError,
+    SchemaError,
     SnapshotMismatch,
     StaleCases,
 )
@@ -55,13 +56,26 @@ def import_callable(spec: str, key: str, source: str) -> Callable[..., Any]:
 
 
 def _secret_values(auth_headers: Mapping[str, str]) -> list[str]:
-    """Every credential the tool sends: whole header values and the token after a scheme."""
+    """Every credential the tool sends, in the forms an app may echo it back.
+
+    The whole header value; the token after a scheme ("Bearer <token>"); for Basic, the
+    decoded "user:password" and the password; for cookies, each cookie's value.
+    """
     values = []
     for value in auth_headers.values():
         values.append(value)
         scheme, _, credential = value.partition(" ")
-        if credential and scheme.isalpha():  # "Bearer <token>", "Basic <base64>"
-            values.append(credential.strip())
+        credential = credential.strip()
+        if credential and scheme.isalpha():
+            values.append(credential)
+            if scheme.lower() == "basic":
+                with contextlib.suppress(ValueError):
+                    decoded = base64.b64decode(credential, validate=True).decode()
+                    values += [decoded, decoded.partition(":")[2]]
+        for part in value.replace(",", ";").split(";"):
+            name, sep, cookie = part.strip().partition("=")
+            if sep and name and cookie:
+                values.append(cookie.strip())
     return values
 
 
@@ -75,6 +89,7 @@ class Suite:
         self.outcome = Outcome(str(self.directory), self.display(self.directory))
         self.app: Any = None
         self.client: httpx.AsyncClient | None = None
+        self.document: Mapping[str, Any] = {}
         self.schema: ApiSchema | None = None
         self.operations: list[Operation] = []
         self.config_setup: Callable[..., Any] | None = None
@@ -93,11 +108,14 @@ class Suite:
             self.config_setup = import_callable(self.settings.setup, "setup", self.settings.source)
         async with _client.serve(self.app, self.settings) as client:
             self.client = client
-            document = await _client.fetch_document(client, self.settings)
-            self.schema = ApiSchema(document, self.settings)
-            self.operations = self.schema.operations
-            self.outcome.everything = {op.label for op in self.operations}
+            self.document = await _client.fetch_document(client, self.settings)
             yield self
+
+    def load_schema(self) -> None:
+        """List the operations of the fetched document (CPU-bound: outside the event loop)."""
+        self.schema = ApiSchema(self.document, self.settings)
+        self.operations = self.schema.operations
+        self.outcome.everything = {op.label for op in self.operations}
 
     # -- one operation -----------------------------------------------------------------------
 
@@ -129,7 +147,7 @@ class Suite:
         """Replay or record one operation; raise a ``ContractFailure`` on a finding."""
         self.outcome.started.add(operation.label)
         if operation.error:
-            raise SnapshotFileError(
+            raise SchemaError(
                 f"{operation.label}: schemathesis cannot read this operation: {operation.error}; "
                 "fix its definition in the schema or exclude it with `exclude`"
             )
@@ -145,7 +163,8 @@ class Suite:
                 )
             if stale:
                 raise StaleCases(
-                    f"{operation.label}: the operation's parameters or request body changed since "
+                    f"{operation.label}: its parameters, request body, security or case settings "
+                    "changed since "
                     f"{name} was recorded (fingerprint {stored.fingerprint} -> "
                     f"{operation.fingerprint}); its frozen cases are stale. "
                     "Regenerate them with:\n  " + _report.accept_command(operation.label)
@@ -154,22 +173,26 @@ class Suite:
             results = await self._run(operation, stored.cases, auth_headers, setup)
             document = self._document(operation, results)
             if not assert_snapshot(document):
-                raise SnapshotMismatch(self._mismatch(operation, name, stored, results))
+                raise SnapshotMismatch(self._mismatch(operation, name, stored, document, results))
         else:
             if stored is None or stale or regenerate:
-                cases: Sequence[_cases.FrozenCase] = _cases.generate(operation, self._security())
+                cases: Sequence[_cases.FrozenCase] = _cases.generate(
+                    operation, self._security(auth_headers)
+                )
             else:
                 cases = stored.cases
             results = await self._run(operation, cases, auth_headers, setup)
             again = await self._run(operation, cases, auth_headers, setup)
             self._refuse_flaky(operation, name, results, again)
             assert_snapshot(self._document(operation, results))
+            self._note_unredacted(operation, results)
         self._contract(operation, results)
 
-    def _security(self) -> dict[str, set[str]]:
+    def _security(self, auth_headers: Mapping[str, str]) -> dict[str, set[str]]:
+        """Where credentials travel: the schema's security schemes, `secrets`, the auth fixture."""
         assert self.schema is not None
         security = {k: set(v) for k, v in self.schema.security.items()}
-        security["header"] |= set(self.settings.secrets)
+        security["header"] |= {*self.settings.secrets, *(h.lower() for h in auth_headers)}
         return security
 
     async def _run(
@@ -187,7 +210,7 @@ class Suite:
                 await result
         rules = _normalize.Rules.from_settings(
             self.settings.redact,
-            secret_headers={*self.schema.security["header"], *self.settings.secrets},
+            secret_headers=self._security(auth_headers)["header"],
             secret_values=_secret_values(auth_headers),
         )
         keep = {*_normalize.DEFAULT_HEADERS, *self.settings.headers}
@@ -253,6 +276,7 @@ class Suite:
         operation: Operation,
         name: str,
         stored: _snapshot.StoredSnapshot,
+        document: Mapping[str, Any],
         results: Sequence[CaseResult],
     ) -> str:
         titles = self._titles(results)
@@ -272,8 +296,14 @@ class Suite:
                 *_report.indent(_report.request_line(result.case.request).splitlines(), "  "),
             ]
             out += _report.indent(_report.json_diff(old, result.response), "  ")
-        if not changed:
-            out.append("(same data, different file text: re-record to normalise the file)")
+        if stored.document.get("operation") != document["operation"]:
+            out += ["", "operation:"]
+            out += _report.indent(
+                _report.json_diff(stored.document.get("operation"), document["operation"]), "  "
+            )
+        elif not changed:
+            out += ["", "the file's text differs from what contractsnap writes:"]
+            out += _report.indent(_report.json_diff(stored.document, document)[:40], "  ")
         out += [
             "",
             "If the change is intended, accept it with:",
@@ -297,17 +327,35 @@ class Suite:
                 all_diffs += diffs
         if not changed:
             return
-        body_diffs = [(p[1:], x, y) for p, x, y in all_diffs if p and p[0] == "body"]
-        header_diffs = [(p, x, y) for p, x, y in all_diffs if p and p[0] == "headers"]
-        rules = list(self.settings.redact)
-        for rule in _normalize.suggest_rules(body_diffs):
-            if rule not in rules:
-                rules.append(rule)
-        for rule in _normalize.suggest_rules((p[1:], x, y) for p, x, y in header_diffs):
-            if not rule.startswith("$") and rule not in rules:
-                rules.append(rule)
-        line = "redact = [" + ", ".join(f'"{r}"' for r in rules) + "]"
+        body = [(p[1:], x, y) for p, x, y in all_diffs if p[:1] == ("body",)]
+        # Headers and text bodies can only be hidden by the value detectors.
+        other = [((), x, y) for p, x, y in all_diffs if p[:1] in (("headers",), ("text",))]
+        new = [
+            rule
+            for rule in _normalize.suggest_rules([*body, *other])
+            if rule not in self.settings.redact
+        ]
+        hidden = len(body) + len(other) == len(all_diffs)
+        line = None
+        if new and hidden:
+            rules = [*self.settings.redact, *new]
+            line = "redact = [" + ", ".join(f'"{r}"' for r in rules) + "]"
         raise FlakyResponse(_report.flaky_message(operation.label, name, changed, line))
+
+    def _note_unredacted(self, operation: Operation, results: Sequence[CaseResult]) -> None:
+        """Point at recorded values that look volatile but were the same in both sends.
+
+        A clock read to the second, say, passes the double send and fails a later run.
+        """
+        for result in results:
+            found = _normalize.volatile_looking(result.response, self.settings.redact)
+            if found:
+                kind, where, value = found
+                self.outcome.notes.append(
+                    f"{operation.label}: recorded a value that looks like a {kind} at {where} "
+                    f'({value!r}); if it changes between runs, add "{kind}" to `redact`'
+                )
+                return
 
     def _contract(self, operation: Operation, results: Sequence[CaseResult]) -> None:
         errors: list[str] = []
@@ -338,10 +386,11 @@ class Suite:
     # -- the run as a whole ----------------------------------------------------------------
 
     def orphans(self) -> list[Path]:
-        """Snapshot files of ours whose operation is not in the (selected) schema."""
-        if not self.directory.is_dir():
+        """Snapshot files of ours whose operation is not in the schema at all."""
+        if not self.directory.is_dir() or self.schema is None:
             return []
-        expected = {f"{op.file_stem}.json" for op in self.operations}
+        # Excluded operations are still in the schema: their files are kept, not orphans.
+        expected = {f"{stem}.json" for stem in self.schema.all_stems}
         return [
             path
             for path in sorted(self.directory.glob("*.json"))

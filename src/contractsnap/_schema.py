@@ -90,11 +90,17 @@ def _matches_selector(
     )
 
 
-class _RefInliner:
-    """Inline local ``$ref``s so a fingerprint sees edits made in ``components``."""
+class _References:
+    """Local ``$ref`` resolution and per-reference digests, each computed once.
+
+    A fingerprint hashes an operation's request part as written (references left in place)
+    together with the digest of every component it reaches, so an edit in ``components``
+    changes exactly the operations that use it, in time linear in the document's size.
+    """
 
     def __init__(self, document: Mapping[str, Any]) -> None:
         self._document = document
+        self._digests: dict[str, str] = {}
 
     def resolve(self, ref: str) -> Any:
         node: Any = self._document
@@ -105,17 +111,36 @@ class _RefInliner:
             node = node[part]
         return node
 
-    def inline(self, node: Any, seen: tuple[str, ...] = ()) -> Any:
-        if isinstance(node, Mapping):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/"):
-                if ref in seen:  # a recursive schema: keep the reference
-                    return {"$ref": ref}
-                return self.inline(self.resolve(ref), (*seen, ref))
-            return {str(k): self.inline(v, seen) for k, v in node.items()}
-        if isinstance(node, list):
-            return [self.inline(v, seen) for v in node]
-        return node
+    def reachable(self, node: Any) -> dict[str, str]:
+        """Digests of every local reference reachable from ``node``."""
+        found: dict[str, str] = {}
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, Mapping):
+                ref = current.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#/") and ref not in found:
+                    target = self.resolve(ref)
+                    found[ref] = self._digest(ref, target)
+                    stack.append(target)
+                stack.extend(v for k, v in current.items() if k != "$ref")
+            elif isinstance(current, list):
+                stack.extend(current)
+        return found
+
+    def _digest(self, ref: str, target: Any) -> str:
+        if ref not in self._digests:
+            self._digests[ref] = _hash(target)
+        return self._digests[ref]
+
+
+def _hash(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _sequence(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
 
 
 def security_parameters(document: Mapping[str, Any]) -> dict[str, set[str]]:
@@ -141,24 +166,26 @@ def security_parameters(document: Mapping[str, Any]) -> dict[str, set[str]]:
 
 def _fingerprint(
     document: Mapping[str, Any],
-    inliner: _RefInliner,
+    refs: _References,
+    path_item: Mapping[str, Any],
     path: str,
     method: str,
     settings: OperationSettings,
 ) -> str:
-    path_item = document["paths"][path]
     definition = path_item[method]
     relevant = {
         "method": method.upper(),
         "path": path,
-        "parameters": [*path_item.get("parameters", []), *definition.get("parameters", [])],
+        "parameters": [
+            *_sequence(path_item.get("parameters")),
+            *_sequence(definition.get("parameters")),
+        ],
         "requestBody": definition.get("requestBody"),
         "consumes": definition.get("consumes", document.get("consumes")),
         "security": definition.get("security", document.get("security")),
         "generation": settings.generation_key(),
     }
-    text = json.dumps(inliner.inline(relevant), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return _hash({"operation": relevant, "references": refs.reachable(relevant)})[:16]
 
 
 class ApiSchema:
@@ -180,10 +207,26 @@ class ApiSchema:
             )
         except Exception as exc:
             raise SchemaError(f"schemathesis cannot load the OpenAPI document: {exc}") from exc
+        #: File stems of every operation in the document, selected or not: a file with
+        #: another stem is an orphan.
+        self.all_stems: set[str] = set()
         self.operations = self._operations()
 
+    def _path_items(self, refs: _References) -> list[tuple[str, Mapping[str, Any]]]:
+        items = []
+        for path, raw_item in self.document["paths"].items():
+            path_item = raw_item
+            if isinstance(path_item, Mapping) and isinstance(path_item.get("$ref"), str):
+                path_item = {
+                    **refs.resolve(path_item["$ref"]),
+                    **{k: v for k, v in path_item.items() if k != "$ref"},
+                }
+            if isinstance(path_item, Mapping):
+                items.append((str(path), path_item))
+        return items
+
     def _operations(self) -> list[Operation]:
-        inliner = _RefInliner(self.document)
+        refs = _References(self.document)
         loaded: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for result in self.schemathesis.get_all_operations():
@@ -196,16 +239,19 @@ class ApiSchema:
             operation = result.ok()
             loaded[operation.label] = operation
         operations: list[Operation] = []
-        for path, path_item in self.document["paths"].items():
-            if not isinstance(path_item, Mapping):
-                continue
-            for method in path_item:
-                if method not in HTTP_METHODS or not isinstance(path_item[method], Mapping):
+        seen: set[str] = set()
+        for path, path_item in self._path_items(refs):
+            for method, definition in path_item.items():
+                if method not in HTTP_METHODS or not isinstance(definition, Mapping):
                     continue
-                definition = path_item[method]
                 label = f"{method.upper()} {path}"
-                tags = tuple(str(t) for t in definition.get("tags", ()))
+                seen.add(label)
+                stem = file_stem(method.upper(), path)
+                self.all_stems.add(stem)
+                tags = tuple(str(t) for t in _sequence(definition.get("tags")))
                 operation_id = definition.get("operationId")
+                if not isinstance(operation_id, str):
+                    operation_id = None
                 if not self._selected(method.upper(), path, operation_id, tags):
                     continue
                 op_settings = self.settings.for_operation(
@@ -223,15 +269,23 @@ class ApiSchema:
                         path=path,
                         operation_id=operation_id,
                         tags=tags,
-                        fingerprint=_fingerprint(self.document, inliner, path, method, op_settings),
-                        file_stem=file_stem(method.upper(), path),
+                        fingerprint=_fingerprint(
+                            self.document, refs, path_item, path, method, op_settings
+                        ),
+                        file_stem=stem,
                         settings=op_settings,
                         api_operation=loaded.get(label),
                         error=None
                         if label in loaded
-                        else errors.get(label, "unreadable operation"),
+                        else errors.get(label, "schemathesis could not load it"),
                     )
                 )
+        missing = set(loaded) - seen
+        if missing:
+            raise SchemaError(
+                f"operations {', '.join(sorted(missing))} are in the schema but could not be "
+                "listed; please report this with the OpenAPI document"
+            )
         return operations
 
     def _selected(

@@ -11,6 +11,7 @@ function its own plugin uses for session-scoped async fixtures.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,14 @@ class Run:
                 self._runner = None
             raise
         stop = contextlib.ExitStack()
-        stop.callback(_finish, generator)
+        stop.callback(_finish, generator, settings.app)
         self._stops[key] = self._stack.enter_context(stop)
+        try:
+            suite.load_schema()
+        except ContractsnapError as exc:
+            self._failed[key] = exc
+            self.stop(key)
+            raise
         self.suites[key] = suite
         self._owners[key] = overrides
         return suite
@@ -165,10 +172,14 @@ class Run:
         self._runner = None
 
 
-def _finish(generator: Iterator[Any]) -> None:
-    with contextlib.suppress(StopIteration):
+def _finish(generator: Iterator[Any], app: str | None) -> None:
+    """Run the app's shut-down; an error there is reported, not raised over the results."""
+    try:
         next(generator)
-
-
-def describe(exc: ContractsnapError) -> str:
-    return f"contractsnap: {exc}"
+    except StopIteration:
+        pass
+    except BaseException as exc:  # an interrupt or a failing shut-down: say so, once
+        sys.stderr.write(
+            f"contractsnap: the lifespan of {app} did not shut down cleanly: "
+            f"{type(exc).__name__}: {exc}\n"
+        )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import tempfile
@@ -35,8 +36,6 @@ from ._errors import SnapshotFileError
 
 FORMAT = "contractsnap/1"
 _SUPPORTED = (FORMAT,)
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def dumps(document: Mapping[str, Any]) -> str:
@@ -131,7 +130,7 @@ def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600 files
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600 files
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
@@ -141,6 +140,13 @@ def atomic_write(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def leftover_temp_files(directory: Path) -> Iterator[Path]:

@@ -42,10 +42,11 @@ def contract_test(**settings: Any) -> Any:
     ) -> None:
         suite = contractsnap_suite
         if contractsnap_app is not suite.app:
-            raise pytest.UsageError(
+            pytest.fail(
                 "contractsnap_app returned another app object than the one the suite started; "
                 "customise the configured app in place (e.g. app.dependency_overrides) and "
-                'return it, or point `app` at a factory ("module:create_app()")'
+                'return it, or point `app` at a factory ("module:create_app()")',
+                pytrace=False,
             )
         assertion = snapshot.use_extension(suite.extension)
 

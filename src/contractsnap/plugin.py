@@ -54,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ContractsnapError as exc:
         raise pytest.UsageError(f"contractsnap: {exc}") from None
     config.stash[RUN] = run
+    config.pluginmanager.register(_ContractTestsFirst(), "contractsnap-order")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -105,17 +106,29 @@ def pytest_collection_modifyitems(
         session.ihook.pytest_collectreport(report=report)
         items[:0] = [node for node in report.result if isinstance(node, pytest.Item)]
     selectors = config.getoption("contractsnap_ops")
-    if selectors:
-        keep, drop = [], []
-        for item in items:
-            operation = _operation_of(item)
-            if operation is None or any(_matches(s, operation) for s in selectors):
-                keep.append(item)
-            else:
-                drop.append(item)
-        if drop:
-            config.hook.pytest_deselected(items=drop)
+    if selectors:  # only the matching contract tests, nothing else
+        keep = [
+            item
+            for item in items
+            if (op := _operation_of(item)) is not None and any(_matches(s, op) for s in selectors)
+        ]
+        if len(keep) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item not in keep])
             items[:] = keep
+
+
+class _ContractTestsFirst:
+    """Run contract tests before the rest, whatever reordered the items before.
+
+    The suite holds the run's event loop from collection until its last test; other async
+    tests (on another backend) or code calling ``anyio.run`` must come after that.
+    """
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        ours = [item for item in items if _suite_key(item) is not None]
+        if ours:
+            items[:] = ours + [item for item in items if _suite_key(item) is None]
 
 
 def _matches(selector: str, op: Operation) -> bool:

@@ -125,6 +125,23 @@ class TestOrphans:
             assert "GET_health.json" in project.snapshots()
             assert project.run(*args).ret in (0, 5)
 
+    def test_excluded_operations_keep_their_files(self, project: Project) -> None:
+        """Leaving an operation out with `exclude` never makes its file an orphan."""
+        features(project, exclude=["GET /boom"])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        features(project, exclude=["GET /boom", "GET /health"])
+        result = project.run("--snapshot-update")
+        result.assert_outcomes(passed=8)
+        assert "orphaned" not in result.stdout.str()
+        assert "GET_health.json" in project.snapshots()
+
+    def test_op_option_runs_only_contract_tests(self, project: Project) -> None:
+        """The printed accept command never touches the project's other tests."""
+        features(project, exclude=["GET /boom"])
+        project.pytester.makepyfile(test_other="def test_other():\n    assert False\n")
+        result = project.run("--snapshot-update", "--contractsnap-op", "GET /health")
+        result.assert_outcomes(passed=1, deselected=9)
+
     def test_files_that_are_not_snapshots_are_left_alone(self, project: Project) -> None:
         """A README or foreign JSON in the snapshot directory is never flagged or deleted."""
         features(project, include=["GET /health"])
@@ -151,7 +168,8 @@ class TestStaleCases:
         result.assert_outcomes(passed=8, failed=1)
         result.stdout.fnmatch_lines(
             [
-                "GET /orders: the operation's parameters or request body changed since "
+                "GET /orders: its parameters, request body, security or case settings "
+                "changed since "
                 "snapshots/GET_orders.json was recorded*its frozen cases are stale*",
             ]
         )

@@ -36,7 +36,7 @@ class TestXdist:
         )
 
     def test_orphans_are_reported_and_deleted_like_serial(self, project: Project) -> None:
-        """The controller merges the workers' outcomes: orphans fail -n 2 and -n 2 update deletes."""
+        """Merged worker outcomes: orphans fail `-n 2`; `-n 2 --snapshot-update` deletes them."""
         features(project)
         project.run("--snapshot-update").assert_outcomes(passed=9)
         project.edit(

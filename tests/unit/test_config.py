@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from contractsnap import ConfigError
-from contractsnap._checks import known_checks
+from contractsnap._checks import RESPONSE_CHECKS, known_checks
 from contractsnap._config import (
     DEFAULT_CHECKS,
     DEFAULT_WARN_CHECKS,
@@ -137,7 +137,7 @@ class TestTypes:
 
     def test_table_covers_every_key(self) -> None:
         """The wrong-type table lists every setting a user can write."""
-        internal = {"defaults", "operations", "source", "root"}
+        internal = {"defaults", "operations", "operation_keys", "source", "root"}
         top = {f.name for f in dataclasses.fields(Settings)} - internal
         per_operation = {f.name for f in dataclasses.fields(OperationSettings)}
         assert set(WRONG_TYPES) == top | per_operation
@@ -364,11 +364,19 @@ class TestOperations:
             ("tag:slow", OperationSettings(fuzz=3, timeout=60.0)),
         )
 
-    def test_first_matching_table_wins(self) -> None:
-        """for_operation uses the first table whose selector matches, else the defaults."""
-        settings = build({"operations": {"tag:a": {"max_cases": 1}, "tag:b": {"max_cases": 2}}})
-        assert settings.for_operation(lambda s: s in {"tag:a", "tag:b"}).max_cases == 1
-        assert settings.for_operation(lambda s: s == "tag:b").max_cases == 2
+    def test_matching_tables_merge_in_file_order(self) -> None:
+        """Every matching table applies, in file order; a later one wins for keys it sets."""
+        settings = build(
+            {
+                "operations": {
+                    "tag:a": {"max_cases": 1, "strict": True},
+                    "tag:b": {"max_cases": 2, "timeout": 5},
+                }
+            }
+        )
+        both = settings.for_operation(lambda s: s in {"tag:a", "tag:b"})
+        assert (both.max_cases, both.strict, both.timeout) == (2, True, 5)
+        assert settings.for_operation(lambda s: s == "tag:a").max_cases == 1
         assert settings.for_operation(lambda s: False).max_cases == 100
 
     def test_operations_must_be_a_table(self) -> None:
@@ -394,7 +402,7 @@ class TestOperations:
         config_error(
             {"operations": {"id:x": {"warn_checks": ["nope_nope_nope"]}}},
             "test.operations.'id:x': `warn_checks` names an unknown check `nope_nope_nope`; "
-            "known checks: " + ", ".join(sorted(known_checks())),
+            "known checks: " + ", ".join(sorted(known_checks() & RESPONSE_CHECKS)),
         )
 
 
@@ -431,6 +439,7 @@ class TestLoadSettings:
             include=("tag:books",),
             defaults=OperationSettings(fuzz=2),
             operations=(("POST /books", OperationSettings(fuzz=2, negative=True, max_cases=10)),),
+            operation_keys=(frozenset({"negative", "max_cases"}),),
             source="pyproject.toml [tool.contractsnap]",
             root=tmp_path,
         )

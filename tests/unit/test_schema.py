@@ -474,3 +474,64 @@ class TestSecurityParameters:
         }
         schema = load({}, tmp_path, document)
         assert schema.security["header"] == {*BASE_HEADERS, "x-key"}
+
+
+class TestScale:
+    def test_shared_references_fingerprint_in_linear_time(self, tmp_path: Path) -> None:
+        """A chain of components that each use the next twice is fingerprinted quickly."""
+        depth = 40
+        schemas: dict[str, Any] = {
+            f"N{i}": {
+                "type": "object",
+                "properties": {
+                    "a": {"$ref": f"#/components/schemas/N{i + 1}"},
+                    "b": {"$ref": f"#/components/schemas/N{i + 1}"},
+                },
+            }
+            for i in range(depth)
+        }
+        schemas[f"N{depth}"] = {"type": "string"}
+        document: dict[str, Any] = {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/x": {
+                    "post": {
+                        "requestBody": {
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/N0"}}
+                            }
+                        },
+                        "responses": {"200": {"description": "ok"}},
+                    }
+                }
+            },
+            "components": {"schemas": schemas},
+        }
+        settings = build_settings({}, root=tmp_path, source="test")
+        first = ApiSchema(document, settings).operations[0].fingerprint
+        edited = copy.deepcopy(document)
+        edited["components"]["schemas"][f"N{depth}"] = {"type": "integer"}
+        assert ApiSchema(edited, settings).operations[0].fingerprint != first
+
+    def test_path_item_references_are_followed(self, tmp_path: Path) -> None:
+        """An operation behind a path-item `$ref` is listed, never silently dropped."""
+        document = {
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/ok": {"$ref": "#/components/pathItems/Ok"}},
+            "components": {
+                "pathItems": {
+                    "Ok": {
+                        "get": {
+                            "operationId": "ok",
+                            "tags": None,
+                            "responses": {"200": {"description": "ok"}},
+                        }
+                    }
+                }
+            },
+        }
+        schema = ApiSchema(document, build_settings({}, root=tmp_path, source="test"))
+        assert [op.label for op in schema.operations] == ["GET /ok"]
+        assert schema.operations[0].tags == ()
