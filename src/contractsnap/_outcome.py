@@ -29,6 +29,9 @@ class Outcome:
     warnings: dict[str, list[CheckFailure]] = dataclasses.field(default_factory=dict)
     violations: dict[str, list[CheckFailure]] = dataclasses.field(default_factory=dict)
     notes: list[str] = dataclasses.field(default_factory=list)
+    #: Whether this run settles orphans: every unsharded run, and shard 1 of a sharded one
+    #: (orphans belong to no operation, so exactly one shard must look after them).
+    owns_orphans: bool = True
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -53,6 +56,7 @@ class Outcome:
             warnings=failures(data["warnings"]),
             violations=failures(data["violations"]),
             notes=list(data["notes"]),
+            owns_orphans=bool(data.get("owns_orphans", True)),
         )
 
     def merge(self, other: Outcome) -> None:

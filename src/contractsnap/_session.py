@@ -160,6 +160,8 @@ class Run:
         for outcome in self.outcomes():
             if interrupted or self.worker_crashed or not outcome.complete:
                 continue  # a partial run never flags or deletes what it did not check
+            if not outcome.owns_orphans:
+                continue
             if not self.remote:
                 suite = self.suites[Path(outcome.directory)]
                 outcome.orphans = [path.name for path in suite.orphans()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         '"tag:NAME", "id:OPERATION_ID", "method:POST" or "path:/books/*". Repeatable.',
     )
     group.addoption(
+        "--contractsnap-shard",
+        dest="contractsnap_shard",
+        default=None,
+        metavar="I/K",
+        type=_shard,
+        help="Run shard I of K (1-based) of every contract suite: operation n goes to shard "
+        "n mod K + 1 in schema order. Shard 1 also settles orphaned files.",
+    )
+    group.addoption(
         "--contractsnap-regenerate",
         action="store_true",
         dest="contractsnap_regenerate",
         help="With --snapshot-update, generate new cases even for operations whose frozen "
         "cases are up to date.",
     )
+
+
+def _shard(value: str) -> tuple[int, int]:
+    index, sep, count = value.partition("/")
+    if sep and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count):
+        return int(index), int(count)
+    raise argparse.ArgumentTypeError(f"expected I/K with 1 <= I <= K, such as 2/4, got {value!r}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,6 +122,9 @@ def pytest_collection_modifyitems(
         report = session.ihook.pytest_make_collect_report(collector=module)
         session.ihook.pytest_collectreport(report=report)
         items[:0] = [node for node in report.result if isinstance(node, pytest.Item)]
+    shard = config.getoption("contractsnap_shard")
+    if shard is not None:
+        _keep_shard(config, items, *shard)
     selectors = config.getoption("contractsnap_ops")
     if selectors:  # only the matching contract tests, nothing else
         keep = [
@@ -113,7 +133,8 @@ def pytest_collection_modifyitems(
             if (op := _operation_of(item)) is not None and any(_matches(s, op) for s in selectors)
         ]
         if len(keep) < len(items):
-            config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+            kept = set(map(id, keep))
+            config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
             items[:] = keep
 
 
@@ -129,6 +150,24 @@ class _ContractTestsFirst:
         ours = [item for item in items if _suite_key(item) is not None]
         if ours:
             items[:] = ours + [item for item in items if _suite_key(item) is None]
+
+
+def _keep_shard(config: pytest.Config, items: list[pytest.Item], index: int, count: int) -> None:
+    run = config.stash[RUN]
+    for suite in run.suites.values():
+        mine = {op.label for n, op in enumerate(suite.operations) if n % count == index - 1}
+        suite.outcome.everything = mine
+        suite.outcome.owns_orphans = index == 1
+    drop = [
+        item
+        for item in items
+        if (op := _operation_of(item)) is not None
+        and op.label not in run.suites[_suite_key(item) or Path()].outcome.everything
+    ]
+    if drop:
+        dropped = set(map(id, drop))
+        config.hook.pytest_deselected(items=drop)
+        items[:] = [item for item in items if id(item) not in dropped]
 
 
 def _matches(selector: str, op: Operation) -> bool:

@@ -64,3 +64,38 @@ class TestXdist:
         result.assert_outcomes(passed=8, failed=1)
         result.stdout.fnmatch_lines(["*FAILED contractsnap::test_contract[[]POST /login[]]*"])
         assert project.snapshots() == before
+
+
+class TestShards:
+    def test_shards_partition_the_operations(self, project: Project) -> None:
+        """Three shards record disjoint operations whose union equals a full run's files."""
+        features(project)
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        full = project.snapshots()
+        for name in full:
+            (project.path / "snapshots" / name).unlink()
+        seen: list[str] = []
+        for index in (1, 2, 3):
+            before = set(project.snapshots())
+            result = project.run("--snapshot-update", f"--contractsnap-shard={index}/3")
+            assert result.ret == 0
+            seen += sorted(set(project.snapshots()) - before)
+        assert sorted(seen) == sorted(full)
+        assert project.snapshots() == full
+
+    def test_only_shard_one_settles_orphans(self, project: Project) -> None:
+        """An orphan is reported by shard 1 alone, so a sharded CI reports it exactly once."""
+        features(project)
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        (project.path / "snapshots" / "GET_gone.json").write_bytes(
+            project.snapshots()["GET_health.json"]
+        )
+        verdicts = [project.run(f"--contractsnap-shard={i}/3").ret for i in (1, 2, 3)]
+        assert verdicts == [1, 0, 0]
+
+    def test_bad_shard_is_a_usage_error(self, project: Project) -> None:
+        """A malformed shard stops the run with the expected form."""
+        features(project)
+        result = project.run("--contractsnap-shard=4/3")
+        assert result.ret == 4
+        result.stderr.fnmatch_lines(["*expected I/K with 1 <= I <= K, such as 2/4, got '4/3'*"])
