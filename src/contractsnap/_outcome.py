@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from . import _pending
 from ._checks import CheckFailure
 from ._snapshot import leftover_temp_files
 
@@ -74,6 +75,16 @@ class Outcome:
     def complete(self) -> bool:
         """Every operation of the suite was selected and its test started."""
         return bool(self.everything) and self.selected == self.everything == self.started
+
+    def refuse_pending(self) -> bool:
+        """In CI, a pending file is itself a failure: a change was left unreviewed."""
+        found = _pending.files(Path(self.directory))
+        for path in found:
+            self.notes.append(
+                f"pending snapshot {self.display}/{path.name} (CI runs never write or keep them): "
+                "review it with `contractsnap review` and commit the result, or delete it"
+            )
+        return bool(found)
 
     def settle_orphans(self, *, update: bool) -> bool:
         """Delete (update) or flag the orphaned files; True if the run must fail for them.

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from . import _cases, _client, _normalize, _report, _snapshot
+from . import _cases, _client, _normalize, _pending, _report, _snapshot
 from ._checks import CheckFailure, run_checks
 from ._config import Settings
 from ._errors import (
@@ -173,7 +173,16 @@ class Suite:
             results = await self._run(operation, stored.cases, auth_headers, setup)
             document = self._document(operation, results)
             if not assert_snapshot(document):
-                raise SnapshotMismatch(self._mismatch(operation, name, stored, document, results))
+                message = self._mismatch(operation, name, stored, document, results)
+                if not _pending.in_ci():
+                    _pending.write(path, document)
+                    message += (
+                        f"\n\nThe new result is in {name}{_pending.SUFFIX}: review it with "
+                        "`contractsnap review`, or `contractsnap accept`/`reject`."
+                    )
+                raise SnapshotMismatch(message)
+            if not _pending.in_ci():  # CI only reads: a stray pending file must fail there
+                _pending.discard(path)
         else:
             if stored is None or stale or regenerate:
                 cases: Sequence[_cases.FrozenCase] = _cases.generate(
@@ -185,6 +194,7 @@ class Suite:
             again = await self._run(operation, cases, auth_headers, setup)
             self._refuse_flaky(operation, name, results, again)
             assert_snapshot(self._document(operation, results))
+            _pending.discard(path)
             self._note_unredacted(operation, results)
         self._contract(operation, results)
 

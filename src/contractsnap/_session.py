@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from . import _pending
 from ._config import Settings, load_settings
 from ._errors import ConfigError, ContractsnapError
 from ._outcome import Outcome
@@ -158,6 +159,8 @@ class Run:
         """Flag or delete orphans where the run was complete; True if the run must fail."""
         failed = False
         for outcome in self.outcomes():
+            if _pending.in_ci():
+                failed |= outcome.refuse_pending()
             if interrupted or self.worker_crashed or not outcome.complete:
                 continue  # a partial run never flags or deletes what it did not check
             if not outcome.owns_orphans:

@@ -1,6 +1,13 @@
-"""The ``contractsnap`` command: a thin wrapper around pytest, never a second engine.
+"""The ``contractsnap`` command: run the suite (through pytest) and review pending changes.
 
-contractsnap run [--update] [--op SELECTOR]... [-- PYTEST ARGS...]
+    contractsnap run [--update] [--op SELECTOR]... [-- PYTEST ARGS...]
+    contractsnap pending                 list pending changes, one key per changed case
+    contractsnap show KEY                the request and the diff of one change
+    contractsnap accept [PATTERN...]     write changes into the snapshots (all by default)
+    contractsnap reject [PATTERN...]     drop changes
+    contractsnap review                  go through the changes one at a time
+
+Keys look like ``GET /books/{book_id}#a1b2c3d4``; patterns take shell wildcards.
 """
 
 from __future__ import annotations
@@ -9,12 +16,24 @@ import argparse
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import _pending
+from ._config import load_settings
+from ._errors import ContractsnapError
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="contractsnap",
         description="Contract and regression snapshot tests for ASGI HTTP APIs.",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="the snapshot directory (default: snapshot_dir of [tool.contractsnap])",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser(
@@ -31,12 +50,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, after `--`"
     )
+    commands.add_parser("pending", help="list pending changes, one key per changed case")
+    show = commands.add_parser("show", help="show the request and diff of one pending change")
+    show.add_argument("key")
+    for verb, text in (("accept", "write into the snapshots"), ("reject", "drop")):
+        sub = commands.add_parser(verb, help=f"{text} pending changes (all without a pattern)")
+        sub.add_argument("patterns", nargs="*", metavar="PATTERN")
+    commands.add_parser("review", help="accept or reject pending changes one at a time")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    args = _parser().parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
     extra = [a for a in args.pytest_args if a != "--"]
     pytest_args = ["-m", "contractsnap"]
     if args.update:
@@ -46,3 +70,87 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A fresh interpreter: pytest must import its plugins (syrupy, schemathesis, ...) itself
     # to rewrite their asserts, and this process has imported them already.
     return subprocess.call([sys.executable, "-m", "pytest", *pytest_args, *extra])
+
+
+def _directory(args: argparse.Namespace) -> Path:
+    if args.dir is not None:
+        return Path(args.dir)
+    return load_settings(Path.cwd()).snapshot_path
+
+
+def _review(directory: Path, stdin: TextIO, stdout: TextIO) -> int:
+    """One change at a time: [a]ccept, [r]eject, [s]kip, accept [A]ll of the operation, [q]uit."""
+    decided: set[str] = set()
+    for change in list(_pending.changes(directory)):
+        if change.key in decided:
+            continue
+        stdout.write(change.render() + "\n")
+        while True:
+            stdout.write("[a]ccept [r]eject [s]kip [A]ccept the operation [q]uit? ")
+            stdout.flush()
+            answer = stdin.readline()
+            if not answer:  # end of input: stop, keeping what is undecided
+                return 0
+            answer = answer.strip()
+            if answer in ("a", "r", "s", "A", "q"):
+                break
+        if answer == "q":
+            return 0
+        if answer == "s":
+            continue
+        if answer == "A":
+            label = change.key.rpartition("#")[0]
+            group = [c for c in _pending.changes(directory) if c.key.startswith(label + "#")]
+            _pending.resolve(group, accept=True)
+            decided |= {c.key for c in group}
+            stdout.write(f"accepted {len(group)} case(s) of {label}\n")
+            continue
+        _pending.resolve([change], accept=answer == "a")
+        decided.add(change.key)
+    left = len(list(_pending.changes(directory)))
+    stdout.write(f"{left} pending change(s) left\n")
+    return 0
+
+
+def _list(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
+    for change in _pending.changes(directory):
+        out.write(f"{change.key}  {change.title}\n")
+    return 0
+
+
+def _show(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
+    found = [c for c in _pending.changes(directory) if c.key == args.key]
+    if not found:
+        raise ContractsnapError(
+            f"no pending change {args.key!r}; `contractsnap pending` lists them"
+        )
+    out.write(found[0].render() + "\n")
+    return 0
+
+
+def _resolve(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
+    chosen = _pending.select(_pending.changes(directory), args.patterns)
+    if args.patterns and not chosen:
+        raise ContractsnapError(f"no pending change matches {' '.join(args.patterns)}")
+    count = _pending.resolve(chosen, accept=args.command == "accept")
+    out.write(f"{args.command}ed {count} change(s)\n")
+    return 0
+
+
+def main(
+    argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
+    """Run the command line; return the exit code (0 done, 1 findings, 2 bad input)."""
+    args = _parser().parse_args(argv)
+    out = stdout or sys.stdout
+    if args.command == "run":
+        return _run(args)
+    try:
+        directory = _directory(args)
+        if args.command == "review":
+            return _review(directory, stdin or sys.stdin, out)
+        verbs = {"pending": _list, "show": _show, "accept": _resolve, "reject": _resolve}
+        return verbs[args.command](directory, args, out)
+    except ContractsnapError as exc:
+        sys.stderr.write(f"contractsnap: {exc}\n")
+        return 2
