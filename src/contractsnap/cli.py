@@ -6,6 +6,7 @@
     contractsnap accept [PATTERN...]     write changes into the snapshots (all by default)
     contractsnap reject [PATTERN...]     drop changes
     contractsnap review                  go through the changes one at a time
+    contractsnap report --base REF       classify snapshot changes since a git ref
 
 Keys look like ``GET /books/{book_id}#a1b2c3d4``; patterns take shell wildcards.
 """
@@ -13,13 +14,15 @@ Keys look like ``GET /books/{book_id}#a1b2c3d4``; patterns take shell wildcards.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import _pending
+from . import _diffreport, _pending
 from ._config import load_settings
 from ._errors import ContractsnapError
 
@@ -57,6 +60,18 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(verb, help=f"{text} pending changes (all without a pattern)")
         sub.add_argument("patterns", nargs="*", metavar="PATTERN")
     commands.add_parser("review", help="accept or reject pending changes one at a time")
+    report = commands.add_parser(
+        "report", help="classify the snapshot changes between a git ref and the working tree"
+    )
+    report.add_argument("--base", required=True, help="the git ref to compare with (main, a SHA)")
+    report.add_argument("--head", default=None, help="a second ref instead of the working tree")
+    report.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    report.add_argument(
+        "--fail-on",
+        choices=("breaking", "any", "none"),
+        default="breaking",
+        help="exit 1 on breaking changes (default), on any change, or never",
+    )
     return parser
 
 
@@ -137,6 +152,32 @@ def _resolve(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
+    root = _diffreport.git_root(directory if directory.is_dir() else Path.cwd())
+    base, base_text = _diffreport.documents_at(root, args.base, directory)
+    if args.head is None:
+        head, head_text = _diffreport.documents_in(directory)
+    else:
+        head, head_text = _diffreport.documents_at(root, args.head, directory)
+    head_name = args.head or "working tree"
+    findings = _diffreport.compare(base, head, base_text, head_text)
+    if args.format == "json":
+        data = _diffreport.as_json(args.base, head_name, base, head, findings)
+        out.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    else:
+        text = _diffreport.markdown(args.base, head_name, base, head, findings)
+        out.write(text)
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            with open(summary_file, "a", encoding="utf-8") as fh:
+                fh.write(text)
+    if args.fail_on == "any":
+        return 1 if findings else 0
+    if args.fail_on == "breaking":
+        return 1 if any(f.level == "breaking" for f in findings) else 0
+    return 0
+
+
 def main(
     argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None
 ) -> int:
@@ -149,7 +190,13 @@ def main(
         directory = _directory(args)
         if args.command == "review":
             return _review(directory, stdin or sys.stdin, out)
-        verbs = {"pending": _list, "show": _show, "accept": _resolve, "reject": _resolve}
+        verbs = {
+            "pending": _list,
+            "show": _show,
+            "accept": _resolve,
+            "reject": _resolve,
+            "report": _report_changes,
+        }
         return verbs[args.command](directory, args, out)
     except ContractsnapError as exc:
         sys.stderr.write(f"contractsnap: {exc}\n")

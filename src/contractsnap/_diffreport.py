@@ -1,0 +1,326 @@
+"""The pull-request report: snapshot changes between two git refs, classified and grouped.
+
+Each difference between the base and head snapshot files is a finding of one level:
+
+- **breaking**: an operation removed, a status code changed (a success turned into an
+  error included), a response field removed or its type changed, a header removed;
+- **changed**: same shape, other values; a case removed;
+- **additive**: a new operation, a new case, a new field or header;
+- **cosmetic**: the same data in another layout.
+
+Identical findings across cases and operations are grouped (``field $.discount added: 37
+cases in 9 operations``) with one example diff, so a change that touches hundreds of
+snapshots still reads on one screen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import _report
+from ._errors import ContractsnapError
+from ._normalize import path_to_selector
+
+LEVELS = ("breaking", "changed", "additive", "cosmetic")
+Documents = dict[str, Mapping[str, Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    level: str
+    what: str
+    operation: str
+    case: str | None = None
+    example: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass
+class Group:
+    level: str
+    what: str
+    findings: list[Finding]
+
+    @property
+    def operations(self) -> list[str]:
+        return sorted({f.operation for f in self.findings})
+
+    @property
+    def cases(self) -> int:
+        return len({(f.operation, f.case) for f in self.findings if f.case is not None})
+
+
+# -- reading snapshots from git and from the working tree ------------------------------------
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        raise ContractsnapError("git is not installed or not on PATH") from None
+    if done.returncode != 0:
+        raise ContractsnapError(
+            done.stderr.strip().splitlines()[-1] if done.stderr else "git failed"
+        )
+    return done.stdout
+
+
+def git_root(start: Path) -> Path:
+    try:
+        return Path(_git(start, "rev-parse", "--show-toplevel").strip())
+    except ContractsnapError:
+        raise ContractsnapError(
+            f"{start} is not inside a git repository; run the report in the project's checkout"
+        ) from None
+
+
+def documents_at(root: Path, ref: str, directory: Path) -> tuple[Documents, dict[str, str]]:
+    """The snapshot documents of ``directory`` as committed at ``ref``, and their texts."""
+    try:
+        _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except ContractsnapError:
+        raise ContractsnapError(
+            f"unknown git ref {ref!r}; name a branch, tag or commit that exists here "
+            f"(in CI, fetch it first: git fetch origin {ref})"
+        ) from None
+    relative = directory.resolve().relative_to(root.resolve()).as_posix()
+    names = _git(root, "ls-tree", "-r", "--name-only", ref, "--", relative).splitlines()
+    found: Documents = {}
+    texts: dict[str, str] = {}
+    for name in names:
+        if name.endswith(".json"):
+            text = _git(root, "show", f"{ref}:{name}")
+            document = _parse(text, f"{name} at {ref}")
+            if document is not None:
+                found[Path(name).name] = document
+                texts[Path(name).name] = text
+    return found, texts
+
+
+def documents_in(directory: Path) -> tuple[Documents, dict[str, str]]:
+    """The snapshot documents in the working tree, and their texts."""
+    found: Documents = {}
+    texts: dict[str, str] = {}
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        text = path.read_text(encoding="utf-8")
+        document = _parse(text, str(path.name))
+        if document is not None:
+            found[path.name] = document
+            texts[path.name] = text
+    return found, texts
+
+
+def _parse(text: str, where: str) -> Mapping[str, Any] | None:
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise ContractsnapError(
+            f"{where}: not valid JSON ({exc}); fix or restore the file before reporting"
+        ) from None
+    if not isinstance(document, dict):
+        return None
+    version = document.get("format")
+    if not (isinstance(version, str) and version.startswith("contractsnap/")):
+        return None  # not a snapshot file: not ours to report on
+    return dict(document)
+
+
+# -- comparing -------------------------------------------------------------------------------
+
+
+def _label(document: Mapping[str, Any]) -> str:
+    operation = document.get("operation", {})
+    return f"{operation.get('method')} {operation.get('path')}"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    names: dict[type, str] = {str: "string", list: "array", dict: "object"}
+    return names.get(type(value), "value")
+
+
+def _body(old: Any, new: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, str]]:
+    where = path_to_selector(path)
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) - set(new)):
+            yield "breaking", f"field `{path_to_selector((*path, key))}` removed"
+        for key in sorted(set(new) - set(old)):
+            yield "additive", f"field `{path_to_selector((*path, key))}` added"
+        for key in sorted(set(old) & set(new)):
+            yield from _body(old[key], new[key], (*path, key))
+    elif isinstance(old, list) and isinstance(new, list):
+        for index, (a, b) in enumerate(zip(old, new, strict=False)):  # shorter list
+            yield from _body(a, b, (*path, index))
+        if len(old) != len(new):
+            yield "changed", f"`{where}` has {len(new)} items instead of {len(old)}"
+    elif old != new or type(old) is not type(new):
+        kinds = (_kind(old), _kind(new))
+        if kinds[0] != kinds[1] and "null" not in kinds:
+            yield "breaking", f"type of `{where}` changed from {kinds[0]} to {kinds[1]}"
+        else:
+            yield "changed", f"value of `{where}` changed"
+
+
+def _response(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    before, after = old.get("status"), new.get("status")
+    if before != after:
+        if isinstance(before, int) and isinstance(after, int) and before < 400 <= after:
+            yield "breaking", f"a success became an error ({before} -> {after})"
+        else:
+            yield "breaking", f"status {before} -> {after}"
+        return  # another status answers with another body: the body is not comparable
+    old_headers, new_headers = old.get("headers", {}), new.get("headers", {})
+    for name in sorted(set(old_headers) - set(new_headers)):
+        yield "breaking", f"header `{name}` removed"
+    for name in sorted(set(new_headers) - set(old_headers)):
+        yield "additive", f"header `{name}` added"
+    for name in sorted(set(old_headers) & set(new_headers)):
+        if old_headers[name] != new_headers[name]:
+            yield "changed", f"header `{name}` changed"
+    if "body" in old or "body" in new:
+        yield from _body(old.get("body"), new.get("body"))
+    for kind in ("text", "binary"):
+        if old.get(kind) != new.get(kind):
+            yield "changed", f"{kind} body changed"
+
+
+def compare(
+    base: Documents,
+    head: Documents,
+    base_text: Mapping[str, str] | None = None,
+    head_text: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """Every finding between two sets of snapshot documents, keyed by file name."""
+    findings: list[Finding] = []
+    for name in sorted(set(base) | set(head)):
+        old, new = base.get(name), head.get(name)
+        if old is None and new is not None:
+            findings.append(Finding("additive", "new operation", _label(new)))
+            continue
+        if new is None and old is not None:
+            findings.append(Finding("breaking", "operation removed", _label(old)))
+            continue
+        assert old is not None
+        assert new is not None
+        findings += _operation(old, new)
+        if old == new and base_text and head_text and base_text.get(name) != head_text.get(name):
+            findings.append(Finding("cosmetic", "layout only (same data)", _label(new)))
+    return findings
+
+
+def _operation(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
+    label = _label(new)
+    found: list[Finding] = []
+    before = {c["id"]: c for c in old.get("cases", [])}
+    after = {c["id"]: c for c in new.get("cases", [])}
+    for case_id in [c["id"] for c in new.get("cases", []) if c["id"] not in before]:
+        found.append(Finding("additive", "new case", label, case_id))
+    for case_id in [c["id"] for c in old.get("cases", []) if c["id"] not in after]:
+        found.append(Finding("changed", "case removed", label, case_id))
+    for case_id, case in after.items():
+        if case_id not in before or before[case_id]["response"] == case["response"]:
+            continue
+        example = tuple(
+            [
+                _report.request_line(case["request"]).splitlines()[0],
+                *_report.json_diff(before[case_id]["response"], case["response"])[2:],
+            ]
+        )
+        # One finding per kind of change in a case, however many list items show it.
+        for level, what in dict.fromkeys(_response(before[case_id]["response"], case["response"])):
+            found.append(Finding(level, what, label, case_id, example))
+    return found
+
+
+def group(findings: Iterable[Finding]) -> list[Group]:
+    """Identical findings together; most severe level first, then the largest groups."""
+    groups: dict[tuple[str, str], Group] = {}
+    for finding in findings:
+        key = (finding.level, finding.what)
+        groups.setdefault(key, Group(finding.level, finding.what, [])).findings.append(finding)
+    return sorted(
+        groups.values(),
+        key=lambda g: (LEVELS.index(g.level), -len(g.findings), g.what),
+    )
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def summary(base: Documents, head: Documents, findings: Sequence[Finding]) -> dict[str, int]:
+    changed_ops = {f.operation for f in findings} - {
+        f.operation for f in findings if f.what in ("new operation", "operation removed")
+    }
+    return {
+        "operations added": sum(1 for f in findings if f.what == "new operation"),
+        "operations removed": sum(1 for f in findings if f.what == "operation removed"),
+        "operations changed": len(changed_ops),
+        "cases changed": len({(f.operation, f.case) for f in findings if f.case is not None}),
+        **{level: sum(1 for f in findings if f.level == level) for level in LEVELS},
+    }
+
+
+def markdown(
+    base_ref: str, head_ref: str, base: Documents, head: Documents, findings: Sequence[Finding]
+) -> str:
+    counts = summary(base, head, findings)
+    out = [f"## API snapshot changes: `{base_ref}` → `{head_ref}`", ""]
+    if not findings:
+        return "\n".join([*out, "No snapshot changed.", ""])
+    out += ["| | |", "|---|---:|"]
+    out += [f"| {name} | {count} |" for name, count in counts.items()]
+    for level in LEVELS:
+        groups = [g for g in group(findings) if g.level == level]
+        if not groups:
+            continue
+        out += ["", f"### {level.capitalize()} ({sum(len(g.findings) for g in groups)})", ""]
+        for g in groups:
+            ops = g.operations
+            scope = (f"{_report.plural(g.cases, 'case')} in " if g.cases else "") + (
+                f"{_report.plural(len(ops), 'operation')}"
+            )
+            shown = ", ".join(f"`{op}`" for op in ops[:3]) + (", ..." if len(ops) > 3 else "")
+            out.append(f"- **{g.what}**: {scope} ({shown})")
+            example = next((f for f in g.findings if f.example), None)
+            if example is not None:
+                out += [
+                    "  <details><summary>example: "
+                    f"{example.operation} case {example.case}</summary>",
+                    "",
+                    "  ```diff",
+                    *(f"  {line}" for line in example.example[:30]),
+                    "  ```",
+                    "  </details>",
+                ]
+    return "\n".join(out) + "\n"
+
+
+def as_json(
+    base_ref: str, head_ref: str, base: Documents, head: Documents, findings: Sequence[Finding]
+) -> dict[str, Any]:
+    return {
+        "base": base_ref,
+        "head": head_ref,
+        "summary": summary(base, head, findings),
+        "groups": [
+            {
+                "level": g.level,
+                "what": g.what,
+                "cases": g.cases,
+                "operations": g.operations,
+                "findings": [dataclasses.asdict(f) for f in g.findings],
+            }
+            for g in group(findings)
+        ],
+    }

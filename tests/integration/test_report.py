@@ -1,0 +1,258 @@
+"""`contractsnap report`: snapshot changes between git refs, classified, in real git repos."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contractsnap._snapshot import dumps
+from contractsnap.cli import main
+
+
+def case(case_id: str, status: int = 200, body: Any = None, **headers: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "status": status,
+        "headers": {"content-type": "application/json", **headers},
+    }
+    if body is not None:
+        response["body"] = body
+    return {
+        "id": case_id,
+        "source": "coverage",
+        "description": "d",
+        "request": {"method": "GET", "path": f"/x/{case_id}"},
+        "response": response,
+    }
+
+
+def operation(path: str, cases: list[dict[str, Any]], method: str = "GET") -> dict[str, Any]:
+    return {
+        "format": "contractsnap/1",
+        "cases": cases,
+        "operation": {"fingerprint": "f", "method": method, "operationId": None, "path": path},
+    }
+
+
+class Repo:
+    """A git repository holding a snapshots/ directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.snapshots = root / "snapshots"
+        self.snapshots.mkdir()
+        self.git("init", "-q", "-b", "main")
+        self.git("config", "user.email", "ci@example.com")
+        self.git("config", "user.name", "CI")
+
+    def git(self, *args: str) -> None:
+        subprocess.run(["git", "-C", str(self.root), *args], check=True, capture_output=True)
+
+    def write(self, name: str, document: dict[str, Any]) -> None:
+        (self.snapshots / name).write_text(dumps(document))
+
+    def commit(self, message: str = "snapshots") -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+
+    def report(self, *args: str) -> tuple[int, str]:
+        out = io.StringIO()
+        code = main(["--dir", str(self.snapshots), "report", *args], stdout=out)
+        return code, out.getvalue()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    return Repo(tmp_path)
+
+
+BASE = operation(
+    "/x",
+    [
+        case("a1", body={"id": 1, "name": "n", "tags": ["t"]}, etag="e"),
+        case("b2", body={"id": 2}),
+        case("c3", status=200, body={"id": 3}),
+    ],
+)
+
+
+def findings(repo: Repo) -> dict[str, str]:
+    code, text = repo.report("--base", "main", "--format", "json", "--fail-on", "none")
+    assert code == 0
+    data = json.loads(text)
+    return {group["what"]: group["level"] for group in data["groups"]}
+
+
+class TestClassification:
+    @pytest.mark.parametrize(
+        ("edit", "what", "level"),
+        [
+            (
+                lambda d: d["cases"][0]["response"]["body"].pop("name"),
+                "field `$.name` removed",
+                "breaking",
+            ),
+            (
+                lambda d: d["cases"][0]["response"]["body"].update(id="1"),
+                "type of `$.id` changed from number to string",
+                "breaking",
+            ),
+            (
+                lambda d: d["cases"][0]["response"]["headers"].pop("etag"),
+                "header `etag` removed",
+                "breaking",
+            ),
+            (
+                lambda d: d["cases"][2]["response"].update(status=404),
+                "a success became an error (200 -> 404)",
+                "breaking",
+            ),
+            (
+                lambda d: d["cases"][1]["response"].update(status=201),
+                "status 200 -> 201",
+                "breaking",
+            ),
+            (
+                lambda d: d["cases"][0]["response"]["body"].update(name="m"),
+                "value of `$.name` changed",
+                "changed",
+            ),
+            (
+                lambda d: d["cases"][0]["response"]["body"]["tags"].append("u"),
+                "`$.tags` has 2 items instead of 1",
+                "changed",
+            ),
+            (
+                lambda d: d["cases"][0]["response"]["headers"].update(etag="f"),
+                "header `etag` changed",
+                "changed",
+            ),
+            (lambda d: d["cases"].pop(1), "case removed", "changed"),
+            (
+                lambda d: d["cases"][0]["response"]["body"].update(discount=0),
+                "field `$.discount` added",
+                "additive",
+            ),
+            (
+                lambda d: d["cases"][0]["response"]["headers"].update(link="l"),
+                "header `link` added",
+                "additive",
+            ),
+            (lambda d: d["cases"].append(case("d4")), "new case", "additive"),
+        ],
+    )
+    def test_each_rule(self, repo: Repo, edit: Any, what: str, level: str) -> None:
+        """Each kind of change is classified by its rule."""
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        head = copy.deepcopy(BASE)
+        edit(head)
+        repo.write("GET_x.json", head)
+        assert findings(repo) == {what: level}
+
+    def test_operations_added_and_removed(self, repo: Repo) -> None:
+        """A new operation is additive; a removed one is breaking."""
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        (repo.snapshots / "GET_x.json").unlink()
+        repo.write("GET_y.json", operation("/y", [case("a1")]))
+        assert findings(repo) == {"operation removed": "breaking", "new operation": "additive"}
+
+    def test_layout_only_is_cosmetic(self, repo: Repo) -> None:
+        """The same data in another layout is cosmetic."""
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        (repo.snapshots / "GET_x.json").write_text(json.dumps(BASE))
+        assert findings(repo) == {"layout only (same data)": "cosmetic"}
+
+
+class TestReport:
+    def test_two_hundred_cases_from_one_field_fit_one_screen(self, repo: Repo) -> None:
+        """One new field across 200 cases in 9 operations is one grouped line."""
+        for n in range(9):
+            repo.write(
+                f"GET_op{n}.json",
+                operation(
+                    f"/op{n}",
+                    [case(f"{n}-{i}", body={"id": i}) for i in range(23 if n < 8 else 16)],
+                ),
+            )
+        repo.commit()
+        for n in range(9):
+            path = repo.snapshots / f"GET_op{n}.json"
+            document = json.loads(path.read_text())
+            for item in document["cases"]:
+                item["response"]["body"]["discount"] = 0
+            path.write_text(dumps(document))
+        code, text = repo.report("--base", "main")
+        assert code == 0
+        assert "- **field `$.discount` added**: 200 cases in 9 operations" in text
+        assert len(text.splitlines()) < 40
+        assert "| cases changed | 200 |" in text
+
+    def test_fail_on_and_step_summary(
+        self, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """--fail-on sets the exit code; GITHUB_STEP_SUMMARY receives the Markdown."""
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        head = copy.deepcopy(BASE)
+        head["cases"][0]["response"]["body"]["name"] = "m"
+        repo.write("GET_x.json", head)
+        summary = tmp_path / "summary.md"
+        monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+        assert repo.report("--base", "main")[0] == 0
+        assert repo.report("--base", "main", "--fail-on", "any")[0] == 1
+        head["cases"][0]["response"]["body"].pop("name")
+        repo.write("GET_x.json", head)
+        assert repo.report("--base", "main")[0] == 1
+        assert repo.report("--base", "main", "--fail-on", "none")[0] == 0
+        assert summary.read_text().count("## API snapshot changes") == 4
+
+    def test_two_refs(self, repo: Repo) -> None:
+        """--head compares two commits instead of the working tree."""
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        repo.git("tag", "v1")
+        repo.write("GET_y.json", operation("/y", [case("a1")]))
+        repo.commit()
+        (repo.snapshots / "GET_y.json").unlink()
+        code, text = repo.report("--base", "v1", "--head", "main", "--format", "json")
+        assert code == 0
+        assert json.loads(text)["summary"]["operations added"] == 1
+
+
+class TestBadInput:
+    def test_unknown_ref(self, repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+        """An unknown ref is one line naming it and the fix."""
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        assert repo.report("--base", "no-such-branch")[0] == 2
+        assert capsys.readouterr().err == (
+            "contractsnap: unknown git ref 'no-such-branch'; name a branch, tag or commit that "
+            "exists here (in CI, fetch it first: git fetch origin no-such-branch)\n"
+        )
+
+    def test_not_a_git_repository(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """Outside a git repository the error says so."""
+        (tmp_path / "snapshots").mkdir()
+        code = main(
+            ["--dir", str(tmp_path / "snapshots"), "report", "--base", "main"], stdout=io.StringIO()
+        )
+        assert code == 2
+        assert "is not inside a git repository" in capsys.readouterr().err
+
+    def test_corrupt_snapshot(self, repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+        """A corrupt file is named, and nothing is written or deleted."""
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        (repo.snapshots / "GET_x.json").write_text("{not json")
+        assert repo.report("--base", "main")[0] == 2
+        assert "GET_x.json: not valid JSON" in capsys.readouterr().err
+        assert (repo.snapshots / "GET_x.json").read_text() == "{not json"
