@@ -14,7 +14,7 @@ from typing import Any
 
 from . import _pending
 from ._checks import CheckFailure
-from ._snapshot import leftover_temp_files
+from ._snapshot import SCHEMA_FILE, atomic_write, leftover_temp_files
 
 
 @dataclasses.dataclass
@@ -33,6 +33,9 @@ class Outcome:
     #: Whether this run settles orphans: every unsharded run, and shard 1 of a sharded one
     #: (orphans belong to no operation, so exactly one shard must look after them).
     owns_orphans: bool = True
+    #: The app's OpenAPI document as this run read it (canonical text), kept beside the
+    #: snapshots as ``openapi.json`` so reports can classify schema changes too.
+    schema: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -58,6 +61,7 @@ class Outcome:
             violations=failures(data["violations"]),
             notes=list(data["notes"]),
             owns_orphans=bool(data.get("owns_orphans", True)),
+            schema=str(data.get("schema", "")),
         )
 
     def merge(self, other: Outcome) -> None:
@@ -70,6 +74,7 @@ class Outcome:
             for label, found in theirs.items():
                 mine.setdefault(label, []).extend(found)
         self.notes += [note for note in other.notes if note not in self.notes]
+        self.schema = self.schema or other.schema
 
     @property
     def complete(self) -> bool:
@@ -85,6 +90,25 @@ class Outcome:
                 "review it with `contractsnap review` and commit the result, or delete it"
             )
         return bool(found)
+
+    def settle_schema(self, *, update: bool) -> bool:
+        """Record (update) or check the stored OpenAPI document; True if the run must fail."""
+        if not self.schema:
+            return False
+        path = Path(self.directory) / SCHEMA_FILE
+        stored = path.read_text(encoding="utf-8") if path.exists() else None
+        if stored == self.schema:
+            return False
+        if update:
+            atomic_write(path, self.schema)
+            self.notes.append(f"recorded the OpenAPI document in {self.display}/{SCHEMA_FILE}")
+            return False
+        self.notes.append(
+            f"the OpenAPI document differs from {self.display}/{SCHEMA_FILE}"
+            + (" (not recorded yet)" if stored is None else "")
+            + "; `pytest --snapshot-update` records it, and `contractsnap report` shows the change"
+        )
+        return True
 
     def settle_orphans(self, *, update: bool) -> bool:
         """Delete (update) or flag the orphaned files; True if the run must fail for them.

@@ -116,6 +116,7 @@ class Suite:
         self.schema = ApiSchema(self.document, self.settings)
         self.operations = self.schema.operations
         self.outcome.everything = {op.label for op in self.operations}
+        self.outcome.schema = _snapshot.dumps(self.document)
 
     # -- one operation -----------------------------------------------------------------------
 

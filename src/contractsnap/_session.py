@@ -169,6 +169,7 @@ class Run:
                 suite = self.suites[Path(outcome.directory)]
                 outcome.orphans = [path.name for path in suite.orphans()]
             failed |= outcome.settle_orphans(update=update)
+            failed |= outcome.settle_schema(update=update)
         return failed
 
     def close(self) -> None:

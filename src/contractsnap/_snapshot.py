@@ -35,6 +35,8 @@ from ._cases import FrozenCase
 from ._errors import SnapshotFileError
 
 FORMAT = "contractsnap/1"
+#: The app's OpenAPI document, stored beside the operation files.
+SCHEMA_FILE = "openapi.json"
 _SUPPORTED = (FORMAT,)
 
 

@@ -78,8 +78,11 @@ class Project:
         )
 
     def snapshots(self, directory: str = "snapshots") -> dict[str, bytes]:
+        """The files of the snapshot directory, but the stored OpenAPI document."""
         root = self.path / directory
-        return {p.name: p.read_bytes() for p in sorted(root.glob("*"))} if root.is_dir() else {}
+        if not root.is_dir():
+            return {}
+        return {p.name: p.read_bytes() for p in sorted(root.glob("*")) if p.name != "openapi.json"}
 
     def snapshot(self, name: str, directory: str = "snapshots") -> dict[str, Any]:
         return json.loads((self.path / directory / name).read_text())  # type: ignore[no-any-return]

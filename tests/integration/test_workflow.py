@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .conftest import Project
@@ -69,7 +70,10 @@ class TestRecordAndReplay:
                 "*FAILED contractsnap::test_contract[[]POST /login[]]*",
             ]
         )
-        assert project.snapshots() == before
+        # The snapshots are untouched; outside CI the new result waits beside them for review.
+        after = project.snapshots()
+        assert {k: v for k, v in after.items() if not k.endswith(".pending")} == before
+        assert [k for k in after if k.endswith(".pending")] == ["POST_login.json.pending"]
         project.run("--snapshot-update", "--contractsnap-op", "POST /login")
         project.run().assert_outcomes(passed=9)
         changed = {k for k, v in project.snapshots().items() if before[k] != v}
@@ -213,3 +217,22 @@ class TestReplayFidelity:
         both = [raw for raw in raws if '"alpha"' in raw and '"zeta"' in raw]
         assert both
         assert all(raw.index('"alpha"') < raw.index('"zeta"') for raw in both)
+
+
+class TestStoredSchema:
+    def test_schema_is_recorded_and_gates_changes(self, project: Project) -> None:
+        """Updates store openapi.json; a plain run fails when the document changed."""
+        features(project, exclude=["GET /boom"])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        stored = project.path / "snapshots" / "openapi.json"
+        assert json.loads(stored.read_text())["paths"]["/health"]
+        project.edit(
+            "app_module", '@router.get("/health"', '@router.get("/health", deprecated=True'
+        )
+        result = project.run()
+        result.assert_outcomes(passed=9)
+        assert result.ret == 1
+        result.stdout.fnmatch_lines(["the OpenAPI document differs from snapshots/openapi.json; *"])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        assert json.loads(stored.read_text())["paths"]["/health"]["get"]["deprecated"] is True
+        assert project.run().ret == 0
