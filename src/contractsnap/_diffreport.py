@@ -22,9 +22,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import _report
+from . import _report, _schemadiff
 from ._errors import ContractsnapError
 from ._normalize import path_to_selector
+from ._snapshot import SCHEMA_FILE
 
 LEVELS = ("breaking", "changed", "additive", "cosmetic")
 Documents = dict[str, Mapping[str, Any]]
@@ -101,6 +102,41 @@ def documents_at(root: Path, ref: str, directory: Path) -> tuple[Documents, dict
                 found[Path(name).name] = document
                 texts[Path(name).name] = text
     return found, texts
+
+
+def schema_at(root: Path, ref: str, directory: Path) -> Mapping[str, Any] | None:
+    """The OpenAPI document recorded at ``ref``, if the snapshots had one then."""
+    relative = (directory.resolve() / SCHEMA_FILE).relative_to(root.resolve()).as_posix()
+    if not _git(root, "ls-tree", "--name-only", ref, "--", relative).strip():
+        return None
+    return _schema(_git(root, "show", f"{ref}:{relative}"), f"{relative} at {ref}")
+
+
+def schema_in(directory: Path) -> Mapping[str, Any] | None:
+    path = directory / SCHEMA_FILE
+    return _schema(path.read_text(encoding="utf-8"), path.name) if path.exists() else None
+
+
+def _schema(text: str, where: str) -> Mapping[str, Any]:
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise ContractsnapError(f"{where}: not valid JSON ({exc}); record it again") from None
+    if not isinstance(document, dict):
+        raise ContractsnapError(f"{where}: not an OpenAPI document; record it again")
+    return document
+
+
+def schema_findings(
+    base: Mapping[str, Any] | None, head: Mapping[str, Any] | None
+) -> list[Finding]:
+    """The OpenAPI changes, as findings (``schema:`` in front of what changed)."""
+    if base is None or head is None:
+        return []
+    return [
+        Finding(level, f"schema: {what}", label)
+        for level, what, label in _schemadiff.compare(base, head)
+    ]
 
 
 def documents_in(directory: Path) -> tuple[Documents, dict[str, str]]:

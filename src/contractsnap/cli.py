@@ -155,12 +155,16 @@ def _resolve(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
 def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
     root = _diffreport.git_root(directory if directory.is_dir() else Path.cwd())
     base, base_text = _diffreport.documents_at(root, args.base, directory)
+    base_schema = _diffreport.schema_at(root, args.base, directory)
     if args.head is None:
         head, head_text = _diffreport.documents_in(directory)
+        head_schema = _diffreport.schema_in(directory)
     else:
         head, head_text = _diffreport.documents_at(root, args.head, directory)
+        head_schema = _diffreport.schema_at(root, args.head, directory)
     head_name = args.head or "working tree"
     findings = _diffreport.compare(base, head, base_text, head_text)
+    findings += _diffreport.schema_findings(base_schema, head_schema)
     if args.format == "json":
         data = _diffreport.as_json(args.base, head_name, base, head, findings)
         out.write(json.dumps(data, indent=2, sort_keys=True) + "\n")

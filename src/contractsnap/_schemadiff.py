@@ -1,0 +1,178 @@
+"""OpenAPI changes between two recorded documents, classified like the snapshot changes.
+
+Breaking: an operation removed, a required parameter or required request property added,
+a parameter or request property that became required, a response property removed, a type
+changed, an enum value removed. Everything else that differs is additive. References are
+followed (cycles included) so an edit in ``components`` is seen where it is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ._normalize import path_to_selector
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+Change = tuple[str, str, str]  # (level, what, operation label)
+
+
+class _Resolver:
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+
+    def __call__(self, node: Any) -> Any:
+        seen: set[str] = set()
+        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if ref in seen or not ref.startswith("#/"):
+                return {}
+            seen.add(ref)
+            target: Any = self.document
+            for raw in ref[2:].split("/"):
+                part = raw.replace("~1", "/").replace("~0", "~")
+                target = target.get(part, {}) if isinstance(target, Mapping) else {}
+            node = target
+        return node if isinstance(node, Mapping) else {}
+
+
+def _operations(document: Mapping[str, Any], resolve: _Resolver) -> dict[str, Mapping[str, Any]]:
+    found: dict[str, Mapping[str, Any]] = {}
+    for path, raw in (document.get("paths") or {}).items():
+        item = resolve(raw)
+        shared = item.get("parameters") or []
+        for method in _METHODS:
+            if isinstance(item.get(method), Mapping):
+                definition = item[method]
+                found[f"{method.upper()} {path}"] = {
+                    **definition,
+                    "parameters": [*shared, *(definition.get("parameters") or [])],
+                }
+    return found
+
+
+def _types(schema: Mapping[str, Any], resolve: _Resolver) -> frozenset[str]:
+    kinds = schema.get("type")
+    found = set(kinds if isinstance(kinds, list) else [kinds] if isinstance(kinds, str) else [])
+    for key in ("anyOf", "oneOf"):
+        for member in schema.get(key) or []:
+            found |= _types(resolve(member), resolve)
+    if schema.get("nullable") is True:
+        found.add("null")
+    return frozenset(found)
+
+
+class _Compare:
+    def __init__(self, base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
+        self.old, self.new = _Resolver(base), _Resolver(head)
+
+    def schema(
+        self,
+        old: Any,
+        new: Any,
+        path: tuple[str | int, ...],
+        *,
+        request: bool,
+        seen: frozenset[tuple[int, int]] = frozenset(),
+    ) -> Iterator[tuple[str, str]]:
+        a, b = self.old(old), self.new(new)
+        key = (id(a), id(b))
+        if key in seen:
+            return
+        seen = seen | {key}
+        where = path_to_selector(path)
+        ta, tb = _types(a, self.old), _types(b, self.new)
+        if ta and tb and ta != tb:
+            yield (
+                "breaking",
+                f"type of `{where}` changed from {'|'.join(sorted(ta))} to " + "|".join(sorted(tb)),
+            )
+        gone = [v for v in a.get("enum") or [] if v not in (b.get("enum") or [])]
+        if gone and b.get("enum") is not None:
+            yield "breaking", f"enum value {gone[0]!r} of `{where}` removed"
+        props_a, props_b = a.get("properties") or {}, b.get("properties") or {}
+        required_a, required_b = set(a.get("required") or []), set(b.get("required") or [])
+        side = "request" if request else "response"
+        for name in sorted(set(props_a) - set(props_b)):
+            level = "additive" if request else "breaking"
+            yield level, f"{side} property `{path_to_selector((*path, name))}` removed"
+        for name in sorted(set(props_b) - set(props_a)):
+            required = request and name in required_b
+            yield (
+                ("breaking" if required else "additive"),
+                (
+                    f"{side} property `{path_to_selector((*path, name))}` added"
+                    + (" as required" if required else "")
+                ),
+            )
+        for name in sorted(set(props_a) & set(props_b)):
+            if request and name in required_b - required_a:
+                yield (
+                    "breaking",
+                    f"request property `{path_to_selector((*path, name))}` became required",
+                )
+            yield from self.schema(
+                props_a[name], props_b[name], (*path, name), request=request, seen=seen
+            )
+        if "items" in a and "items" in b:
+            yield from self.schema(a["items"], b["items"], (*path, 0), request=request, seen=seen)
+
+    def operation(
+        self, old: Mapping[str, Any], new: Mapping[str, Any]
+    ) -> Iterator[tuple[str, str]]:
+        params_a = {(p.get("in"), p.get("name")): p for p in map(self.old, old["parameters"])}
+        params_b = {(p.get("in"), p.get("name")): p for p in map(self.new, new["parameters"])}
+        for where, name in sorted(set(params_b) - set(params_a), key=str):
+            required = bool(params_b[(where, name)].get("required"))
+            yield (
+                ("breaking" if required else "additive"),
+                (f"{'required ' if required else ''}parameter `{name}` ({where}) added"),
+            )
+        for where, name in sorted(set(params_a) - set(params_b), key=str):
+            yield "additive", f"parameter `{name}` ({where}) removed"
+        for key in sorted(set(params_a) & set(params_b), key=str):
+            a, b = params_a[key], params_b[key]
+            if b.get("required") and not a.get("required"):
+                yield "breaking", f"parameter `{key[1]}` ({key[0]}) became required"
+            for level, what in self.schema(a.get("schema"), b.get("schema"), (), request=True):
+                yield level, f"parameter `{key[1]}`: {what}"
+        body_a = _json_schema(self.old(old.get("requestBody")))
+        body_b = _json_schema(self.new(new.get("requestBody")))
+        if body_a is not None and body_b is not None:
+            yield from self.schema(body_a, body_b, (), request=True)
+        responses_a, responses_b = old.get("responses") or {}, new.get("responses") or {}
+        for status in sorted(set(responses_a) & set(responses_b), key=str):
+            schema_a = _json_schema(self.old(responses_a[status]))
+            schema_b = _json_schema(self.new(responses_b[status]))
+            if schema_a is not None and schema_b is not None:
+                for level, what in self.schema(schema_a, schema_b, (), request=False):
+                    yield level, f"{what} ({status})"
+        for status in sorted(set(responses_b) - set(responses_a), key=str):
+            yield "additive", f"response {status} documented"
+        for status in sorted(set(responses_a) - set(responses_b), key=str):
+            yield "additive", f"response {status} no longer documented"
+
+
+def _json_schema(container: Mapping[str, Any]) -> Any:
+    content = container.get("content") or {}
+    for media, entry in content.items():
+        if "json" in media and isinstance(entry, Mapping):
+            return entry.get("schema", {})
+    return None
+
+
+def compare(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[Change]:
+    """Classified changes between two OpenAPI documents, in a stable order."""
+    compare = _Compare(base, head)
+    old, new = _operations(base, compare.old), _operations(head, compare.new)
+    changes: list[Change] = []
+    for label in sorted(set(old) - set(new)):
+        changes.append(("breaking", "operation removed from the schema", label))
+    for label in sorted(set(new) - set(old)):
+        changes.append(("additive", "operation added to the schema", label))
+    for label in sorted(set(old) & set(new)):
+        found = list(dict.fromkeys(compare.operation(old[label], new[label])))
+        changes += [(level, what, label) for level, what in found]
+        if not found and old[label] != new[label]:
+            changes.append(("additive", "documentation changed", label))
+    return changes
