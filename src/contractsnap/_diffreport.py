@@ -16,6 +16,8 @@ snapshots still reads on one screen.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
+import hashlib
 import json
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -38,6 +40,35 @@ class Finding:
     operation: str
     case: str | None = None
     example: tuple[str, ...] = ()
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across commits and cases: the level, the change and the operation."""
+        key = f"{self.level}|{self.what}|{self.operation}"
+        return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    @property
+    def subject(self) -> str:
+        """What ignore-file patterns match: ``"GET /books: field `$.x` removed"``."""
+        return f"{self.operation}: {self.what}"
+
+
+def read_ignores(path: Path) -> list[str]:
+    """Entries of an ignore file: fingerprints or wildcard patterns, `#` comments."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ContractsnapError(f"ignore file {path}: {exc.strerror}") from None
+    return [
+        line.split(" #")[0].strip() for line in lines if line.strip() and not line.startswith("#")
+    ]
+
+
+def ignored(finding: Finding, entries: Sequence[str]) -> bool:
+    return any(
+        entry == finding.fingerprint or fnmatch.fnmatchcase(finding.subject, entry)
+        for entry in entries
+    )
 
 
 @dataclasses.dataclass
@@ -355,8 +386,36 @@ def as_json(
                 "what": g.what,
                 "cases": g.cases,
                 "operations": g.operations,
-                "findings": [dataclasses.asdict(f) for f in g.findings],
+                "findings": [
+                    {**dataclasses.asdict(f), "fingerprint": f.fingerprint} for f in g.findings
+                ],
             }
             for g in group(findings)
         ],
     }
+
+
+def junit(base_ref: str, head_ref: str, findings: Sequence[Finding], failing: set[str]) -> str:
+    """JUnit XML: one test case per group; failing levels are failures."""
+    from xml.sax.saxutils import quoteattr
+
+    groups = group(findings)
+    failures = sum(1 for g in groups if g.level in failing)
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f"<testsuite name={quoteattr(f'contractsnap report {base_ref}..{head_ref}')} "
+        f'tests="{len(groups)}" failures="{failures}">',
+    ]
+    for g in groups:
+        name = quoteattr(f"{g.level}: {g.what}")
+        detail = ", ".join(g.operations)
+        if g.level in failing:
+            out += [
+                f'  <testcase classname="contractsnap" name={name}>',
+                f"    <failure message={quoteattr(detail)}/>",
+                "  </testcase>",
+            ]
+        else:
+            out.append(f'  <testcase classname="contractsnap" name={name}/>')
+    out.append("</testsuite>")
+    return "\n".join(out) + "\n"

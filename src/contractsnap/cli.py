@@ -65,7 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--base", required=True, help="the git ref to compare with (main, a SHA)")
     report.add_argument("--head", default=None, help="a second ref instead of the working tree")
-    report.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    report.add_argument("--format", choices=("markdown", "json", "junit"), default="markdown")
+    report.add_argument(
+        "--ignore",
+        type=Path,
+        default=None,
+        help="accepted changes, one fingerprint or wildcard pattern per line "
+        "(default: .contractsnap-ignore at the repository root, if present)",
+    )
     report.add_argument(
         "--fail-on",
         choices=("breaking", "any", "none"),
@@ -165,21 +172,29 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
     head_name = args.head or "working tree"
     findings = _diffreport.compare(base, head, base_text, head_text)
     findings += _diffreport.schema_findings(base_schema, head_schema)
+    ignore_file = args.ignore or root / ".contractsnap-ignore"
+    entries = _diffreport.read_ignores(ignore_file) if args.ignore or ignore_file.exists() else []
+    accepted = [f for f in findings if _diffreport.ignored(f, entries)]
+    findings = [f for f in findings if not _diffreport.ignored(f, entries)]
+    failing = {"breaking": {"breaking"}, "any": set(_diffreport.LEVELS), "none": set()}[
+        args.fail_on
+    ]
     if args.format == "json":
         data = _diffreport.as_json(args.base, head_name, base, head, findings)
+        data["ignored"] = len(accepted)
         out.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    elif args.format == "junit":
+        out.write(_diffreport.junit(args.base, head_name, findings, failing))
     else:
         text = _diffreport.markdown(args.base, head_name, base, head, findings)
+        if accepted:
+            text += f"\n{len(accepted)} accepted change(s) hidden by {ignore_file.name}.\n"
         out.write(text)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
             with open(summary_file, "a", encoding="utf-8") as fh:
                 fh.write(text)
-    if args.fail_on == "any":
-        return 1 if findings else 0
-    if args.fail_on == "breaking":
-        return 1 if any(f.level == "breaking" for f in findings) else 0
-    return 0
+    return 1 if any(f.level in failing for f in findings) else 0
 
 
 def main(

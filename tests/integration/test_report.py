@@ -256,3 +256,43 @@ class TestBadInput:
         assert repo.report("--base", "main")[0] == 2
         assert "GET_x.json: not valid JSON" in capsys.readouterr().err
         assert (repo.snapshots / "GET_x.json").read_text() == "{not json"
+
+
+class TestAcceptedChangesAndJunit:
+    def breaking_change(self, repo: Repo) -> None:
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        head = copy.deepcopy(BASE)
+        head["cases"][0]["response"]["body"].pop("name")
+        repo.write("GET_x.json", head)
+
+    def test_ignore_by_fingerprint_or_pattern(self, repo: Repo) -> None:
+        """An accepted change, named by fingerprint or wildcard pattern, stops failing."""
+        self.breaking_change(repo)
+        code, text = repo.report("--base", "main", "--format", "json")
+        assert code == 1
+        fingerprint = json.loads(text)["groups"][0]["findings"][0]["fingerprint"]
+        ignore = repo.root / ".contractsnap-ignore"
+        ignore.write_text(f"# accepted in review\n{fingerprint}\n")
+        assert repo.report("--base", "main")[0] == 0
+        ignore.write_text("GET /x: field `$.name` *\n")
+        code, text = repo.report("--base", "main")
+        assert code == 0
+        assert "1 accepted change(s) hidden by .contractsnap-ignore." in text
+        ignore.write_text("GET /y: *\n")
+        assert repo.report("--base", "main")[0] == 1
+
+    def test_junit(self, repo: Repo) -> None:
+        """--format junit gives one test case per group; breaking ones fail."""
+        import xml.etree.ElementTree as ET
+
+        self.breaking_change(repo)
+        code, text = repo.report("--base", "main", "--format", "junit")
+        assert code == 1
+        suite = ET.fromstring(text)
+        assert suite.get("tests") == "1"
+        assert suite.get("failures") == "1"
+        case = suite.find("testcase")
+        assert case is not None
+        assert case.get("name") == "breaking: field `$.name` removed"
+        assert case.find("failure") is not None
