@@ -56,12 +56,18 @@ class Change:
     old: Any
     new: Any
 
-    def render(self) -> str:
+    def render(self, *, colour: bool = False) -> str:
         lines = [
             f"{self.key}  {self.title}",
             *_report.indent(_report.request_line(self.request).splitlines(), "  "),
         ]
-        return "\n".join(lines + _report.indent(_report.json_diff(self.old, self.new), "  "))
+        diff = _report.json_diff(self.old, self.new)
+        if colour:
+            diff = [_COLOURS.get(line[:1], "{}").format(line) for line in diff]
+        return "\n".join(lines + _report.indent(diff, "  "))
+
+
+_COLOURS = {"-": "\x1b[31m{}\x1b[0m", "+": "\x1b[32m{}\x1b[0m", "@": "\x1b[36m{}\x1b[0m"}
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -83,8 +89,13 @@ def changes(directory: Path) -> Iterator[Change]:
     """Every changed case of every pending file, in a stable order."""
     for pending in files(directory):
         snapshot = pending.with_name(pending.name.removesuffix(SUFFIX))
+        if not snapshot.exists():
+            raise SnapshotFileError(
+                f"{pending.name}: its snapshot {snapshot.name} no longer exists (the operation "
+                "left the schema); delete the pending file"
+            )
         new = _load(pending)
-        old = _load(snapshot) if snapshot.exists() else {"cases": []}
+        old = _load(snapshot)
         _check_same_cases(pending, new, old)
         before = {case["id"]: case for case in old["cases"]}
         for index, case in enumerate(new["cases"], 1):
@@ -134,13 +145,7 @@ def resolve(chosen: Iterable[Change], *, accept: bool) -> int:
         by_file.setdefault(change.snapshot, set()).add(change.case_id)
     for snapshot, ids in by_file.items():
         pending = pending_path(snapshot)
-        new = _load(pending)
-        if not snapshot.exists():  # a first recording: all or nothing
-            if accept:
-                _snapshot.atomic_write(snapshot, _snapshot.dumps(new))
-            pending.unlink()
-            continue
-        old = _load(snapshot)
+        new, old = _load(pending), _load(snapshot)
         source, target = (new, old) if accept else (old, new)
         chosen_cases = {c["id"]: c for c in source["cases"] if c["id"] in ids}
         target["cases"] = [chosen_cases.get(c["id"], c) for c in target["cases"]]

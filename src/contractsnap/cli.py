@@ -106,7 +106,7 @@ def _review(directory: Path, stdin: TextIO, stdout: TextIO) -> int:
     for change in list(_pending.changes(directory)):
         if change.key in decided:
             continue
-        stdout.write(change.render() + "\n")
+        stdout.write(change.render(colour=stdout.isatty()) + "\n")
         while True:
             stdout.write("[a]ccept [r]eject [s]kip [A]ccept the operation [q]uit? ")
             stdout.flush()

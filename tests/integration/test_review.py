@@ -124,3 +124,30 @@ class TestReviewVerbs:
         assert "no pending change 'GET /nope#00000000'; `contractsnap pending` lists them" in err
         assert "no pending change matches DELETE *" in err
         assert changed.snapshots() == before
+
+
+class TestPendingBadInput:
+    def test_pending_file_of_a_removed_operation(
+        self, changed: Project, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A pending file whose snapshot is gone is named, with the fix; nothing is touched."""
+        changed.run()
+        (changed.path / "snapshots" / "POST_login.json").unlink()
+        before = changed.snapshots()
+        assert run_cli("pending")[0] == 2
+        assert capsys.readouterr().err == (
+            "contractsnap: POST_login.json.pending: its snapshot POST_login.json no longer "
+            "exists (the operation left the schema); delete the pending file\n"
+        )
+        assert changed.snapshots() == before
+
+    def test_hand_broken_snapshot(
+        self, changed: Project, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A corrupt snapshot file stops the review with its name; nothing is overwritten."""
+        changed.run()
+        (changed.path / "snapshots" / "GET_orders.json").write_text("{broken")
+        before = changed.snapshots()
+        assert run_cli("accept")[0] == 2
+        assert "GET_orders.json: cannot be read" in capsys.readouterr().err
+        assert changed.snapshots() == before
