@@ -15,6 +15,21 @@ from ._normalize import path_to_selector
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 Change = tuple[str, str, str]  # (level, what, operation label)
+#: Bounds that narrow a request's accepted range when they get lower (max) or higher (min).
+_BOUNDS = {
+    "maximum": "lower",
+    "exclusiveMaximum": "lower",
+    "maxLength": "lower",
+    "maxItems": "lower",
+    "minimum": "higher",
+    "exclusiveMinimum": "higher",
+    "minLength": "higher",
+    "minItems": "higher",
+}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class _Resolver:
@@ -87,6 +102,13 @@ class _Compare:
                 "breaking",
                 f"type of `{where}` changed from {'|'.join(sorted(ta))} to " + "|".join(sorted(tb)),
             )
+        if request:  # a narrower range rejects requests that used to pass
+            for bound, tighter in _BOUNDS.items():
+                x, y = a.get(bound), b.get(bound)
+                if _number(x) and _number(y) and (y < x if tighter == "lower" else y > x):
+                    yield "breaking", f"{bound} of `{where}` narrowed from {x} to {y}"
+                elif x is None and _number(y):
+                    yield "breaking", f"{bound} {y} added to `{where}`"
         gone = [v for v in a.get("enum") or [] if v not in (b.get("enum") or [])]
         if gone and b.get("enum") is not None:
             yield "breaking", f"enum value {gone[0]!r} of `{where}` removed"

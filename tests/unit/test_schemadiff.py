@@ -129,6 +129,16 @@ class TestSchemaRules:
                 ("breaking", "request property `$.isbn` added as required", "POST /books"),
             ),
             (
+                lambda d: d["paths"]["/books"]["get"]["parameters"][0]["schema"].update(maximum=20),
+                ("breaking", "parameter `limit`: maximum 20 added to `$`", "GET /books"),
+            ),
+            (
+                lambda d: d["components"]["schemas"]["BookIn"]["properties"]["title"].update(
+                    minLength=3
+                ),
+                ("breaking", "minLength 3 added to `$.title`", "POST /books"),
+            ),
+            (
                 lambda d: d["components"]["schemas"]["BookIn"]["required"].append("price"),
                 ("breaking", "request property `$.price` became required", "POST /books"),
             ),
