@@ -195,6 +195,17 @@ def _parse(text: str, where: str) -> Mapping[str, Any] | None:
     version = document.get("format")
     if not (isinstance(version, str) and version.startswith("contractsnap/")):
         return None  # not a snapshot file: not ours to report on
+    cases = document.get("cases")
+    valid = (
+        isinstance(document.get("operation"), dict)
+        and isinstance(cases, list)
+        and all(isinstance(c, dict) and {"id", "request", "response"} <= set(c) for c in cases)
+    )
+    if not valid:
+        raise ContractsnapError(
+            f"{where}: a hand-edited or broken snapshot (an operation, and cases with id, "
+            "request and response, are required); restore it or record it again"
+        )
     return dict(document)
 
 
@@ -262,13 +273,63 @@ def _response(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[tuple[
             yield "changed", f"{kind} body changed"
 
 
+def declared_enums(schema: Mapping[str, Any] | None) -> frozenset[Any]:
+    """Every value an ``enum`` of the OpenAPI document declares."""
+    found: set[Any] = set()
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("enum"), list):
+                found.update(v for v in node["enum"] if isinstance(v, (str, int, bool)))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return frozenset(found)
+
+
+def _values(document: Mapping[str, Any], enums: frozenset[Any]) -> dict[str, set[Any]]:
+    """Enum values each response path of an operation returns, across its cases."""
+    found: dict[str, set[Any]] = {}
+
+    def walk(value: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+        elif isinstance(value, (str, int, bool)) and value in enums:
+            found.setdefault(path_to_selector(path), set()).add(value)
+
+    for case in document.get("cases", []):
+        walk(case["response"].get("body"), ())
+    return found
+
+
+def _enums_gone(
+    old: Mapping[str, Any], new: Mapping[str, Any], enums: frozenset[Any]
+) -> list[Finding]:
+    before, after = _values(old, enums), _values(new, enums)
+    return [
+        Finding("breaking", f"enum value {value!r} of `{where}` no longer returned", _label(new))
+        for where in sorted(set(before) & set(after))
+        for value in sorted(before[where] - after[where], key=repr)
+    ]
+
+
 def compare(
     base: Documents,
     head: Documents,
     base_text: Mapping[str, str] | None = None,
     head_text: Mapping[str, str] | None = None,
+    enums: frozenset[Any] = frozenset(),
 ) -> list[Finding]:
-    """Every finding between two sets of snapshot documents, keyed by file name."""
+    """Every finding between two sets of snapshot documents, keyed by file name.
+
+    ``enums`` are the values the base schema declares in enums: one that an operation's
+    responses returned at a path and no longer return there is a breaking change.
+    """
     findings: list[Finding] = []
     for name in sorted(set(base) | set(head)):
         old, new = base.get(name), head.get(name)
@@ -281,6 +342,7 @@ def compare(
         assert old is not None
         assert new is not None
         findings += _operation(old, new)
+        findings += _enums_gone(old, new, enums)
         if old == new and base_text and head_text and base_text.get(name) != head_text.get(name):
             findings.append(Finding("cosmetic", "layout only (same data)", _label(new)))
     return findings

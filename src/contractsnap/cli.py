@@ -170,7 +170,8 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
         head, head_text = _diffreport.documents_at(root, args.head, directory)
         head_schema = _diffreport.schema_at(root, args.head, directory)
     head_name = args.head or "working tree"
-    findings = _diffreport.compare(base, head, base_text, head_text)
+    enums = _diffreport.declared_enums(base_schema)
+    findings = _diffreport.compare(base, head, base_text, head_text, enums)
     findings += _diffreport.schema_findings(base_schema, head_schema)
     ignore_file = args.ignore or root / ".contractsnap-ignore"
     entries = _diffreport.read_ignores(ignore_file) if args.ignore or ignore_file.exists() else []

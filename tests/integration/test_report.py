@@ -296,3 +296,36 @@ class TestAcceptedChangesAndJunit:
         assert case is not None
         assert case.get("name") == "breaking: field `$.name` removed"
         assert case.find("failure") is not None
+
+
+class TestEnumsAndBrokenFiles:
+    def test_enum_value_no_longer_returned(self, repo: Repo) -> None:
+        """A value the schema declares in an enum that responses stop returning is breaking."""
+        schema = {
+            "openapi": "3.1.0",
+            "paths": {},
+            "components": {"schemas": {"Genre": {"type": "string", "enum": ["fiction", "poetry"]}}},
+        }
+        (repo.snapshots / "openapi.json").write_text(json.dumps(schema))
+        base = operation(
+            "/x", [case("a1", body={"genre": "fiction"}), case("b2", body={"genre": "poetry"})]
+        )
+        repo.write("GET_x.json", base)
+        repo.commit()
+        head = copy.deepcopy(base)
+        head["cases"][1]["response"]["body"]["genre"] = "fiction"
+        repo.write("GET_x.json", head)
+        assert findings(repo) == {
+            "enum value 'poetry' of `$.genre` no longer returned": "breaking",
+            "value of `$.genre` changed": "changed",
+        }
+
+    def test_hand_edited_snapshot(self, repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+        """A snapshot missing required fields is named, with the fix."""
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        broken = copy.deepcopy(BASE)
+        del broken["cases"][0]["response"]
+        repo.write("GET_x.json", broken)
+        assert repo.report("--base", "main")[0] == 2
+        assert "GET_x.json: a hand-edited or broken snapshot" in capsys.readouterr().err
