@@ -58,30 +58,56 @@ def run_checks(
 ) -> list[CheckFailure]:
     """Run the configured checks on one response; never raises for a broken contract.
 
-    Errors and warnings run as two batches: which check reported a failure is then known
-    without relying on failure attributes that older schemathesis releases lack.
+    All checks run in one call (the common case: no failure). A failure is classified by
+    the checks that report it; when schemathesis does not say (older releases), the
+    warning checks run again alone to tell warnings from errors.
     """
     warn_checks = [name for name in settings.warn_checks if name not in settings.checks]
-    batches = [(list(settings.checks), True), (warn_checks, settings.strict)]
+    names = [*settings.checks, *warn_checks]
+    if not names:
+        return []
+    found = _run(case, response, names)
+    if not found:
+        return []
     failures: list[CheckFailure] = []
-    for names, error in batches:
-        if names:
-            failures += _run(case, response, names, error)
-    return sorted(failures, key=lambda f: (not f.error, f.code, f.title, f.message))
-
-
-def _run(case: Any, response: httpx.Response, names: list[str], error: bool) -> list[CheckFailure]:
-    load_all_checks()
-    try:
-        case.validate_response(response, checks=CHECKS.get_by_names(names))
-    except FailureGroup as group:  # a BaseExceptionGroup, not an Exception
-        return [
+    unknown = [f for f in found if not getattr(type(f), "checks", ())]
+    warned = (
+        {_key(f) for f in _run(case, response, warn_checks)} if unknown and warn_checks else set()
+    )
+    for failure in found:
+        reported_by = set(getattr(type(failure), "checks", ()) or ())
+        if reported_by:
+            error = bool(reported_by & set(settings.checks)) or not (reported_by & set(warn_checks))
+        else:
+            error = _key(failure) not in warned
+        failures.append(
             CheckFailure(
                 code=str(getattr(failure, "code", "") or ""),
                 title=str(getattr(failure, "title", type(failure).__name__)),
                 message=str(getattr(failure, "message", "")),
-                error=error,
+                error=error or settings.strict,
             )
-            for failure in group.exceptions
-        ]
+        )
+    return sorted(failures, key=lambda f: (not f.error, f.code, f.title, f.message))
+
+
+def _key(failure: Any) -> tuple[str, str, str]:
+    return (
+        type(failure).__name__,
+        str(getattr(failure, "title", "")),
+        str(getattr(failure, "message", "")),
+    )
+
+
+@functools.cache
+def _functions(names: tuple[str, ...]) -> list[Any]:
+    known_checks()  # registers every check first
+    return list(CHECKS.get_by_names(list(names)))
+
+
+def _run(case: Any, response: httpx.Response, names: list[str]) -> list[Any]:
+    try:
+        case.validate_response(response, checks=_functions(tuple(names)))
+    except FailureGroup as group:  # a BaseExceptionGroup, not an Exception
+        return list(group.exceptions)
     return []
