@@ -405,5 +405,7 @@ class Suite:
         return [
             path
             for path in sorted(self.directory.glob("*.json"))
-            if path.name not in expected and _snapshot.is_ours(path)
+            if path.name not in expected
+            and path.name != _snapshot.SCHEMA_FILE
+            and _snapshot.is_ours(path)
         ]

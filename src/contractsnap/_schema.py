@@ -8,7 +8,6 @@ its own and mine the app's source for literals; no config discovery: a stray
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import fnmatch
 import functools
@@ -203,7 +202,7 @@ class ApiSchema:
         self.security = security_parameters(document)
         try:
             self.schemathesis = schemathesis.openapi.from_dict(
-                copy.deepcopy(dict(document)), config=schemathesis.Config()
+                json.loads(json.dumps(document)), config=schemathesis.Config()
             )
         except Exception as exc:
             raise SchemaError(f"schemathesis cannot load the OpenAPI document: {exc}") from exc
