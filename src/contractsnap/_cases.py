@@ -30,8 +30,6 @@ from ._schema import Operation
 TRANSPORT_HEADERS = frozenset(
     {"x-schemathesis-testcaseid", "connection", "accept-encoding", "content-length"}
 )
-#: The value stored for a credential; the real one comes from the auth fixture at send time.
-SECRET = "<secret>"
 _MARKERS = frozenset({"$base64", "$float", "$repr", "$object"})
 
 

@@ -30,20 +30,6 @@ DEFAULT_CHECKS = ("not_a_server_error", "response_schema_conformance", "content_
 DEFAULT_WARN_CHECKS = ("status_code_conformance", "response_headers_conformance")
 #: Value detectors that ``redact`` accepts besides ``$``-path selectors.
 DETECTORS = ("uuid", "timestamp", "date")
-#: Keys allowed in ``[tool.contractsnap.operations."<selector>"]`` tables.
-OPERATION_KEYS = frozenset(
-    {
-        "checks",
-        "warn_checks",
-        "strict",
-        "timeout",
-        "examples",
-        "coverage",
-        "fuzz",
-        "negative",
-        "max_cases",
-    }
-)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -133,6 +133,18 @@ class Run:
             self._stack.close()
             self._runner = None
 
+    def shard(self, index: int, count: int) -> None:
+        """Restrict every suite to shard ``index`` of ``count`` (its ``everything``).
+
+        Operation n (in schema order) goes to shard n mod count + 1, and only shard 1
+        settles orphans, so each orphan is reported by exactly one shard.
+        """
+        for suite in self.suites.values():
+            suite.outcome.everything = {
+                op.label for n, op in enumerate(suite.operations) if n % count == index - 1
+            }
+            suite.outcome.owns_orphans = index == 1
+
     def worker_report(self) -> list[dict[str, Any]]:
         """This worker's outcomes, for the controller (with the orphans it sees)."""
         for suite in self.suites.values():

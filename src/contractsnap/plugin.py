@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -124,18 +124,32 @@ def pytest_collection_modifyitems(
         items[:0] = [node for node in report.result if isinstance(node, pytest.Item)]
     shard = config.getoption("contractsnap_shard")
     if shard is not None:
-        _keep_shard(config, items, *shard)
+        run.shard(*shard)
+        _deselect(config, items, lambda item: _in_shard(run, item))
     selectors = config.getoption("contractsnap_ops")
     if selectors:  # only the matching contract tests, nothing else
-        keep = [
-            item
-            for item in items
-            if (op := _operation_of(item)) is not None and any(_matches(s, op) for s in selectors)
-        ]
-        if len(keep) < len(items):
-            kept = set(map(id, keep))
-            config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
-            items[:] = keep
+        _deselect(config, items, lambda item: _selected(item, selectors))
+
+
+def _selected(item: pytest.Item, selectors: list[str]) -> bool:
+    op = _operation_of(item)
+    return op is not None and any(_matches(s, op) for s in selectors)
+
+
+def _in_shard(run: Run, item: pytest.Item) -> bool:
+    key, op = _suite_key(item), _operation_of(item)
+    return key is None or op is None or op.label in run.suites[key].outcome.everything
+
+
+def _deselect(
+    config: pytest.Config, items: list[pytest.Item], keep: Callable[[pytest.Item], bool]
+) -> None:
+    """Keep the items ``keep`` accepts; report the others as deselected."""
+    kept = [item for item in items if keep(item)]
+    if len(kept) < len(items):
+        ids = set(map(id, kept))
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in ids])
+        items[:] = kept
 
 
 class _ContractTestsFirst:
@@ -150,24 +164,6 @@ class _ContractTestsFirst:
         ours = [item for item in items if _suite_key(item) is not None]
         if ours:
             items[:] = ours + [item for item in items if _suite_key(item) is None]
-
-
-def _keep_shard(config: pytest.Config, items: list[pytest.Item], index: int, count: int) -> None:
-    run = config.stash[RUN]
-    for suite in run.suites.values():
-        mine = {op.label for n, op in enumerate(suite.operations) if n % count == index - 1}
-        suite.outcome.everything = mine
-        suite.outcome.owns_orphans = index == 1
-    drop = [
-        item
-        for item in items
-        if (op := _operation_of(item)) is not None
-        and op.label not in run.suites[_suite_key(item) or Path()].outcome.everything
-    ]
-    if drop:
-        dropped = set(map(id, drop))
-        config.hook.pytest_deselected(items=drop)
-        items[:] = [item for item in items if id(item) not in dropped]
 
 
 def _matches(selector: str, op: Operation) -> bool:
