@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bookstore.app import app, create_app, reset
+from bookstore.app import app, books_table, create_app, reset
 
-__all__ = ["app", "create_app", "reset"]
+__all__ = ["app", "books_table", "create_app", "reset"]

@@ -313,4 +313,9 @@ async def reset(app: FastAPI) -> None:
     await db.reset(app.state.db)
 
 
+async def books_table(app: FastAPI) -> dict[str, dict[str, Any]]:
+    """The rows of the books table by id: contractsnap's state probe of the demo."""
+    return await db.rows(app.state.db)
+
+
 app = create_app()

@@ -4,11 +4,15 @@ The app is imported from ``"module:name"`` (an ASGI app) or ``"module:factory()"
 lifespan is entered once with asgi-lifespan, the OpenAPI document is read after start-up
 (some apps register routes there), and every case goes through one
 ``AsyncClient(transport=ASGITransport(app))``.
+
+Live-server mode (``base_url``): no app is imported and no lifespan runs; the client sends
+every request over the network to that URL, and to nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib
 import inspect
 import json
@@ -46,28 +50,77 @@ def load_app(spec: str, root: Path) -> Any:
                 f"app {spec!r}: no module named {exc.name!r}; check `app` in [tool.contractsnap] "
                 "and that the package is installed or on pytest's `pythonpath`"
             ) from None
-        raise AppLoadError(f"app {spec!r}: importing {module_name!r} failed: {exc}") from exc
+        raise AppLoadError(
+            f"app {spec!r}: importing {module_name!r} failed: {exc}; install the missing "
+            "package in the environment that runs pytest"
+        ) from exc
     except Exception as exc:
         raise AppLoadError(
-            f"app {spec!r}: importing {module_name!r} raised {type(exc).__name__}: {exc}"
+            f"app {spec!r}: importing {module_name!r} raised {type(exc).__name__}: "
+            f"{_one_line(exc)}; fix the module (`python -c 'import {module_name}'` shows the "
+            "traceback)"
         ) from exc
     try:
         obj = getattr(module, attr) if attr else None
     except AttributeError:
         obj = None
     if obj is None:
-        raise AppLoadError(f"app {spec!r}: module {module_name!r} has no attribute {attr!r}")
+        raise AppLoadError(
+            f"app {spec!r}: module {module_name!r} has no attribute {attr!r}; check `app` in "
+            "[tool.contractsnap]"
+        )
     if call:
         try:
             obj = obj()
         except Exception as exc:
             raise AppLoadError(
-                f"app {spec!r}: the factory raised {type(exc).__name__}: {exc}"
+                f"app {spec!r}: the factory raised {type(exc).__name__}: {_one_line(exc)}; "
+                "fix the factory"
             ) from exc
-    if not callable(obj) or inspect.isclass(obj):
-        hint = '; if it is a factory, write it as "module:factory()"' if not call else ""
-        raise AppLoadError(f"app {spec!r} is a {type(obj).__name__}, not an ASGI app{hint}")
+    problem = _not_asgi(obj)
+    if problem:
+        if call:
+            fix = "make the factory return the application object"
+        elif inspect.isclass(obj) or (callable(obj) and _accepts(obj, 0)):
+            fix = f'if it builds the app, write it as "{module_name}:{attr}()"'
+        else:
+            fix = "point `app` in [tool.contractsnap] at the application object (app = FastAPI())"
+        made = "the factory returned" if call else "it is"
+        raise AppLoadError(f"app {spec!r}: {made} {problem}, not an ASGI app; {fix}")
     return obj
+
+
+def _one_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+
+
+def _accepts(obj: Any, count: int) -> bool:
+    """Whether ``obj`` can be called with ``count`` positional arguments (True if unknown)."""
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return True  # builtins and some C callables have no signature: assume they can
+    try:
+        signature.bind(*range(count))
+    except TypeError:
+        return False
+    return True
+
+
+def _not_asgi(obj: Any) -> str | None:
+    """What ``obj`` is if it cannot be an ASGI app (``app(scope, receive, send)``), else None."""
+    if inspect.isclass(obj):
+        return f"the class {obj.__name__}"
+    if not callable(obj):
+        kind = type(obj).__name__
+        return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+    if not _accepts(obj, 3):  # an ASGI app takes (scope, receive, send)
+        name = getattr(obj, "__name__", type(obj).__name__)
+        try:
+            return f"{name}{inspect.signature(obj)}"
+        except (TypeError, ValueError):  # pragma: no cover - _accepts found a signature
+            return name
+    return None
 
 
 def _per_request_state(app: Any) -> Any:
@@ -86,11 +139,61 @@ def _per_request_state(app: Any) -> Any:
     return wrapped
 
 
+def _live_client(settings: Settings) -> httpx.AsyncClient:
+    """A client for a running server that refuses to send a request anywhere else."""
+    assert settings.base_url is not None
+    server = httpx.URL(settings.base_url)
+
+    async def only_to_server(request: httpx.Request) -> None:
+        url = request.url
+        if (url.scheme, url.host, url.port) != (server.scheme, server.host, server.port):
+            raise AppLoadError(
+                f"{request.method} {url}: refused, the request leaves the server under test "
+                f"({settings.base_url}, `base_url`); only paths under it are sent"
+            )
+
+    return httpx.AsyncClient(
+        base_url=settings.base_url + settings.base_path,
+        headers={"user-agent": USER_AGENT},
+        follow_redirects=False,
+        # No proxy or .netrc from the environment: requests go to base_url as they are.
+        trust_env=False,
+        # `send` bounds each request with the `timeout` setting; httpx's 5 s default must not
+        # cut it shorter with an error of its own.
+        timeout=None,
+        event_hooks={"request": [only_to_server]},
+    )
+
+
+def unreachable(settings: Settings, exc: Exception) -> AppLoadError:
+    """The one-line error for a live server that does not answer."""
+    return AppLoadError(
+        f"no server answers at {settings.base_url} ({type(exc).__name__}: {exc}); start it, or "
+        "point `base_url` in [tool.contractsnap] (or --contractsnap-base-url) at a running server"
+    )
+
+
 @contextlib.asynccontextmanager
 async def serve(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """Run the app's lifespan (unless switched off) and yield the run's client."""
+    """Run the app's lifespan (unless switched off) and yield the run's client.
+
+    With ``base_url`` set, ``app`` is unused: the client talks to the running server, after
+    checking that it answers at all.
+    """
+    if settings.base_url:
+        async with _live_client(settings) as client:
+            if settings.schema:  # else reading the document from the server is the check
+                try:
+                    # Any answer will do (a 404 too): it shows that a server listens there.
+                    await client.request(
+                        "HEAD", settings.base_url + "/", timeout=settings.defaults.timeout
+                    )
+                except httpx.TransportError as exc:
+                    raise unreachable(settings, exc) from None
+            yield client
+        return
     async with contextlib.AsyncExitStack() as stack:
-        target = _per_request_state(app)
+        target = bounded_body(_per_request_state(app))
         if settings.lifespan:
             try:
                 manager = await stack.enter_async_context(
@@ -124,42 +227,86 @@ async def fetch_document(client: httpx.AsyncClient, settings: Settings) -> Mappi
         path = settings.root / settings.schema
         try:
             text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise SchemaError(
+                f"schema file {settings.schema!r}: not UTF-8 text; save the document as UTF-8"
+            ) from None
         except OSError as exc:
-            raise SchemaError(f"schema file {settings.schema!r}: {exc.strerror}") from None
-        return _parse_document(text, settings.schema)
-    url = BASE_URL + settings.schema_path
+            raise SchemaError(
+                f"schema file {settings.schema!r}: {exc.strerror} ({path}); `schema` in "
+                f"{settings.source} is relative to the project root"
+            ) from None
+        return _parse_document(
+            text,
+            f"schema file {settings.schema!r}",
+            "fix the file, or point `schema` at the app's OpenAPI document",
+            yaml_only=path.suffix.lower() in (".yaml", ".yml"),
+        )
+    url = (settings.base_url or BASE_URL) + settings.schema_path
     try:
-        response = await client.get(url)
+        # A live server that accepts connections and never answers must not hang the run.
+        response = await client.get(url, timeout=settings.defaults.timeout)
     except Exception as exc:
+        if settings.base_url and isinstance(exc, httpx.TransportError):
+            raise unreachable(settings, exc) from None
         raise SchemaError(
             f"GET {settings.schema_path} (the OpenAPI document) raised {exc!r}"
         ) from exc
     if response.status_code != 200:
+        shown = url if settings.base_url else settings.schema_path
         raise SchemaError(
-            f"GET {settings.schema_path} answered {response.status_code}, not the OpenAPI "
-            "document; set `schema_path` in [tool.contractsnap] to where the app serves it "
+            f"GET {shown} answered {response.status_code}, not the OpenAPI document; "
+            "set `schema_path` in [tool.contractsnap] to where the app serves it "
             "(FastAPI: /openapi.json, Litestar: /schema/openapi.json)"
         )
-    return _parse_document(response.text, settings.schema_path)
+    return _parse_document(
+        response.text,
+        f"GET {settings.schema_path}",
+        "set `schema_path` in [tool.contractsnap] to where the app serves its OpenAPI "
+        "document, or `schema` to a file",
+    )
 
 
-def _parse_document(text: str, where: str) -> Mapping[str, Any]:
-    try:
-        document = json.loads(text)
-    except ValueError:
+def _parse_document(
+    text: str, where: str, fix: str, *, yaml_only: bool = False
+) -> Mapping[str, Any]:
+    """A JSON or YAML document; every problem is one line naming ``where`` and the ``fix``."""
+    document: Any = None
+    if yaml_only:
+        document = _parse_yaml(text, where, fix)
+    else:
         try:
-            import yaml
-        except ImportError:
-            raise SchemaError(f"{where}: the OpenAPI document is not valid JSON") from None
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SchemaError(
-                f"{where}: the OpenAPI document is neither JSON nor YAML: {exc}"
-            ) from None
+            document = json.loads(text)
+        except ValueError as exc:
+            if where.endswith(".json'") or text.lstrip()[:1] in ("{", "["):
+                raise SchemaError(
+                    f"{where}: the OpenAPI document is not valid JSON ({exc}); {fix}"
+                ) from None
+            document = _parse_yaml(text, where, fix)
     if not isinstance(document, Mapping):
-        raise SchemaError(f"{where}: the OpenAPI document is not an object")
+        kind = "empty" if document is None else f"a {type(document).__name__}"
+        raise SchemaError(f"{where}: the OpenAPI document is {kind}, not an object; {fix}")
     return document
+
+
+def _parse_yaml(text: str, where: str, fix: str) -> Any:
+    import yaml  # a dependency of schemathesis
+
+    try:
+        # Dates and other YAML-only values become strings, as in a JSON document.
+        return json.loads(json.dumps(yaml.safe_load(text), default=str))
+    except yaml.YAMLError as error:
+        raise SchemaError(
+            f"{where}: the OpenAPI document is not valid YAML ({_yaml_problem(error)}); {fix}"
+        ) from None
+
+
+def _yaml_problem(error: Exception) -> str:
+    problem = getattr(error, "problem", None) or _one_line(error)
+    mark = getattr(error, "problem_mark", None)
+    if mark is not None:
+        problem += f" at line {mark.line + 1}, column {mark.column + 1}"
+    return str(problem)
 
 
 def build_request(
@@ -202,10 +349,121 @@ def build_request(
     return client.build_request(kwargs["method"], kwargs["url"], **out)
 
 
-async def send(client: httpx.AsyncClient, request: httpx.Request, timeout: float) -> httpx.Response:
-    """Send one request; a hang longer than ``timeout`` seconds raises ``TimeoutError``."""
+#: Bytes of one response body read at most, unless ``max_read_size`` says otherwise.
+READ_LIMIT = Settings.max_read_size
+
+
+class ResponseTruncated(Exception):
+    """A body longer than the read limit; ``response`` holds its first ``limit`` bytes."""
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        super().__init__(f"the response body is longer than {limit} bytes")
+        self.response = response
+        self.limit = limit
+
+
+#: The read limit of the request being sent, for ``bounded_body`` inside the app call.
+_READ_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "contractsnap_read_limit", default=None
+)
+
+
+def bounded_body(app: Any) -> Any:
+    """Stop the app once a response body passes the read limit of the current ``send``.
+
+    httpx's ``ASGITransport`` buffers the whole body before it returns a response, so an
+    endless stream (server-sent events) would fill memory until the timeout. This wrapper
+    passes on at most limit + 1 bytes, ends the body there and cancels the app; it also
+    yields to the event loop after every body message, so a ``timeout`` can interrupt a
+    stream that never awaits.
+    """
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        limit = _READ_LIMIT.get()
+        if scope["type"] != "http" or limit is None:
+            await app(scope, receive, send)
+            return
+        seen = 0
+        with anyio.CancelScope() as stop:
+
+            async def bounded_send(message: Any) -> None:
+                nonlocal seen
+                if stop.cancel_called:
+                    await anyio.lowlevel.checkpoint()  # raises the cancellation in the app
+                    return
+                if message["type"] == "http.response.body":
+                    body = message.get("body", b"")
+                    seen += len(body)
+                    if seen > limit:
+                        cut = len(body) - (seen - limit - 1)
+                        await send({**message, "body": body[:cut], "more_body": False})
+                        stop.cancel()
+                        await anyio.lowlevel.checkpoint()
+                        return
+                await send(message)
+                await anyio.lowlevel.checkpoint()
+
+            await app(scope, receive, bounded_send)
+
+    return wrapped
+
+
+async def send(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    timeout: float,
+    read_limit: int = READ_LIMIT,
+) -> httpx.Response:
+    """Send one request and read at most ``read_limit`` bytes of the response body.
+
+    A hang longer than ``timeout`` seconds raises ``TimeoutError``; a longer body raises
+    ``ResponseTruncated``. The response returned has its content read, for the checks.
+    """
     await request.aread()  # multipart bodies stream; checks read request.content later
-    with anyio.fail_after(timeout):
-        response = await client.send(request)
-        await response.aread()
-    return response
+    chunks: list[bytes] = []
+    size = 0
+    token = _READ_LIMIT.set(read_limit)
+    try:
+        with anyio.fail_after(timeout):
+            response = await client.send(request, stream=True)
+            try:
+                async for chunk in response.aiter_raw():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > read_limit:
+                        break
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
+    finally:
+        _READ_LIMIT.reset(token)
+    raw = b"".join(chunks)
+    truncated = size > read_limit
+    # A new response over the bytes read: the streamed one cannot be read again. Built on
+    # the raw bytes with the original headers, so httpx decodes them as it would have.
+    read = httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw[:read_limit] if truncated else raw),
+        request=request,
+        extensions=response.extensions,
+    )
+    try:
+        await read.aread()
+    except httpx.DecodingError:
+        if not truncated:
+            raise
+        # A compressed body cut short may not decode: keep the bytes as they came.
+        headers = httpx.Headers(response.headers)
+        del headers["content-encoding"]
+        read = httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=raw[:read_limit],
+            request=request,
+            extensions=response.extensions,
+        )
+    read.elapsed = response.elapsed
+    if truncated:
+        raise ResponseTruncated(read, read_limit)
+    return read

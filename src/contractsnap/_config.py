@@ -62,6 +62,8 @@ class Settings:
     """Validated settings of one contract suite."""
 
     app: str | None = None
+    #: A running server to test instead of the app in process (live-server mode).
+    base_url: str | None = None
     schema: str | None = None
     schema_path: str = "/openapi.json"
     base_path: str = ""
@@ -74,7 +76,12 @@ class Settings:
     redact: tuple[str, ...] = ()
     headers: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
+    #: State probes, as "module:callable" import paths (see ``_probes``).
+    probes: tuple[str, ...] = ()
+    #: Fail the run when a documented response status is reached by no recorded case.
+    fail_uncovered: bool = False
     max_body_size: int = 1_000_000
+    max_read_size: int = 64 * 1024 * 1024
     defaults: OperationSettings = OperationSettings()
     operations: tuple[tuple[str, OperationSettings], ...] = ()
     #: The keys each ``operations`` table sets, in the same order.
@@ -138,6 +145,7 @@ _OP_KINDS = {
 }
 _TOP_KINDS = {
     "app": _STR,
+    "base_url": _STR,
     "schema": _STR,
     "schema_path": _STR,
     "base_path": _STR,
@@ -150,7 +158,10 @@ _TOP_KINDS = {
     "redact": _LIST,
     "headers": _LIST,
     "secrets": _LIST,
+    "probes": _LIST,
+    "fail_uncovered": _BOOL,
     "max_body_size": "a positive integer",
+    "max_read_size": "a positive integer",
 }
 
 
@@ -207,6 +218,28 @@ def _validate_redact(rules: tuple[str, ...], source: str) -> None:
             )
 
 
+def check_base_url(value: str, where: str) -> str:
+    """A live server's URL without its trailing slash; ``ConfigError`` naming ``where`` if bad."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError as exc:
+        raise ConfigError(f"{where} is not a URL ({exc}): {value!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{where} must be an http(s) URL with a host, such as "
+            f'"http://127.0.0.1:8000", got {value!r}'
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(
+            f"{where} must not carry a query, fragment or credentials (send credentials with "
+            f"the `contractsnap_auth_headers` fixture), got {value!r}"
+        )
+    return parts.geturl().rstrip("/")
+
+
 def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settings:
     """Validate a raw settings table (from TOML or keyword arguments) into ``Settings``."""
     top: dict[str, Any] = {}
@@ -233,10 +266,17 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
                 f'{source}: `{key}` must look like "package.module:name" '
                 f'(or "package.module:factory()"), got {top[key]!r}'
             )
+    for spec in top.get("probes", ()):
+        if ":" not in spec or spec.endswith(("()", ":")):
+            raise ConfigError(
+                f'{source}: `probes` entries must look like "package.module:function", got {spec!r}'
+            )
     if "schema_path" in top and not top["schema_path"].startswith("/"):
         raise ConfigError(
             f'{source}: `schema_path` must start with "/", got {top["schema_path"]!r}'
         )
+    if "base_url" in top:
+        top["base_url"] = check_base_url(top["base_url"], f"{source}: `base_url`")
     if "base_path" in top:
         top["base_path"] = "/" + top["base_path"].strip("/") if top["base_path"].strip("/") else ""
     _validate_redact(top.get("redact", ()), source)
@@ -257,11 +297,13 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
     operation_keys = tuple(frozenset(table) for table in operations_raw.values())
     from ._schema import validate_selector
 
-    for selector in (*top.get("include", ()), *top.get("exclude", ()), *(s for s, _ in operations)):
+    keyed = [(source, s) for key in ("include", "exclude") for s in top.get(key, ())]
+    keyed += [(f"{source}.operations.{s!r}", s) for s, _ in operations]
+    for where, selector in keyed:
         try:
             validate_selector(selector)
         except ValueError as exc:
-            raise ConfigError(f"{source}: {exc}") from None
+            raise ConfigError(f"{where}: {exc}") from None
     return Settings(
         **top,
         defaults=defaults,

@@ -27,7 +27,7 @@ from typing import Any
 from . import _report, _schemadiff
 from ._errors import ContractsnapError
 from ._normalize import path_to_selector
-from ._snapshot import SCHEMA_FILE
+from ._snapshot import READABLE_FORMATS, SCHEMA_FILE, upgrade
 
 LEVELS = ("breaking", "changed", "additive", "cosmetic")
 Documents = dict[str, Mapping[str, Any]]
@@ -195,6 +195,15 @@ def _parse(text: str, where: str) -> Mapping[str, Any] | None:
     version = document.get("format")
     if not (isinstance(version, str) and version.startswith("contractsnap/")):
         return None  # not a snapshot file: not ours to report on
+    if version not in READABLE_FORMATS:
+        raise ContractsnapError(
+            f"{where}: written in format {version!r}, which this contractsnap does not read "
+            f"({', '.join(sorted(READABLE_FORMATS))}); upgrade contractsnap"
+        )
+    try:  # an older format is compared in the current layout
+        document = upgrade(document)
+    except (KeyError, TypeError, AttributeError):
+        document = {}  # reported as broken below
     cases = document.get("cases")
     valid = (
         isinstance(document.get("operation"), dict)

@@ -6,7 +6,8 @@ Every error says what went wrong, where (file, key, operation, case) and how to 
     ├── ConfigError            bad [tool.contractsnap] settings (a usage error)
     ├── AppLoadError           the app cannot be imported, built or started
     ├── SchemaError            the OpenAPI document cannot be fetched or read
-    └── SnapshotFileError      a snapshot file is corrupt, hand-broken or too new
+    ├── SnapshotFileError      a snapshot file is corrupt, hand-broken or too new
+    └── ProbeError             a state probe raised or returned state that is not JSON
 
 Test outcomes that are not crashes are reported as ``ContractFailure`` (an
 ``AssertionError``, so pytest shows them as ordinary test failures):
@@ -64,3 +65,7 @@ class FlakyResponse(ContractFailure):
 
 class ContractViolation(ContractFailure):
     """A response breaks the documented contract (server error, wrong schema, ...)."""
+
+
+class ProbeError(ContractsnapError):
+    """A state probe raised, or returned state that cannot be stored as JSON."""

@@ -2,8 +2,9 @@
 
 ``GET /books/{book_id}`` becomes ``GET_books_{book_id}``. When that spelling could be shared
 with another path (an ``_`` or an unsafe character in the path, upper case outside a
-parameter, a trailing slash, a reserved device name, ...) a short hash of the exact label is
-appended, so the name of one operation never depends on the others.
+parameter, a trailing slash, a reserved device name, a method that is not plain letters, ...)
+a short hash of the exact label is appended, so the name of one operation never depends on
+the others. Names are ASCII, at most 129 characters, and never leave the directory.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _MAX_STEM = 120
 
 def file_stem(method: str, path: str) -> str:
     """The snapshot file name (without ``.json``) for an operation."""
+    verb = method.upper()
+    spelled = _UNSAFE.sub("-", verb).strip(".-") or "OP"
     segments = path.split("/")[1:] if path.startswith("/") else path.split("/")
     lossless = (
         path.startswith("/")
@@ -32,11 +35,14 @@ def file_stem(method: str, path: str) -> str:
     readable = joined.strip(".-")
     if readable != joined or _HASHED.search(readable):
         lossless = False  # stripped characters, or a name that could be another path's hash
-    stem = f"{method.upper()}_{readable}" if readable else method.upper()
+    if not (verb.isascii() and verb.isalpha()) or spelled.lower() in _RESERVED:
+        lossless = False  # methods come from the schema's keys: anything could be there
+    stem = f"{spelled}_{readable}" if readable else spelled
     first = stem.split(".")[0].split("_")[-1].lower()
     if first in _RESERVED or any(s.split(".")[0].lower() in _RESERVED for s in segments):
         lossless = False
     if not lossless or len(stem) > _MAX_STEM:
-        digest = hashlib.sha256(f"{method.upper()} {path}".encode()).hexdigest()[:8]
+        label = f"{verb} {path}".encode("utf-8", "surrogatepass")  # a lone surrogate too
+        digest = hashlib.sha256(label).hexdigest()[:8]
         stem = f"{stem[:_MAX_STEM]}-{digest}"
     return stem

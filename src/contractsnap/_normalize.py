@@ -4,8 +4,10 @@ A response becomes a plain, sorted, JSON-safe dict: the status, the allowlisted 
 the body (parsed JSON, text, or length + sha256 for binary and oversized bodies). Then
 redaction replaces what must not be committed or would flake:
 
-1. secrets: every credential value the tool sent, wherever it comes back, and the values of
-   credential headers such as Set-Cookie, become ``<secret:N>``;
+1. secrets: every credential value the tool sent, wherever it comes back and in whatever
+   spelling (inside longer text, percent-encoded, base64, JSON- or HTML-escaped, as an
+   object key), and the values of credential headers such as Set-Cookie, become
+   ``<secret:N>``;
 2. ``$``-path selectors from ``redact`` replace whole values: ``<redacted:N>`` (and the same
    text where it is echoed elsewhere in the response, e.g. in a ``Location`` header);
 3. value detectors from ``redact`` (``uuid``, ``timestamp``, ``date``) replace matching text
@@ -17,12 +19,16 @@ the body and the one in the ``Location`` header stay visibly the same.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import functools
 import hashlib
+import html
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from ._cases import encode_value
 
@@ -51,6 +57,8 @@ JsonPath = tuple[str | int, ...]
 #: A value redacted by path is also replaced where it is echoed, if it is at least this long
 #: (shorter values, such as an id of 7, would match unrelated text).
 _MIN_ECHO = 6
+#: Shorter credentials (and spellings of them) would match unrelated text everywhere.
+_MIN_SECRET = 4
 
 
 # -- selectors -------------------------------------------------------------------------------
@@ -140,10 +148,21 @@ def _is_text(content_type: str) -> bool:
     )
 
 
-def body_fields(content: bytes, content_type: str, max_size: int) -> dict[str, Any]:
-    """The body part of a normalised response: ``body``, ``text`` or ``binary``."""
+def body_fields(
+    content: bytes, content_type: str, max_size: int, *, truncated: bool = False
+) -> dict[str, Any]:
+    """The body part of a normalised response: ``body``, ``text`` or ``binary``.
+
+    A ``truncated`` body (the first bytes of a longer or endless one) is never parsed as
+    JSON and is marked ``"truncated": true``.
+    """
     if not content:
-        return {}
+        return {"truncated": True} if truncated else {}
+    if truncated:
+        # Part of a JSON document does not parse: shown as text, like any other text.
+        textual = _is_json(content_type) or _is_text(content_type)
+        media = "text/plain" if textual else "application/octet-stream"
+        return {**body_fields(content, media, max_size), "truncated": True}
     digest = {"length": len(content), "sha256": hashlib.sha256(content).hexdigest()}
     if len(content) > max_size:
         return {"binary": digest}
@@ -153,10 +172,10 @@ def body_fields(content: bytes, content_type: str, max_size: int) -> dict[str, A
         except ValueError:
             pass  # declared JSON but is not: shown as text below, the content-type check fails
     try:
-        text = content.decode("utf-8")
+        text: str | None = content.decode("utf-8")
     except UnicodeDecodeError:
-        return {"binary": digest}
-    if _is_json(content_type) or _is_text(content_type):
+        text = None  # invalid UTF-8, whatever the declared type: binary
+    if text is not None and (_is_json(content_type) or _is_text(content_type)):
         return {"text": text}
     return {"binary": digest}
 
@@ -184,9 +203,91 @@ class Rules:
             secret_headers=frozenset(h.lower() for h in secret_headers),
             # Longest first, so a secret that contains another is replaced whole.
             secret_values=tuple(
-                sorted({v for v in secret_values if len(v) >= 4}, key=len, reverse=True)
+                sorted({v for v in secret_values if len(v) >= _MIN_SECRET}, key=len, reverse=True)
             ),
         )
+
+
+def _spellings(secret: str) -> list[str]:
+    """The forms in which an app may echo a credential it received.
+
+    As sent, trimmed or percent-decoded (a cookie value); and each of those percent-encoded
+    (as a path or a query value, either hex case), in base64 (standard or URL-safe, padded
+    or not), or escaped in JSON or HTML text.
+    """
+    forms: list[str] = []
+    for base in dict.fromkeys([secret, secret.strip(), unquote(secret), unquote_plus(secret)]):
+        forms.append(base)
+        lenient = "surrogatepass"  # any str can be spelled, even one with a lone surrogate
+        forms += [
+            quote(base, safe="", errors=lenient),
+            quote(base, errors=lenient),
+            quote_plus(base, safe="", errors=lenient),
+        ]
+        raw = base.encode("utf-8", "surrogatepass")
+        for b64 in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+            forms += [b64.decode(), b64.decode().rstrip("=")]
+        escaped = json.dumps(base)[1:-1]
+        forms += [
+            escaped,
+            json.dumps(escaped)[1:-1],  # a JSON document quoted in another one
+            json.dumps(base, ensure_ascii=False)[1:-1],
+            html.escape(base),
+            html.escape(base, quote=False),
+        ]
+    return forms
+
+
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def _fold(text: str) -> str:
+    """Percent-escapes in one case (``%2f`` is ``%2F``); the length stays the same."""
+    return _ESCAPE.sub(lambda m: m.group(0).upper(), text) if "%" in text else text
+
+
+@functools.lru_cache(maxsize=32)
+def _secret_forms(secrets: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Every spelling of every secret (escapes folded), longest first: (spelling, secret)."""
+    found: dict[str, str] = {}
+    for secret in secrets:
+        for form in _spellings(secret):
+            if len(form) >= _MIN_SECRET:
+                found.setdefault(_fold(form), secret)
+    return tuple(sorted(found.items(), key=lambda item: (-len(item[0]), item[0])))
+
+
+def _hide_secrets(text: str, forms: Sequence[tuple[str, str]], tokens: _Tokens) -> str:
+    """``text`` with every occurrence of a secret's spelling replaced by its placeholder.
+
+    All occurrences are found in the original text first, so a placeholder is never searched
+    again and overlapping secrets are replaced as one run (nothing of either is left).
+    """
+    if not forms:
+        return text
+    spans: list[tuple[int, int, str]] = []
+    folded = _fold(text)  # the spellings are folded too: any case of escapes is found
+    for form, secret in forms:
+        start = folded.find(form)
+        while start != -1:
+            spans.append((start, start + len(form), secret))
+            start = folded.find(form, start + 1)
+    if not spans:
+        return text
+    spans.sort(key=lambda span: (span[0], span[0] - span[1]))
+    runs: list[list[Any]] = []  # [start, end, the secret when the run is exactly one]
+    for start, end, secret in spans:
+        if runs and start < runs[-1][1]:
+            if end > runs[-1][1]:
+                runs[-1][1:] = [end, None]
+            continue
+        runs.append([start, end, secret])
+    out, pos = [], 0
+    for start, end, secret in runs:
+        out += [text[pos:start], tokens("secret", secret if secret else text[start:end])]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 class _Tokens:
@@ -205,21 +306,29 @@ class _Tokens:
 
 
 def _walk(
-    value: Any, path: JsonPath, fn: Callable[[Any, JsonPath], Any], *, nodes: bool = False
+    value: Any,
+    path: JsonPath,
+    fn: Callable[[Any, JsonPath], Any],
+    *,
+    nodes: bool = False,
+    keys: Callable[[str], str] | None = None,
 ) -> Any:
     """Rebuild ``value`` in sorted-key order, applying ``fn`` to every leaf.
 
     With ``nodes``, ``fn`` sees objects and arrays too, before their contents; when it
-    returns something else, that replaces the whole subtree.
+    returns something else, that replaces the whole subtree. ``keys`` rewrites object keys.
     """
     if nodes and isinstance(value, (Mapping, list)):
         replaced = fn(value, path)
         if replaced is not value:
             return replaced
     if isinstance(value, Mapping):
-        return {k: _walk(value[k], (*path, k), fn, nodes=nodes) for k in sorted(value)}
+        return {
+            (keys(k) if keys else k): _walk(value[k], (*path, k), fn, nodes=nodes, keys=keys)
+            for k in sorted(value)
+        }
     if isinstance(value, list):
-        return [_walk(v, (*path, i), fn, nodes=nodes) for i, v in enumerate(value)]
+        return [_walk(v, (*path, i), fn, nodes=nodes, keys=keys) for i, v in enumerate(value)]
     return fn(value, path)
 
 
@@ -227,14 +336,15 @@ def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
     """A copy of a normalised response with secrets and volatile values replaced."""
     tokens = _Tokens()
     out = dict(response)
-    parts = [key for key in ("body", "text") if key in out]
+    parts = [key for key in ("body", "text", "state") if key in out]
+
+    forms = _secret_forms(rules.secret_values)
+
+    def hide(text: str) -> str:
+        return _hide_secrets(text, forms, tokens)
 
     def secrets(value: Any, _path: JsonPath) -> Any:
-        if isinstance(value, str):
-            for secret in rules.secret_values:
-                if secret in value:
-                    value = value.replace(secret, tokens("secret", secret))
-        return value
+        return hide(value) if isinstance(value, str) else value
 
     redacted: dict[str, str] = {}
 
@@ -260,12 +370,14 @@ def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
         if name in rules.secret_headers:
             headers[name] = tokens("secret", canonical_leaf(headers[name]))
     for step in (secrets, selected, detected):
+        # An app may echo a credential as an object key too (a dict of received headers).
+        keys = hide if step is secrets and forms else None
         for part in parts:
             if step is selected and part != "body":
                 continue
-            out[part] = _walk(out[part], (), step, nodes=step is selected)
+            out[part] = _walk(out[part], (), step, nodes=step is selected, keys=keys)
         if step is not selected:
-            headers = _walk(headers, (), step)
+            headers = _walk(headers, (), step, keys=keys)
     if headers:
         out["headers"] = headers
     return out

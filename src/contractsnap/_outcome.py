@@ -8,11 +8,12 @@ run was complete enough to flag or delete orphans. A serial run is the one-worke
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import _pending
+from . import _coverage, _pending
 from ._checks import CheckFailure
 from ._snapshot import SCHEMA_FILE, atomic_write, leftover_temp_files
 
@@ -36,6 +37,10 @@ class Outcome:
     #: The app's OpenAPI document as this run read it (canonical text), kept beside the
     #: snapshots as ``openapi.json`` so reports can classify schema changes too.
     schema: str = ""
+    #: The statuses each operation's cases got in this run, for the coverage summary.
+    reached: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    #: Whether a documented status that no case reached fails the run.
+    fail_uncovered: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -62,6 +67,8 @@ class Outcome:
             notes=list(data["notes"]),
             owns_orphans=bool(data.get("owns_orphans", True)),
             schema=str(data.get("schema", "")),
+            reached={label: list(found) for label, found in data.get("reached", {}).items()},
+            fail_uncovered=bool(data.get("fail_uncovered", False)),
         )
 
     def merge(self, other: Outcome) -> None:
@@ -75,6 +82,28 @@ class Outcome:
                 mine.setdefault(label, []).extend(found)
         self.notes += [note for note in other.notes if note not in self.notes]
         self.schema = self.schema or other.schema
+        for label, statuses in other.reached.items():
+            self.reached[label] = sorted({*self.reached.get(label, ()), *statuses})
+        self.fail_uncovered |= other.fail_uncovered
+
+    def coverage(self) -> list[_coverage.OperationCoverage]:
+        """Coverage of the operations this run selected, by the statuses their cases got."""
+        if not self.schema:
+            return []
+        return _coverage.measure(json.loads(self.schema), self.reached, self.selected)
+
+    def settle_coverage(self) -> bool:
+        """With ``fail_uncovered``: True (the run fails) if a documented status was missed."""
+        if not self.fail_uncovered:
+            return False
+        missed = [item for item in self.coverage() if item.missing]
+        for item in missed:
+            self.notes.append(
+                f"{item.label}: no case reached documented status {', '.join(item.missing)} "
+                "(`fail_uncovered`); add an example that does, record `negative`/`fuzz` cases "
+                "for the operation, or remove the status from the schema"
+            )
+        return bool(missed)
 
     @property
     def complete(self) -> bool:

@@ -75,6 +75,10 @@ def _load(path: Path) -> dict[str, Any]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SnapshotFileError(f"{path.name}: cannot be read ({exc}); delete it") from None
+    try:  # a file of an older format is reviewed (and rewritten) in the current layout
+        document = _snapshot.upgrade(document)
+    except (KeyError, TypeError, AttributeError):
+        document = None
     if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
         raise SnapshotFileError(f"{path.name}: not a contractsnap document; delete it")
     return document

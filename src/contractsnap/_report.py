@@ -8,10 +8,14 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from . import _coverage
 from ._checks import CheckFailure
+from ._coverage import OperationCoverage
 from ._normalize import JsonPath, path_to_selector
 
 _MAX_BODY = 400
+#: Up to this many operations, the coverage table lists every one of them.
+_FULL_TABLE = 30
 
 
 def plural(count: int, word: str) -> str:
@@ -93,6 +97,21 @@ def flaky_message(
 
 def failures_lines(failures: Sequence[CheckFailure]) -> list[str]:
     return [f"  {f.render()}" for f in failures]
+
+
+def coverage_lines(coverage: Sequence[OperationCoverage], *, verbose: bool) -> list[str]:
+    """The coverage section: a headline, then a table of every operation (a long table
+    only of those with a gap, unless verbose)."""
+    shown = [item for item in coverage if verbose or len(coverage) <= _FULL_TABLE or item.missing]
+    lines = [_coverage.headline(coverage)]
+    if shown:
+        lines += _coverage.table(shown)
+    if len(shown) < len(coverage):
+        lines.append(
+            f"({plural(len(coverage) - len(shown), 'fully covered operation')} not shown; "
+            "-v shows them)"
+        )
+    return lines
 
 
 def summary_lines(

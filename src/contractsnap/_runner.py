@@ -18,11 +18,12 @@ from typing import Any
 
 import httpx
 
-from . import _cases, _client, _normalize, _pending, _report, _snapshot
+from . import _cases, _client, _normalize, _pending, _probes, _report, _snapshot
 from ._checks import CheckFailure, run_checks
-from ._config import Settings
+from ._config import OperationSettings, Settings
 from ._errors import (
     AppLoadError,
+    ConfigError,
     ContractViolation,
     FlakyResponse,
     MissingSnapshot,
@@ -31,6 +32,7 @@ from ._errors import (
     StaleCases,
 )
 from ._outcome import Outcome
+from ._probes import Probe
 from ._schema import ApiSchema, Operation
 
 Setup = Callable[[Operation], Awaitable[None] | None]
@@ -42,6 +44,29 @@ class CaseResult:
     case: _cases.FrozenCase
     response: dict[str, Any]
     failures: list[CheckFailure]
+    #: What the case changed, per state probe (empty: nothing, or no probes).
+    state: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        case: _cases.FrozenCase,
+        normalised: dict[str, Any],
+        rules: _normalize.Rules,
+        failures: list[CheckFailure],
+    ) -> CaseResult:
+        """Redact the response and the state change together (tokens are shared)."""
+        redacted = _normalize.redact(normalised, rules)
+        state = redacted.pop("state", {})
+        return cls(case, redacted, failures, state)
+
+    def stored(self) -> dict[str, Any]:
+        """The case as it is written in the snapshot file."""
+        return {
+            **self.case.to_json(),
+            "response": self.response,
+            **({"state": self.state} if self.state else {}),
+        }
 
 
 def import_callable(spec: str, key: str, source: str) -> Callable[..., Any]:
@@ -55,27 +80,36 @@ def import_callable(spec: str, key: str, source: str) -> Callable[..., Any]:
     return target  # type: ignore[no-any-return]
 
 
-def _secret_values(auth_headers: Mapping[str, str]) -> list[str]:
+def _secret_values(auth_headers: Mapping[str, Any]) -> list[str]:
     """Every credential the tool sends, in the forms an app may echo it back.
 
     The whole header value; the token after a scheme ("Bearer <token>"); for Basic, the
-    decoded "user:password" and the password; for cookies, each cookie's value.
+    decoded "user:password", the password (the user when there is none: an API key); for
+    cookies, each cookie's value. A value HTTP cannot carry is refused here, by name.
     """
     values = []
-    for value in auth_headers.values():
-        values.append(value)
-        scheme, _, credential = value.partition(" ")
-        credential = credential.strip()
+    for name, value in auth_headers.items():
+        if not isinstance(value, str) or not value.isascii():
+            kind = "non-ASCII text" if isinstance(value, str) else type(value).__name__
+            raise ConfigError(
+                f"contractsnap_auth_headers: the value of header {name!r} is {kind}; "
+                "HTTP header values are ASCII strings: percent-encode or base64-encode it"
+            )
+        values += [value, value.strip()]
+        scheme, _, spaced = value.strip().partition(" ")
+        credential = spaced.strip()
         if credential and scheme.isalpha():
-            values.append(credential)
+            # As the app may split it: with the spaces after the scheme or without them.
+            values += [credential, spaced, value.partition(" ")[2]]
             if scheme.lower() == "basic":
                 with contextlib.suppress(ValueError):
                     decoded = base64.b64decode(credential, validate=True).decode()
-                    values += [decoded, decoded.partition(":")[2]]
+                    user, _, password = decoded.partition(":")
+                    values += [decoded, password or user]
         for part in value.replace(",", ";").split(";"):
-            name, sep, cookie = part.strip().partition("=")
-            if sep and name and cookie:
-                values.append(cookie.strip())
+            cookie_name, sep, cookie = part.strip().partition("=")
+            if sep and cookie_name and cookie:
+                values += [cookie, cookie.strip()]
     return values
 
 
@@ -86,30 +120,66 @@ class Suite:
         self.settings = settings
         self.directory = settings.snapshot_path
         self.extension = _snapshot.OperationSnapshot.for_directory(self.directory)
-        self.outcome = Outcome(str(self.directory), self.display(self.directory))
+        self.outcome = Outcome(
+            str(self.directory),
+            self.display(self.directory),
+            fail_uncovered=settings.fail_uncovered,
+        )
         self.app: Any = None
         self.client: httpx.AsyncClient | None = None
         self.document: Mapping[str, Any] = {}
         self.schema: ApiSchema | None = None
         self.operations: list[Operation] = []
         self.config_setup: Callable[..., Any] | None = None
+        self.config_probes: dict[str, Probe] = {}
 
     # -- discovery ---------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def started(self) -> AsyncIterator[Suite]:
-        """Start the app and read its schema; stop the app on exit."""
-        if not self.settings.app:
+        """Start the app and read its schema; stop the app on exit.
+
+        Against a live server (``base_url``) nothing is imported or started here: the
+        ``setup`` and ``probes`` callables, which take the app object, are not called.
+        """
+        settings = self.settings
+        if settings.base_url:
+            if settings.setup or settings.probes:
+                unused = " and ".join(
+                    f"`{key}`" for key in ("setup", "probes") if getattr(settings, key)
+                )
+                self.outcome.notes.append(
+                    f"{unused} not called against the live server {settings.base_url}: they "
+                    "take the app object, which runs in the server; reset the server's state "
+                    "in a `contractsnap_setup` fixture if its responses depend on it"
+                )
+        elif not settings.app:
             raise AppLoadError(
-                f'{self.settings.source}: no `app` to test; set app = "package.module:app"'
+                f'{settings.source}: no `app` to test; set app = "package.module:app" '
+                '(or base_url = "http://HOST:PORT" to test a running server)'
             )
-        self.app = _client.load_app(self.settings.app, self.settings.root)
-        if self.settings.setup:
-            self.config_setup = import_callable(self.settings.setup, "setup", self.settings.source)
+        else:
+            self.app = _client.load_app(settings.app, settings.root)
+            if settings.setup:
+                self.config_setup = import_callable(settings.setup, "setup", settings.source)
+            self.config_probes = self._import_probes()
         async with _client.serve(self.app, self.settings) as client:
             self.client = client
             self.document = await _client.fetch_document(client, self.settings)
             yield self
+
+    def _import_probes(self) -> dict[str, Probe]:
+        """The ``probes`` of the settings, by function name."""
+        probes: dict[str, Probe] = {}
+        for spec in self.settings.probes:
+            name = spec.partition(":")[2]
+            if name in probes:
+                raise ConfigError(
+                    f"{self.settings.source}: two `probes` are named {name!r}; "
+                    "give the functions different names"
+                )
+            probes[name] = import_callable(spec, "probes", self.settings.source)
+        return probes
 
     def load_schema(self) -> None:
         """List the operations of the fetched document (CPU-bound: outside the event loop)."""
@@ -144,6 +214,7 @@ class Suite:
         regenerate: bool,
         auth_headers: Mapping[str, str],
         setup: Setup | None,
+        probes: Mapping[str, Probe] | None = None,
     ) -> None:
         """Replay or record one operation; raise a ``ContractFailure`` on a finding."""
         self.outcome.started.add(operation.label)
@@ -171,9 +242,19 @@ class Suite:
                     "Regenerate them with:\n  " + _report.accept_command(operation.label)
                 )
             assert stored is not None
-            results = await self._run(operation, stored.cases, auth_headers, setup)
+            results = await self._run(operation, stored.cases, auth_headers, setup, probes or {})
+            self._reached(operation, results)
             document = self._document(operation, results)
-            if not assert_snapshot(document):
+            if stored.version != _snapshot.FORMAT:
+                # syrupy compares file text; a file in an older format is compared as upgraded.
+                self.outcome.notes.append(
+                    f"{name} is in the older format {stored.version}; it replays as is, and the "
+                    f"next `pytest --snapshot-update` rewrites it in {_snapshot.FORMAT}"
+                )
+                same = _snapshot.dumps(document) == _snapshot.dumps(stored.document)
+            else:
+                same = assert_snapshot(document)
+            if not same:
                 message = self._mismatch(operation, name, stored, document, results)
                 if not _pending.in_ci():
                     _pending.write(path, document)
@@ -191,19 +272,33 @@ class Suite:
                 )
             else:
                 cases = stored.cases
-            results = await self._run(operation, cases, auth_headers, setup)
-            again = await self._run(operation, cases, auth_headers, setup)
+            results = await self._run(operation, cases, auth_headers, setup, probes or {})
+            self._reached(operation, results)
+            again = await self._run(operation, cases, auth_headers, setup, probes or {})
             self._refuse_flaky(operation, name, results, again)
             assert_snapshot(self._document(operation, results))
+            if stored is not None and stored.version != _snapshot.FORMAT:
+                self.outcome.notes.append(
+                    f"rewrote {name} from format {stored.version} in {_snapshot.FORMAT}"
+                )
             _pending.discard(path)
             self._note_unredacted(operation, results)
         self._contract(operation, results)
 
-    def _security(self, auth_headers: Mapping[str, str]) -> dict[str, set[str]]:
+    def _reached(self, operation: Operation, results: Sequence[CaseResult]) -> None:
+        statuses = {r.response.get("status") for r in results}
+        self.outcome.reached[operation.label] = sorted(s for s in statuses if isinstance(s, int))
+
+    def _security(self, auth_headers: Mapping[str, Any]) -> dict[str, set[str]]:
         """Where credentials travel: the schema's security schemes, `secrets`, the auth fixture."""
         assert self.schema is not None
         security = {k: set(v) for k, v in self.schema.security.items()}
         security["header"] |= {*self.settings.secrets, *(h.lower() for h in auth_headers)}
+        for name, value in auth_headers.items():
+            if name.lower() == "cookie" and isinstance(value, str):  # replaces generated ones
+                security["cookie"] |= {
+                    part.partition("=")[0].strip() for part in value.split(";") if "=" in part
+                }
         return security
 
     async def _run(
@@ -212,6 +307,7 @@ class Suite:
         cases: Sequence[_cases.FrozenCase],
         auth_headers: Mapping[str, str],
         setup: Setup | None,
+        probes: Mapping[str, Probe],
     ) -> list[CaseResult]:
         assert self.client is not None
         assert self.schema is not None
@@ -224,45 +320,108 @@ class Suite:
             secret_headers=self._security(auth_headers)["header"],
             secret_values=_secret_values(auth_headers),
         )
-        keep = {*_normalize.DEFAULT_HEADERS, *self.settings.headers}
+        if probes and self.settings.base_url:
+            note = (
+                f"state probes ({', '.join(sorted(probes))}) are not run against the live server "
+                f"{self.settings.base_url}: they read the app's state in this process"
+            )
+            if note not in self.outcome.notes:
+                self.outcome.notes.append(note)
+            probes = {}
         results = []
-        for frozen in cases:
+        for number, frozen in enumerate(cases, 1):
+            where = f"{operation.label}, case {frozen.id}"
+            before = await _probes.observe(probes, self.app, where) if probes else None
             case = _cases.thaw(operation, frozen.request)
-            request = _client.build_request(self.client, case, auth_headers)
             try:
-                response = await _client.send(self.client, request, operation.settings.timeout)
+                request = _client.build_request(self.client, case, auth_headers)
+            except httpx.InvalidURL as exc:
+                raise SchemaError(
+                    f"{operation.label}: case {frozen.id} has no valid URL ({exc}); fix the "
+                    "path in the schema, or exclude the operation with `exclude`"
+                ) from None
+            checks, truncated = operation.settings, False
+            try:
+                response = await _client.send(
+                    self.client, request, operation.settings.timeout, self.settings.max_read_size
+                )
             except TimeoutError:
-                failure = CheckFailure(
-                    "TIMEOUT",
-                    "No response",
-                    f"no response within {operation.settings.timeout:g} s (`timeout` setting)",
-                    True,
-                )
-                results.append(CaseResult(frozen, {"error": "timeout"}, [failure]))
-                continue
-            normalised: dict[str, Any] = {"status": response.status_code}
-            headers = {
-                name: (values[0] if len(values) == 1 else values)
-                for name in sorted({k.lower() for k in response.headers})
-                if name in keep and (values := response.headers.get_list(name))
-            }
-            if headers:
-                normalised["headers"] = headers
-            normalised.update(
-                _normalize.body_fields(
-                    response.content,
-                    response.headers.get("content-type", ""),
-                    self.settings.max_body_size,
-                )
-            )
-            results.append(
-                CaseResult(
-                    frozen,
-                    _normalize.redact(normalised, rules),
-                    run_checks(case, response, operation.settings),
-                )
-            )
+                raise self._timed_out(operation, number, len(cases), frozen) from None
+            except httpx.TransportError as exc:  # only a live server: ASGI apps do not drop
+                raise AppLoadError(
+                    f"{operation.label}, case {frozen.id}: the server at "
+                    f"{self.settings.base_url} stopped answering ({type(exc).__name__}: {exc}); "
+                    "check that it is still running, then run again"
+                ) from None
+            except _client.ResponseTruncated as exc:
+                response, truncated = exc.response, True
+                checks = self._truncated(operation, exc.limit)
+            normalised = self._normalise(response, truncated=truncated)
+            if before is not None:
+                after = await _probes.observe(probes, self.app, where)
+                if state := _probes.changes(before, after):
+                    normalised["state"] = state
+            failures = run_checks(case, response, checks)
+            results.append(CaseResult.of(frozen, normalised, rules, failures))
         return results
+
+    def _normalise(self, response: httpx.Response, *, truncated: bool) -> dict[str, Any]:
+        """Status, the kept headers and the body of a response, before redaction."""
+        keep = {*_normalize.DEFAULT_HEADERS, *self.settings.headers}
+        normalised: dict[str, Any] = {"status": response.status_code}
+        headers = {
+            name: (values[0] if len(values) == 1 else values)
+            for name in sorted({k.lower() for k in response.headers})
+            if name in keep and (values := response.headers.get_list(name))
+        }
+        if headers:
+            normalised["headers"] = headers
+        normalised.update(
+            _normalize.body_fields(
+                response.content,
+                response.headers.get("content-type", ""),
+                self.settings.max_body_size,
+                truncated=truncated,
+            )
+        )
+        return normalised
+
+    def _timed_out(
+        self, operation: Operation, number: int, total: int, frozen: _cases.FrozenCase
+    ) -> ContractViolation:
+        """A hang is not a response: nothing of this operation is recorded or compared
+        (a recorded timeout could later be accepted as the expected answer)."""
+        seconds = f"{operation.settings.timeout:g} s"
+        title = _report.case_title(number, total, frozen.id, frozen.source, frozen.description)
+        self.outcome.violations.setdefault(operation.label, []).append(
+            CheckFailure("TIMEOUT", "No response", f"{title}: none within {seconds}", True)
+        )
+        path = self.file_for(operation)
+        fate = "is left as it was" if path.exists() else "is not written"
+        return ContractViolation(
+            f"{operation.label}: no response within {seconds} (the `timeout` setting) "
+            f"to {title}; nothing was recorded or compared, {self.display(path)} "
+            f"{fate}. Fix the endpoint, or give it more time with `timeout` in "
+            f'[tool.contractsnap.operations."{operation.label}"]\n'
+            + "\n".join(_report.indent(_report.request_line(frozen.request).splitlines(), "  "))
+        )
+
+    def _truncated(self, operation: Operation, limit: int) -> OperationSettings:
+        """An endless or oversized body: its first bytes are recorded, marked truncated, and
+        not validated against the response schema (they are incomplete)."""
+        note = (
+            f"{operation.label}: a response body is longer than {limit} bytes (the "
+            "`max_read_size` setting); its first bytes are recorded, marked truncated, "
+            "and not checked against the response schema"
+        )
+        if note not in self.outcome.notes:
+            self.outcome.notes.append(note)
+        unread = "response_schema_conformance"
+        return dataclasses.replace(
+            operation.settings,
+            checks=tuple(c for c in operation.settings.checks if c != unread),
+            warn_checks=tuple(c for c in operation.settings.warn_checks if c != unread),
+        )
 
     def _document(self, operation: Operation, results: Sequence[CaseResult]) -> dict[str, Any]:
         return {
@@ -273,7 +432,7 @@ class Suite:
                 "operationId": operation.operation_id,
                 "path": operation.path,
             },
-            "cases": [{**r.case.to_json(), "response": r.response} for r in results],
+            "cases": [r.stored() for r in results],
         }
 
     def _titles(self, results: Sequence[CaseResult]) -> list[str]:
@@ -291,22 +450,31 @@ class Suite:
         results: Sequence[CaseResult],
     ) -> str:
         titles = self._titles(results)
+        old_states = [c.get("state", {}) for c in stored.document["cases"]]
         changed = [
-            (title, result, old)
-            for title, result, old in zip(titles, results, stored.responses, strict=True)
-            if result.response != old
+            (title, result, old, old_state)
+            for title, result, old, old_state in zip(
+                titles, results, stored.responses, old_states, strict=True
+            )
+            if result.response != old or result.state != old_state
         ]
         out = [
             f"{operation.label}: {len(changed)} of {_report.plural(len(results), 'case')} "
             f"answered differently from {name}"
         ]
-        for title, result, old in changed:
+        for title, result, old, old_state in changed:
             out += [
                 "",
                 title,
                 *_report.indent(_report.request_line(result.case.request).splitlines(), "  "),
             ]
-            out += _report.indent(_report.json_diff(old, result.response), "  ")
+            if result.response != old:
+                out += _report.indent(_report.json_diff(old, result.response), "  ")
+            for probe in sorted({*old_state, *result.state}):
+                if old_state.get(probe) != result.state.get(probe):
+                    out.append(f"  state (probe {probe}):")
+                    diff = _report.json_diff(old_state.get(probe), result.state.get(probe))
+                    out += _report.indent(diff, "    ")
         if stored.document.get("operation") != document["operation"]:
             out += ["", "operation:"]
             out += _report.indent(
@@ -333,6 +501,7 @@ class Suite:
         all_diffs = []
         for title, a, b in zip(self._titles(first), first, second, strict=True):
             diffs = _normalize.differences(a.response, b.response)
+            diffs += _normalize.differences(a.state, b.state, ("state",))
             if diffs:
                 changed.append((title, _report.request_line(a.case.request), diffs))
                 all_diffs += diffs
@@ -340,7 +509,9 @@ class Suite:
             return
         body = [(p[1:], x, y) for p, x, y in all_diffs if p[:1] == ("body",)]
         # Headers and text bodies can only be hidden by the value detectors.
-        other = [((), x, y) for p, x, y in all_diffs if p[:1] in (("headers",), ("text",))]
+        other = [
+            ((), x, y) for p, x, y in all_diffs if p[:1] in (("headers",), ("text",), ("state",))
+        ]
         new = [
             rule
             for rule in _normalize.suggest_rules([*body, *other])

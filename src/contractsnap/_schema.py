@@ -13,6 +13,7 @@ import fnmatch
 import functools
 import hashlib
 import json
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -127,6 +128,28 @@ class _References:
                 stack.extend(current)
         return found
 
+    def dangling(self, node: Any) -> list[str]:
+        """References reachable from ``node`` that lead nowhere, or outside the document."""
+        found: list[str] = []
+        seen: set[str] = set()
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, Mapping):
+                ref = current.get("$ref")
+                if isinstance(ref, str) and ref not in seen:
+                    seen.add(ref)
+                    target = self.resolve(urllib.parse.unquote(ref)) if ref[:2] == "#/" else None
+                    if target is None or (isinstance(target, Mapping) and "$unresolved" in target):
+                        found.append(ref)
+                    else:
+                        stack.append(target)
+                # Examples are data: a "$ref" key there is a value, not a reference.
+                stack.extend(v for k, v in current.items() if k not in ("$ref", "example"))
+            elif isinstance(current, list):
+                stack.extend(current)
+        return sorted(found)
+
     def _digest(self, ref: str, target: Any) -> str:
         if ref not in self._digests:
             self._digests[ref] = _hash(target)
@@ -187,16 +210,95 @@ def _fingerprint(
     return _hash({"operation": relevant, "references": refs.reachable(relevant)})[:16]
 
 
+def _where(settings: Settings) -> str:
+    if settings.schema:
+        return f"schema file {settings.schema!r}"
+    return f"the OpenAPI document of {settings.app or 'the app'}"
+
+
+def _fix(settings: Settings) -> str:
+    if settings.schema:
+        return f"fix the file, or point `schema` in {settings.source} at the app's OpenAPI document"
+    return (
+        "check `schema_path`/`schema` in [tool.contractsnap] (the document came from "
+        f"GET {settings.schema_path})"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
+
+
+def _a(value: Any) -> str:
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _check_version(document: Mapping[str, Any], where: str, fix: str) -> None:
+    """An ``openapi`` (3.x) or ``swagger`` ("2.0") field of the right type must be there."""
+    if "openapi" in document:
+        key, version, example = "openapi", document["openapi"], '"3.1.0"'
+    elif "swagger" in document:
+        key, version, example = "swagger", document["swagger"], '"2.0"'
+    else:
+        raise SchemaError(
+            f"{where} has no `openapi` field (or `swagger` for version 2.0), so it is not "
+            f"an OpenAPI document; {fix}"
+        )
+    if not isinstance(version, str):
+        raise SchemaError(
+            f"{where}: `{key}` must be a version string such as {example}, got "
+            f"{type(version).__name__} {version!r}; {fix}"
+        )
+
+
+def _check_path_items(document: Mapping[str, Any], where: str) -> None:
+    """Path items and operations must be objects (schemathesis skips them silently)."""
+    for path, item in document["paths"].items():
+        if str(path).startswith("x-"):
+            continue  # a specification extension, not a path
+        if not isinstance(item, Mapping):
+            raise SchemaError(
+                f"{where}: `paths.{path}` is {_a(item)}, not a path item object; "
+                "fix that path in the document"
+            )
+        for method, definition in item.items():
+            if method in HTTP_METHODS and not isinstance(definition, Mapping):
+                raise SchemaError(
+                    f"{where}: `paths.{path}.{method}` is {_a(definition)}, not an "
+                    "operation object; fix that operation in the document"
+                )
+
+
+def _dangling(
+    refs: _References, path_item: Mapping[str, Any], definition: Mapping[str, Any]
+) -> str | None:
+    """Why an operation schemathesis loaded cannot be tested: a ``$ref`` that leads nowhere.
+
+    schemathesis loads such operations and then generates requests without the part the
+    reference stands for, which would freeze wrong cases.
+    """
+    for ref in refs.dangling([path_item.get("parameters"), definition]):
+        if not ref.startswith("#"):
+            return (
+                f"`$ref` {ref!r} points into another document, which contractsnap does not "
+                "read; bundle the schema into one document"
+            )
+        return f"`$ref` {ref!r} points nowhere in the document"
+    return None
+
+
 class ApiSchema:
     """The app's OpenAPI document and the operations selected for testing."""
 
     def __init__(self, document: Any, settings: Settings) -> None:
+        where = _where(settings)
+        fix = _fix(settings)
         if not isinstance(document, Mapping) or not isinstance(document.get("paths"), Mapping):
-            raise SchemaError(
-                f"the OpenAPI document of {settings.app or settings.schema or 'the app'} has no "
-                "`paths` table; "
-                "check `schema_path`/`schema` in [tool.contractsnap]"
-            )
+            raise SchemaError(f"{where} has no `paths` table; {fix}")
+        _check_version(document, where, fix)
+        _check_path_items(document, where)
         self.document = document
         self.settings = settings
         self.security = security_parameters(document)
@@ -205,7 +307,9 @@ class ApiSchema:
                 json.loads(json.dumps(document)), config=schemathesis.Config()
             )
         except Exception as exc:
-            raise SchemaError(f"schemathesis cannot load the OpenAPI document: {exc}") from exc
+            raise SchemaError(
+                f"{where}: schemathesis cannot load it: {_first_line(exc)}; {fix}"
+            ) from exc
         #: File stems of every operation in the document, selected or not: a file with
         #: another stem is an orphan.
         self.all_stems: set[str] = set()
@@ -274,9 +378,9 @@ class ApiSchema:
                         file_stem=stem,
                         settings=op_settings,
                         api_operation=loaded.get(label),
-                        error=None
-                        if label in loaded
-                        else errors.get(label, "schemathesis could not load it"),
+                        error=errors.get(label, "schemathesis could not load it")
+                        if label not in loaded
+                        else _dangling(refs, path_item, definition),
                     )
                 )
         missing = set(loaded) - seen

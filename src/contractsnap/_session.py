@@ -11,6 +11,7 @@ function its own plugin uses for session-scoped async fixtures.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
@@ -49,9 +50,15 @@ class Run:
         self.pyproject: Settings | None = None
 
     def load_pyproject(self) -> None:
-        """Validate ``[tool.contractsnap]`` at start-up; remember it if it names an app."""
+        """Validate ``[tool.contractsnap]`` at start-up; remember it if it names an app
+        (or a live server)."""
         settings = load_settings(self.config.rootpath)
-        self.pyproject = settings if settings.app else None
+        self.pyproject = self._live(settings) if settings.app or settings.base_url else None
+
+    def _live(self, settings: Settings) -> Settings:
+        """``--contractsnap-base-url`` overrides ``base_url`` of every suite."""
+        url = self.config.getoption("contractsnap_base_url", None)
+        return dataclasses.replace(settings, base_url=url) if url else settings
 
     def suite(self, overrides: Mapping[str, Any] | None, where: str) -> Suite:
         """The started suite for these settings (pyproject.toml, then ``overrides``)."""
@@ -60,7 +67,7 @@ class Run:
                 raise ConfigError("no [tool.contractsnap] `app` in pyproject.toml")
             settings = self.pyproject
         else:
-            settings = load_settings(self.config.rootpath, overrides, source=where)
+            settings = self._live(load_settings(self.config.rootpath, overrides, source=where))
         key = settings.snapshot_path
         if key in self.suites:
             if self._owners[key] != overrides:
@@ -73,20 +80,14 @@ class Run:
         if key in self._failed:
             raise self._failed[key]
         suite = Suite(settings)
-        runner = self._lease(settings.backend, where)
-        # The suite's start-up runs in the runner task and stays open until the session ends.
-        generator = iter(runner.run_asyncgen_fixture(_serve, {"suite": suite}))
+        suite.outcome.fail_uncovered |= bool(
+            self.config.getoption("contractsnap_fail_uncovered", False)
+        )
         try:
-            next(generator)
+            self._start(key, suite, where)
         except ContractsnapError as exc:
             self._failed[key] = exc
-            if not self._stops:
-                self._stack.close()
-                self._runner = None
             raise
-        stop = contextlib.ExitStack()
-        stop.callback(_finish, generator, settings.app)
-        self._stops[key] = self._stack.enter_context(stop)
         try:
             suite.load_schema()
         except ContractsnapError as exc:
@@ -96,6 +97,37 @@ class Run:
         self.suites[key] = suite
         self._owners[key] = overrides
         return suite
+
+    def _start(self, key: Path, suite: Suite, where: str) -> None:
+        """Enter the suite's start-up in the runner task; it stays open until ``stop``."""
+        runner = self._lease(suite.settings.backend, where)
+        generator = iter(runner.run_asyncgen_fixture(_serve, {"suite": suite}))
+        try:
+            next(generator)
+        except ContractsnapError:
+            if not self._stops:
+                self._stack.close()
+                self._runner = None
+            raise
+        stop = contextlib.ExitStack()
+        stop.callback(_finish, generator, suite.settings.base_url or suite.settings.app)
+        self._stops[key] = self._stack.enter_context(stop)
+
+    def resume(self, key: Path) -> None:
+        """Start a stopped suite again, before one of its tests.
+
+        A pytest-xdist worker cannot know which tests it will be given: it stops its suites
+        before the first test of another kind (``release``) and starts one again here if a
+        contract test comes after all.
+        """
+        if key in self.suites and key not in self._stops:
+            self._start(key, self.suites[key], str(key))
+
+    def release(self) -> None:
+        """Stop every suite and free the event loop, before a test that is not a contract
+        test (it may run an event loop of its own)."""
+        for key in list(self._stops):
+            self.stop(key)
 
     def _lease(self, backend: str, where: str) -> Any:
         if self._runner is None:
@@ -173,7 +205,10 @@ class Run:
         for outcome in self.outcomes():
             if _pending.in_ci():
                 failed |= outcome.refuse_pending()
-            if interrupted or self.worker_crashed or not outcome.complete:
+            if interrupted or self.worker_crashed:
+                continue
+            failed |= outcome.settle_coverage()  # of the operations this run (or shard) ran
+            if not outcome.complete:
                 continue  # a partial run never flags or deletes what it did not check
             if not outcome.owns_orphans:
                 continue

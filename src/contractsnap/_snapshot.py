@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import json
 import os
-import tempfile
+import re
+import secrets
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,14 +37,55 @@ from ._errors import SnapshotFileError
 FORMAT = "contractsnap/1"
 #: The app's OpenAPI document, stored beside the operation files.
 SCHEMA_FILE = "openapi.json"
-_SUPPORTED = (FORMAT,)
+_PREFIX = "contractsnap/"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _from_0(document: Mapping[str, Any]) -> dict[str, Any]:
+    """``contractsnap/0``, the pre-release layout: a case kept its request under ``req`` and
+    its response under ``resp``; everything else was as in ``contractsnap/1``."""
+    cases = [
+        {
+            **{k: v for k, v in case.items() if k not in ("req", "resp")},
+            "request": case["req"],
+            "response": case["resp"],
+        }
+        for case in document["cases"]
+    ]
+    return {**document, "cases": cases}
+
+
+#: Every format this version reads, with the function that turns a parsed document of that
+#: format into the current layout (``FORMAT``). A new format adds an entry here, so files
+#: written by an older contractsnap are replayed as they are and rewritten on the next
+#: ``--snapshot-update``: an upgrade never forces cases to be generated again.
+_SUPPORTED: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "contractsnap/0": _from_0,
+    FORMAT: dict,
+}
+
+
+#: The formats ``read`` and ``upgrade`` accept.
+READABLE_FORMATS = frozenset(_SUPPORTED)
+
+
+def upgrade(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A parsed snapshot document in the current layout, whatever readable format it has.
+
+    Raises ``KeyError`` for a format this version cannot read, and ``KeyError`` or
+    ``TypeError`` for a document that does not have the layout its format names.
+    """
+    return {**_SUPPORTED[document["format"]](document), "format": FORMAT}
 
 
 def dumps(document: Mapping[str, Any]) -> str:
-    """The exact text of a snapshot file."""
-    return (
-        json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-    )
+    """The exact text of a snapshot file.
+
+    A lone surrogate (an app may send ``"\\ud800"`` in its JSON) cannot be written as UTF-8;
+    it stays escaped, as the app sent it, so the text still parses back to the same value.
+    """
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +98,10 @@ class StoredSnapshot:
     fingerprint: str
     cases: tuple[FrozenCase, ...]
     responses: tuple[Mapping[str, Any], ...]
+    #: The file's document in the current layout (upgraded if it was older).
     document: Mapping[str, Any]
+    #: The format the file is written in; older than ``FORMAT`` until the next update.
+    version: str = FORMAT
 
 
 def _fail(path: Path, what: str) -> SnapshotFileError:
@@ -73,33 +117,45 @@ def is_ours(path: Path) -> bool:
         return False
     try:
         document = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: deep nesting
         return False
     version = document.get("format") if isinstance(document, dict) else None
-    return isinstance(version, str) and version.startswith("contractsnap/")
+    return isinstance(version, str) and version.startswith(_PREFIX)
+
+
+def _newer(version: str) -> bool:
+    number, current = version.removeprefix(_PREFIX), FORMAT.removeprefix(_PREFIX)
+    return number.isdecimal() and int(number) > int(current)  # not "²": int() refuses it
 
 
 def read(path: Path) -> StoredSnapshot:
-    """Parse and validate a snapshot file; every problem is a ``SnapshotFileError``."""
+    """Parse, validate and upgrade a snapshot file; every problem is a ``SnapshotFileError``."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise _fail(path, "not UTF-8 text") from None
     try:
-        document = json.loads(text)
-    except ValueError as exc:
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # RecursionError: deep nesting
         raise _fail(path, f"not valid JSON ({exc})") from None
-    if not isinstance(document, dict):
+    if not isinstance(raw, dict):
         raise _fail(path, "not a JSON object")
-    version = document.get("format")
-    if version not in _SUPPORTED:
-        if isinstance(version, str) and version.startswith("contractsnap/"):
+    version = raw.get("format")
+    if not isinstance(version, str) or version not in _SUPPORTED:
+        if isinstance(version, str) and _newer(version):
             raise SnapshotFileError(
                 f"{path.name}: written in format {version!r}, newer than this contractsnap "
                 f"understands ({FORMAT}); upgrade contractsnap"
             )
+        if isinstance(version, str) and version.startswith(_PREFIX):
+            raise _fail(
+                path,
+                f"unknown format {version!r} (this contractsnap reads "
+                f"{', '.join(sorted(_SUPPORTED))})",
+            )
         raise _fail(path, "no `format` field naming a contractsnap format")
     try:
+        document = upgrade(raw)
         operation = document["operation"]
         cases = tuple(
             FrozenCase(
@@ -118,8 +174,9 @@ def read(path: Path) -> StoredSnapshot:
             cases=cases,
             responses=responses,
             document=document,
+            version=version,
         )
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:  # AttributeError: a case not an object
         raise _fail(path, f"missing or malformed field {exc}") from None
     for case in cases:
         if not isinstance(case.request, dict) or "method" not in case.request:
@@ -128,13 +185,18 @@ def read(path: Path) -> StoredSnapshot:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, whole."""
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, whole.
+
+    The bytes go to ``.NAME.RANDOM.tmp`` beside ``path``, reach the disk, and the temporary
+    file is renamed over ``path``. An exception or interrupt removes it; a killed process
+    leaves it behind, for ``leftover_temp_files`` (the next full update deletes it).
+    """
+    data = text.encode("utf-8")  # first: a text that cannot be written creates nothing
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_temporary(path)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600 files
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -144,15 +206,24 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
-@functools.cache
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """A new, empty temporary file beside ``path``, open for writing.
+
+    Created with mode 0o666 for the kernel to apply the umask, as to a plain write (mkstemp
+    would make it 0600); reading the umask would mean setting it, for every thread at once.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - 32 random bits taken already
+            continue
 
 
 def leftover_temp_files(directory: Path) -> Iterator[Path]:
-    """Temporary files an interrupted write left behind."""
+    """Temporary files an interrupted write left behind (``atomic_write`` names them
+    ``.NAME.RANDOM.tmp``)."""
     if directory.is_dir():
         yield from sorted(directory.glob(".*.json.*.tmp"))
 

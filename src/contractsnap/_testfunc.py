@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ._errors import ContractFailure, ContractsnapError
+from ._probes import Probe
 from ._runner import Setup, Suite
 from ._schema import Operation
 
@@ -36,6 +37,7 @@ def contract_test(**settings: Any) -> Any:
         contractsnap_app: Any,
         contractsnap_auth_headers: Mapping[str, str],
         contractsnap_setup: Setup | None,
+        contractsnap_probes: Mapping[str, Probe],
         snapshot: Any,
         request: pytest.FixtureRequest,
         anyio_backend: Any,
@@ -62,6 +64,7 @@ def contract_test(**settings: Any) -> Any:
                 regenerate=bool(request.config.getoption("contractsnap_regenerate", False)),
                 auth_headers=contractsnap_auth_headers,
                 setup=contractsnap_setup,
+                probes=contractsnap_probes,
             )
         except (ContractFailure, ContractsnapError) as exc:
             failure = str(exc)

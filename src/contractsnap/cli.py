@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import _diffreport, _pending
+from . import _coverage, _diffreport, _pending
 from ._config import load_settings
 from ._errors import ContractsnapError
 
@@ -180,9 +180,18 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
     failing = {"breaking": {"breaking"}, "any": set(_diffreport.LEVELS), "none": set()}[
         args.fail_on
     ]
+    coverage = (
+        _coverage.measure(head_schema, _coverage.reached(head.values()))
+        if head_schema is not None
+        else []
+    )
     if args.format == "json":
         data = _diffreport.as_json(args.base, head_name, base, head, findings)
         data["ignored"] = len(accepted)
+        data["coverage"] = {
+            "totals": _coverage.totals(coverage),
+            "operations": [item.to_json() for item in coverage],
+        }
         out.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
     elif args.format == "junit":
         out.write(_diffreport.junit(args.base, head_name, findings, failing))
@@ -190,6 +199,22 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
         text = _diffreport.markdown(args.base, head_name, base, head, findings)
         if accepted:
             text += f"\n{len(accepted)} accepted change(s) hidden by {ignore_file.name}.\n"
+        if coverage:
+            text += "\n".join(
+                [
+                    "",
+                    f"### Coverage at `{head_name}`",
+                    "",
+                    _coverage.headline(coverage) + ".",
+                    "",
+                    "<details><summary>operations and documented statuses</summary>",
+                    "",
+                    *_coverage.table(coverage, markdown=True),
+                    "",
+                    "</details>",
+                    "",
+                ]
+            )
         out.write(text)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:

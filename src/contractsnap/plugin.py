@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from . import _report
+from ._config import check_base_url
 from ._errors import ContractsnapError
+from ._probes import Probe
 from ._runner import Setup, Suite
 from ._schema import Operation, selector_matches, validate_selector
 from ._session import Run
@@ -41,6 +43,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "n mod K + 1 in schema order. Shard 1 also settles orphaned files.",
     )
     group.addoption(
+        "--contractsnap-base-url",
+        dest="contractsnap_base_url",
+        default=None,
+        metavar="URL",
+        help="Test the server running at URL instead of the app in process (overrides "
+        "`base_url` in [tool.contractsnap]); the app is not imported and `setup` is not called.",
+    )
+    group.addoption(
+        "--contractsnap-fail-uncovered",
+        dest="contractsnap_fail_uncovered",
+        action="store_true",
+        help="Fail the run when a documented response status of a tested operation is "
+        "reached by none of its cases (like `fail_uncovered = true`).",
+    )
+    group.addoption(
         "--contractsnap-regenerate",
         action="store_true",
         dest="contractsnap_regenerate",
@@ -60,6 +77,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "contractsnap: a contract snapshot test of one API operation."
     )
+    base_url = config.getoption("contractsnap_base_url")
+    if base_url:
+        try:
+            config.option.contractsnap_base_url = check_base_url(
+                base_url, "--contractsnap-base-url"
+            )
+        except ContractsnapError as exc:
+            raise pytest.UsageError(str(exc)) from None
     for selector in config.getoption("contractsnap_ops"):
         try:
             validate_selector(selector)
@@ -199,6 +224,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         run.expect(counts)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Contract tests run first; under pytest-xdist a worker may get other tests before
+    its share of them is done, so the event loop is freed before any other test."""
+    if _suite_key(item) is None:
+        item.config.stash[RUN].release()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     try:
@@ -243,6 +276,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.section(f"contractsnap: {outcome.display}/")
             for line in lines:
                 terminalreporter.write_line(line)
+        coverage = outcome.coverage()
+        if coverage:
+            terminalreporter.section(f"contractsnap coverage: {outcome.display}/")
+            for line in _report.coverage_lines(coverage, verbose=config.get_verbosity() > 0):
+                terminalreporter.write_line(line)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -250,7 +288,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if run is None or run.pyproject is None:
         return []
     s = run.pyproject
-    return [f"contractsnap: app {s.app}, snapshots {s.snapshot_dir}/, backend {s.backend}"]
+    target = f"server {s.base_url}" if s.base_url else f"app {s.app}"
+    return [f"contractsnap: {target}, snapshots {s.snapshot_dir}/, backend {s.backend}"]
 
 
 # -- fixtures ------------------------------------------------------------------------------
@@ -265,7 +304,12 @@ def contractsnap_suite(request: pytest.FixtureRequest) -> Suite:
     key = _suite_key(request.node)
     if key is None:
         raise pytest.UsageError("contractsnap_suite is only available in contract tests")
-    return request.config.stash[RUN].suites[key]
+    run = request.config.stash[RUN]
+    try:
+        run.resume(key)
+    except ContractsnapError as exc:
+        pytest.fail(f"contractsnap: {exc}", pytrace=False)
+    return run.suites[key]
 
 
 @pytest.fixture
@@ -288,6 +332,24 @@ def contractsnap_auth_headers() -> Mapping[str, str]:
     Override it (it may request ``contractsnap_operation`` to vary per operation).
     """
     return {}
+
+
+@pytest.fixture
+def contractsnap_probes(contractsnap_suite: Suite) -> Mapping[str, Probe]:
+    """State probes by name, run before and after every case; the snapshot stores what changed.
+
+    Defaults to the ``probes`` of the settings. A probe is called (and awaited if async)
+    with the app and returns JSON-able state, e.g. the rows of a table by primary key::
+
+        @pytest.fixture
+        def contractsnap_probes(contractsnap_probes):
+            async def books(app):
+                async with app.state.db.execute("SELECT * FROM books") as cursor:
+                    return {str(row["id"]): dict(row) for row in await cursor.fetchall()}
+
+            return {**contractsnap_probes, "books": books}
+    """
+    return dict(contractsnap_suite.config_probes)
 
 
 @pytest.fixture

@@ -102,3 +102,29 @@ class TestShards:
         result = project.run("--contractsnap-shard=4/3")
         assert result.ret == 4
         result.stderr.fnmatch_lines(["*expected I/K with 1 <= I <= K, such as 2/4, got '4/3'*"])
+
+
+def test_other_tests_get_a_free_event_loop(project: Project) -> None:
+    """Tests that run their own event loop pass beside the suite, serial and under -n 2,
+    with worksteal scheduling too (a worker may get contract tests after other tests)."""
+    features(project)
+    project.pytester.makepyfile(
+        test_plain="""
+        import anyio
+        import pytest
+
+        async def echo(n):
+            await anyio.sleep(0)
+            return n
+
+        @pytest.mark.parametrize("n", range(12))
+        def test_own_loop(n):
+            assert anyio.run(echo, n) == n
+        """
+    )
+    project.run("--snapshot-update").assert_outcomes(passed=21)
+    project.run().assert_outcomes(passed=21)
+    for args in (("-n", "2"), ("-n", "2", "--dist", "worksteal")):
+        result = project.run_subprocess(*args)
+        result.assert_outcomes(passed=21)
+        assert result.ret == 0

@@ -40,6 +40,10 @@ WRONG_TYPES: dict[str, tuple[object, str]] = {
     "headers": ({"a": 1}, "a list of strings"),
     "secrets": ([None], "a list of strings"),
     "max_body_size": (0, "a positive integer"),
+    "max_read_size": (-5, "a positive integer"),
+    "base_url": (8000, "a string"),
+    "probes": ("bookstore:books_table", "a list of strings"),
+    "fail_uncovered": ("no", "true or false"),
     "checks": ("not_a_server_error", "a list of strings"),
     "warn_checks": ([1], "a list of strings"),
     "strict": (1, "true or false"),
@@ -206,10 +210,10 @@ class TestUnknownKeys:
         """A key like nothing known lists every known key."""
         config_error(
             {"zzzzz": 1},
-            "test: unknown key `zzzzz`; known keys: app, backend, base_path, checks, coverage, "
-            "examples, exclude, fuzz, headers, include, lifespan, max_body_size, max_cases, "
-            "negative, operations, redact, schema, schema_path, secrets, setup, snapshot_dir, "
-            "strict, timeout, warn_checks",
+            "test: unknown key `zzzzz`; known keys: app, backend, base_path, base_url, checks, "
+            "coverage, examples, exclude, fail_uncovered, fuzz, headers, include, lifespan, "
+            "max_body_size, max_cases, max_read_size, negative, operations, probes, redact, "
+            "schema, schema_path, secrets, setup, snapshot_dir, strict, timeout, warn_checks",
         )
 
     def test_unknown_key_in_operation_table(self) -> None:
@@ -239,6 +243,15 @@ class TestValues:
             f"(or \"package.module:factory()\"), got 'bookstore'",
         )
         assert getattr(build({key: "bookstore:thing"}), key) == "bookstore:thing"
+
+    @pytest.mark.parametrize("spec", ["bookstore", "bookstore:", "bookstore:make()"])
+    def test_probes_name_functions(self, spec: str) -> None:
+        """Each probe is a "module:function" import path (nothing is called to build it)."""
+        config_error(
+            {"probes": ["bookstore:books_table", spec]},
+            f'test: `probes` entries must look like "package.module:function", got {spec!r}',
+        )
+        assert build({"probes": ["bookstore:books_table"]}).probes == ("bookstore:books_table",)
 
     def test_schema_path_is_absolute(self) -> None:
         """``schema_path`` is a URL path starting with a slash."""
@@ -394,7 +407,8 @@ class TestOperations:
     def test_selector_keys_are_validated(self) -> None:
         """A table keyed by an invalid selector is refused."""
         config_error(
-            {"operations": {"method:": {}}}, "test: selector 'method:' has nothing after `method:`"
+            {"operations": {"method:": {}}},
+            "test.operations.'method:': selector 'method:' has nothing after `method:`",
         )
 
     def test_unknown_check_in_table(self) -> None:

@@ -221,3 +221,91 @@ class TestProperties:
     def test_slash_prefixed_paths_are_safe(self, path: str) -> None:
         """Paths built from the characters that matter to naming give safe stems."""
         assert_safe(file_stem("GET", "/" + path))
+
+
+#: A whole snapshot file name: a safe stem (no separator, no reserved or control character,
+#: no leading dot or dash, no trailing dot or space) and the extension.
+SAFE_STEM = re.compile(r"^[A-Za-z0-9{}_][A-Za-z0-9.{}_\-]*(?<![. ])$")
+RESERVED = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
+#: Every character, lone surrogates included (a JSON document can spell them with \ud800;
+#: Hypothesis never draws them as characters, so they are drawn as code points).
+ANY_CHAR = st.characters() | st.integers(0xD800, 0xDFFF).map(chr)
+#: Characters that matter to naming, for paths that come close to one another.
+NEAR = "/aAbB0_-.{}: %\\\x00é"
+METHODS = st.sampled_from(["get", "put", "post", "delete", "options", "head", "patch", "trace"])
+
+
+def assert_portable(stem: str) -> None:
+    """A name every OS accepts, whichever suffix contractsnap puts after it."""
+    assert SAFE_STEM.match(stem), stem
+    assert len(f"{stem}.json.pending".encode()) <= 255, stem
+    assert stem.split(".", maxsplit=1)[0].lower() not in RESERVED, stem
+
+
+class TestHostileProperties:
+    """Any method and any path give a portable name inside the directory, unique per pair."""
+
+    @settings(max_examples=300, database=None, deadline=None, derandomize=True)
+    @given(method=st.one_of(METHODS, st.text(ANY_CHAR, max_size=12)), path=st.text(ANY_CHAR))
+    def test_any_operation_is_portable(self, method: str, path: str) -> None:
+        """Whatever the schema's keys hold, the name is portable and stays in the directory."""
+        stem = file_stem(method, path)
+        assert_portable(stem)
+        directory = Path("/srv/project/snapshots")
+        assert (directory / f"{stem}.json").resolve().parent == directory
+
+    @settings(max_examples=400, database=None, deadline=None, derandomize=True)
+    @given(
+        a=st.tuples(METHODS, st.text(NEAR, max_size=6)),
+        b=st.tuples(METHODS, st.text(NEAR, max_size=6)),
+    )
+    def test_distinct_operations_get_distinct_names(
+        self, a: tuple[str, str], b: tuple[str, str]
+    ) -> None:
+        """Two operations share a name only if they are the same; without path parameters,
+        not even on a case-insensitive file system (macOS, Windows)."""
+        if a[0].upper() == b[0].upper() and a[1] == b[1]:
+            assert file_stem(*a) == file_stem(*b)
+            return
+        assert file_stem(*a) != file_stem(*b)
+        if "{" not in a[1] + b[1]:
+            assert file_stem(*a).lower() != file_stem(*b).lower()
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("GET", "/../../etc/passwd"),
+            ("GET", "/..\\..\\windows\\win.ini"),
+            ("GET", "C:\\Windows"),
+            ("GET", "/x/CON.txt"),
+            ("GET", "/Com1.json"),
+            ("GET", "/lpt9 "),
+            ("GET", "/nul."),
+            ("GET", "/trailing. . "),
+            ("GET", "/" + "ß" * 300),
+            ("GET", "/\ud800"),
+            ("CON", "/"),
+            ("nul", ""),
+            ("../..", "/x"),
+            ("GET/../", "/x"),
+            ("", "/"),
+            ("\x00", "\x00"),
+        ],
+    )
+    def test_file_can_be_written(self, tmp_path: Path, method: str, path: str) -> None:
+        """The file system accepts the name, and the file lands directly in the directory."""
+        stem = file_stem(method, path)
+        assert_portable(stem)
+        target = tmp_path / f"{stem}.json"
+        target.write_text("{}")
+        assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+    @pytest.mark.parametrize("method", ["CON", "con", "Aux", "LPT1", "com9"])
+    def test_method_spelling_a_device_name(self, method: str) -> None:
+        """A method that spells a device name gets a hash, even for the root path."""
+        assert re.search(r"-[0-9a-f]{8}$", file_stem(method, "/"))
+
+    def test_unusual_methods_cannot_forge_a_path(self) -> None:
+        """A method with an underscore or brace cannot take another operation's name."""
+        assert file_stem("GET_{X}", "/") != file_stem("GET", "/{X}")
+        assert file_stem("GET_BOOKS", "/") != file_stem("GET", "/BOOKS")

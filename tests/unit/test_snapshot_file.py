@@ -15,6 +15,7 @@ import pytest
 from contractsnap import SnapshotFileError
 from contractsnap._cases import FrozenCase
 from contractsnap._snapshot import (
+    _SUPPORTED,
     FORMAT,
     StoredSnapshot,
     atomic_write,
@@ -22,6 +23,7 @@ from contractsnap._snapshot import (
     is_ours,
     leftover_temp_files,
     read,
+    upgrade,
 )
 
 REQUEST: dict[str, Any] = {
@@ -230,6 +232,73 @@ class TestRead:
             read(path)
 
 
+def format_0(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` in the pre-release layout: each case's request and response as req/resp."""
+    cases = [
+        {
+            **{k: v for k, v in c.items() if k not in ("request", "response")},
+            "req": c["request"],
+            "resp": c["response"],
+        }
+        for c in doc["cases"]
+    ]
+    return {**doc, "format": "contractsnap/0", "cases": cases}
+
+
+class TestFormatVersions:
+    """Every readable format is upgraded to the current layout when read."""
+
+    def test_every_version_upgrades_to_the_current_format(self) -> None:
+        """Each supported version's reader gives a current document."""
+        current = document(cases=2)
+        for version in _SUPPORTED:
+            old = format_0(current) if version == "contractsnap/0" else current
+            assert upgrade({**old, "format": version}) == current
+
+    def test_previous_format_reads_as_current(self, snapshots: Path) -> None:
+        """A contractsnap/0 file reads into the same cases, responses and document as the
+        current file it corresponds to, and says which format it was in."""
+        current = snapshots / "GET_a.json"
+        current.write_text(dumps(document(cases=2)), encoding="utf-8")
+        old = snapshots / "GET_b.json"
+        old.write_text(dumps(format_0(document(cases=2))), encoding="utf-8")
+        new, previous = read(current), read(old)
+        assert previous.version == "contractsnap/0"
+        assert new.version == FORMAT
+        assert previous.cases == new.cases
+        assert previous.responses == new.responses
+        assert dumps(previous.document) == current.read_text(encoding="utf-8")
+
+    def test_previous_format_with_a_missing_field(self, snapshots: Path) -> None:
+        """A hand-broken old file names the old field that is missing."""
+        doc = format_0(document())
+        del doc["cases"][0]["resp"]
+        path = snapshots / "GET_x.json"
+        path.write_text(dumps(doc), encoding="utf-8")
+        with pytest.raises(SnapshotFileError) as info:
+            read(path)
+        assert str(info.value) == (
+            "GET_x.json: missing or malformed field 'resp'" + fix_hint("GET_x.json")
+        )
+
+    @pytest.mark.parametrize("fmt", ["contractsnap/beta", "contractsnap/-1", "contractsnap/"])
+    def test_unknown_version(self, snapshots: Path, fmt: str) -> None:
+        """A contractsnap format that is neither readable nor newer is named as unknown."""
+        path = snapshots / "GET_x.json"
+        path.write_text(dumps(document(fmt=fmt)), encoding="utf-8")
+        with pytest.raises(SnapshotFileError) as info:
+            read(path)
+        assert str(info.value) == (
+            f"GET_x.json: unknown format {fmt!r} (this contractsnap reads contractsnap/0, "
+            "contractsnap/1)" + fix_hint("GET_x.json")
+        )
+
+    def test_previous_format_is_ours(self, snapshots: Path) -> None:
+        path = snapshots / "GET_x.json"
+        path.write_text(dumps(format_0(document())), encoding="utf-8")
+        assert is_ours(path) is True
+
+
 class TestIsOurs:
     """is_ours tells contractsnap files from other files in the snapshot directory."""
 
@@ -346,3 +415,17 @@ class TestLeftoverTempFiles:
     def test_missing_directory(self, tmp_path: Path) -> None:
         """A directory that does not exist has no leftovers."""
         assert list(leftover_temp_files(tmp_path / "nope")) == []
+
+
+def test_lone_surrogates_are_written_escaped(tmp_path: Path) -> None:
+    """A lone surrogate from an app's JSON is kept as its escape; the file is valid UTF-8."""
+    from contractsnap._normalize import body_fields
+    from contractsnap._snapshot import atomic_write, dumps
+
+    document = body_fields(b'{"a": "x\\ud800y", "b": "\\ud83d\\ude00"}', "application/json", 1000)
+    path = tmp_path / "GET_a.json"
+    atomic_write(path, dumps(document))
+    text = path.read_text(encoding="utf-8")
+    assert '"x\\ud800y"' in text
+    assert "\U0001f600" in text  # a valid pair is written as the character it encodes
+    assert json.loads(text) == document

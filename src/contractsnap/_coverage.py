@@ -1,0 +1,160 @@
+"""Coverage: which operations have snapshots, and which documented statuses they reached.
+
+Computed from an OpenAPI document and the snapshot documents alone (no app, no schemathesis),
+so the end of a pytest run and the report command (on committed files) say the same thing.
+A documented ``4XX`` range counts as reached by any 4xx status; ``default`` is never listed
+as missing (it documents every other status, not one that must occur).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclasses.dataclass(frozen=True)
+class OperationCoverage:
+    """One operation: its documented statuses and the statuses its recorded cases got."""
+
+    label: str
+    documented: tuple[str, ...]
+    reached: tuple[int, ...]
+    recorded: bool
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Documented statuses (or ranges) no recorded case reached."""
+        return tuple(
+            code
+            for code in self.documented
+            if code != "default" and not any(_covers(code, status) for status in self.reached)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "operation": self.label,
+            "snapshot": self.recorded,
+            "documented": list(self.documented),
+            "reached": list(self.reached),
+            "missing": list(self.missing),
+        }
+
+
+def _covers(code: str, status: int) -> bool:
+    if len(code) == 3 and code[1:].upper() == "XX":
+        return str(status)[:1] == code[0]
+    return code == str(status)
+
+
+def _resolve(document: Mapping[str, Any], value: Any) -> Any:
+    """Follow local ``$ref``s (``#/...``); anything else is returned as it is."""
+    seen = set()
+    while isinstance(value, Mapping) and isinstance(value.get("$ref"), str):
+        ref = value["$ref"]
+        if not ref.startswith("#/") or ref in seen:
+            return value
+        seen.add(ref)
+        target: Any = document
+        for escaped in ref[2:].split("/"):
+            part = escaped.replace("~1", "/").replace("~0", "~")
+            target = target.get(part) if isinstance(target, Mapping) else None
+        value = target
+    return value
+
+
+def documented(document: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Every operation of an OpenAPI document (``"GET /books"``) with its documented statuses."""
+    out: dict[str, tuple[str, ...]] = {}
+    paths = document.get("paths")
+    for path, raw_item in paths.items() if isinstance(paths, Mapping) else ():
+        item = _resolve(document, raw_item)
+        if not isinstance(item, Mapping):
+            continue
+        for method, definition in item.items():
+            if method not in _METHODS or not isinstance(definition, Mapping):
+                continue
+            responses = _resolve(document, definition.get("responses"))
+            codes = sorted(map(str, responses)) if isinstance(responses, Mapping) else []
+            out[f"{method.upper()} {path}"] = tuple(codes)
+    return out
+
+
+def reached(snapshots: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, ...]]:
+    """The statuses recorded in snapshot documents, by operation label."""
+    out: dict[str, set[int]] = {}
+    for snapshot in snapshots:
+        operation = snapshot.get("operation")
+        cases = snapshot.get("cases")
+        if not isinstance(operation, Mapping) or not isinstance(cases, list):
+            continue
+        label = f"{operation.get('method')} {operation.get('path')}"
+        statuses = out.setdefault(label, set())
+        for case in cases:
+            response = case.get("response") if isinstance(case, Mapping) else None
+            status = response.get("status") if isinstance(response, Mapping) else None
+            if isinstance(status, int):
+                statuses.add(status)
+    return {label: tuple(sorted(statuses)) for label, statuses in out.items()}
+
+
+def measure(
+    document: Mapping[str, Any],
+    statuses: Mapping[str, Iterable[int]],
+    selected: Iterable[str] | None = None,
+) -> list[OperationCoverage]:
+    """Coverage of each operation of ``document`` (only ``selected`` labels, if given),
+    from the statuses its cases got (an operation missing from ``statuses`` has no
+    snapshot)."""
+    wanted = None if selected is None else set(selected)
+    return [
+        OperationCoverage(
+            label, codes, tuple(sorted(set(statuses.get(label, ())))), label in statuses
+        )
+        for label, codes in documented(document).items()
+        if wanted is None or label in wanted
+    ]
+
+
+def totals(coverage: Iterable[OperationCoverage]) -> dict[str, int]:
+    items = list(coverage)
+    codes = [c for item in items for c in item.documented if c != "default"]
+    missing = sum(len(item.missing) for item in items)
+    return {
+        "operations": len(items),
+        "recorded": sum(item.recorded for item in items),
+        "documented_statuses": len(codes),
+        "reached_statuses": len(codes) - missing,
+    }
+
+
+def headline(coverage: Iterable[OperationCoverage]) -> str:
+    t = totals(coverage)
+    return (
+        f"{t['recorded']} of {t['operations']} operations have snapshots; "
+        f"{t['reached_statuses']} of {t['documented_statuses']} documented statuses reached"
+    )
+
+
+def table(coverage: Iterable[OperationCoverage], *, markdown: bool = False) -> list[str]:
+    """A table of every operation: snapshot or not, statuses reached and not reached."""
+    rows = [
+        (
+            item.label,
+            "yes" if item.recorded else "no",
+            " ".join(map(str, item.reached)) or "-",
+            " ".join(item.missing) or "-",
+        )
+        for item in coverage
+    ]
+    header = ("operation", "snapshot", "reached", "not reached")
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return lines + ["| " + " | ".join([f"`{row[0]}`", *row[1:]]) + " |" for row in rows]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]

@@ -1,0 +1,130 @@
+"""State probes: what a case changed in the app's data, stored beside its response.
+
+A probe is a callable (usually ``async``) that takes the app and returns JSON-able state,
+e.g. the rows of a table read through the app's own database session. The probes run
+before and after each case; the snapshot holds only the difference (``change``), so state
+that a case did not touch never appears in its file.
+
+The difference of two values is, recursively:
+
+- objects: ``{"added": {key: new}, "removed": {key: old}, "changed": {key: difference}}``
+  (a probe that returns rows keyed by primary key shows an update as a change of a row);
+- arrays: ``{"added": [...], "removed": [...]}``, compared as multisets of items (an
+  updated row in a list shows as one removed and one added item);
+- anything else: ``{"before": old, "after": new}``.
+
+Empty parts are left out; equal values have no difference at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import datetime
+import decimal
+import enum
+import inspect
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from ._errors import ProbeError
+
+Probe = Callable[[Any], Awaitable[Any] | Any]
+
+
+def _encode(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
+    """JSON for the values database rows are made of; ``TypeError`` for anything else."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$base64": base64.b64encode(bytes(value)).decode()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_plain(v) for v in value), key=_canonical)
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON-able")
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_encode, allow_nan=False))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+async def observe(probes: Mapping[str, Probe], app: Any, where: str) -> dict[str, Any]:
+    """The current state each probe reports, as plain JSON; ``where`` is for error messages."""
+    state: dict[str, Any] = {}
+    for name in sorted(probes):
+        try:
+            value = probes[name](app)
+            if inspect.isawaitable(value):
+                value = await value
+        except Exception as exc:
+            raise ProbeError(
+                f"probe {name!r} raised {type(exc).__name__}: {exc} ({where}); fix the probe, "
+                "or remove it from `probes`/the contractsnap_probes fixture"
+            ) from exc
+        try:
+            state[name] = _plain(value)
+        except (TypeError, ValueError) as exc:
+            raise ProbeError(
+                f"probe {name!r} returned state that is not JSON-able: {exc} ({where}); "
+                "return dicts, lists, strings, numbers, booleans, None, dates or UUIDs"
+            ) from None
+    return state
+
+
+def change(before: Any, after: Any) -> Any | None:
+    """The difference between two states (see the module docstring), or None if equal."""
+    if _canonical(before) == _canonical(after):  # exact: 1, 1.0 and true differ
+        return None
+    if isinstance(before, dict) and isinstance(after, dict):
+        parts = {
+            "added": {k: after[k] for k in sorted(after) if k not in before},
+            "removed": {k: before[k] for k in sorted(before) if k not in after},
+            "changed": {
+                k: diff
+                for k in sorted(before)
+                if k in after and (diff := change(before[k], after[k])) is not None
+            },
+        }
+        return {k: v for k, v in parts.items() if v}
+    if isinstance(before, list) and isinstance(after, list):
+        parts_list = {
+            "added": _extra(after, before),
+            "removed": _extra(before, after),
+        }
+        return {k: v for k, v in parts_list.items() if v} or None  # a reordering only
+    return {"before": before, "after": after}
+
+
+def _extra(items: list[Any], other: list[Any]) -> list[Any]:
+    """Items of ``items`` beyond those in ``other`` (multiset difference), in canonical order."""
+    available = collections.Counter(_canonical(v) for v in other)
+    out = []
+    for value in items:
+        key = _canonical(value)
+        if available[key]:
+            available[key] -= 1
+        else:
+            out.append(value)
+    return sorted(out, key=_canonical)
+
+
+def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """Per probe, what changed; probes whose state did not change are left out."""
+    return {
+        name: diff
+        for name in sorted(after)
+        if (diff := change(before.get(name), after[name])) is not None
+    }

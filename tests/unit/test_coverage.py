@@ -1,0 +1,123 @@
+"""Unit tests for ``_coverage``: documented statuses against recorded ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contractsnap._coverage import documented, headline, measure, reached, table, totals
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "paths": {
+        "/books": {
+            "get": {"responses": {"200": {}, "422": {}}},
+            "post": {"responses": {"201": {}, "4XX": {}, "default": {}}},
+        },
+        "/books/{id}": {"$ref": "#/components/pathItems/Book"},
+        "/health": {"get": {"responses": {"$ref": "#/components/x~1y"}}, "summary": "x"},
+    },
+    "components": {
+        "pathItems": {"Book": {"delete": {"responses": {"204": {}, "404": {}}}}},
+        "x/y": {"200": {}},
+    },
+}
+
+
+def _snapshot(method: str, path: str, *statuses: int) -> dict[str, Any]:
+    return {
+        "operation": {"method": method, "path": path},
+        "cases": [{"response": {"status": s}} for s in statuses],
+    }
+
+
+class TestDocumented:
+    def test_statuses_of_every_operation(self) -> None:
+        """Path items and responses behind local $refs are followed; other keys skipped."""
+        assert documented(DOCUMENT) == {
+            "GET /books": ("200", "422"),
+            "POST /books": ("201", "4XX", "default"),
+            "DELETE /books/{id}": ("204", "404"),
+            "GET /health": ("200",),
+        }
+
+    def test_broken_documents_give_what_can_be_read(self) -> None:
+        """A dangling or cyclic $ref, or a non-object, never raises."""
+        broken = {
+            "paths": {
+                "/a": {"$ref": "#/nowhere"},
+                "/b": {"$ref": "#/components/loop"},
+                "/c": "text",
+                "/d": {"get": {"responses": ["200"]}},
+            },
+            "components": {"loop": {"$ref": "#/components/loop"}},
+        }
+        assert documented(broken) == {"GET /d": ()}
+        assert documented({"paths": []}) == {}
+
+
+class TestMeasure:
+    def test_reached_and_missing(self) -> None:
+        """A range is reached by any status in it; default is never missing."""
+        coverage = {
+            c.label: c
+            for c in measure(
+                DOCUMENT,
+                reached(
+                    [
+                        _snapshot("GET", "/books", 200, 200),
+                        _snapshot("POST", "/books", 201, 409),
+                        {"not": "ours"},
+                    ]
+                ),
+            )
+        }
+        assert coverage["GET /books"].missing == ("422",)
+        assert coverage["POST /books"].reached == (201, 409)
+        assert coverage["POST /books"].missing == ()
+        assert not coverage["DELETE /books/{id}"].recorded
+        assert coverage["DELETE /books/{id}"].missing == ("204", "404")
+
+    def test_totals_and_headline(self) -> None:
+        """Totals count operations with snapshots and documented statuses reached."""
+        coverage = measure(DOCUMENT, {"GET /books": [422, 200, 200]})
+        assert totals(coverage) == {
+            "operations": 4,
+            "recorded": 1,
+            "documented_statuses": 7,
+            "reached_statuses": 2,
+        }
+        assert headline(coverage) == (
+            "1 of 4 operations have snapshots; 2 of 7 documented statuses reached"
+        )
+
+    def test_selected_operations_only(self) -> None:
+        """Excluded operations are left out when the selection is given."""
+        labels = [c.label for c in measure(DOCUMENT, {}, selected=["GET /health"])]
+        assert labels == ["GET /health"]
+
+    def test_reached_ignores_malformed_cases(self) -> None:
+        """Statuses that are not integers, and cases that are not objects, are skipped."""
+        snapshot = {
+            "operation": {"method": "GET", "path": "/a"},
+            "cases": ["x", {"response": {"status": "200"}}, {"response": {"status": 204}}],
+        }
+        assert reached([snapshot]) == {"GET /a": (204,)}
+
+
+class TestTable:
+    def test_text_table_is_aligned(self) -> None:
+        """One row per operation, columns padded to the widest cell."""
+        lines = table(measure(DOCUMENT, {"GET /books": [200]}))
+        assert lines[0].split() == ["operation", "snapshot", "reached", "not", "reached"]
+        assert lines[1].split() == ["GET", "/books", "yes", "200", "422"]
+        assert lines[3].split() == ["DELETE", "/books/{id}", "no", "-", "204", "404"]
+        assert all(line[lines[0].index("snapshot") - 1] == " " for line in lines)
+
+    def test_markdown_table(self) -> None:
+        """The report's table quotes operation labels as code."""
+        lines = table(measure(DOCUMENT, {}), markdown=True)
+        assert lines[:2] == [
+            "| operation | snapshot | reached | not reached |",
+            "|---|---|---|---|",
+        ]
+        assert lines[2] == "| `GET /books` | no | - | 200 422 |"
