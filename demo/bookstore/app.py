@@ -315,7 +315,8 @@ async def reset(app: FastAPI) -> None:
 
 async def books_table(app: FastAPI) -> dict[str, dict[str, Any]]:
     """The rows of the books table by id: contractsnap's state probe of the demo."""
-    return await db.rows(app.state.db)
+    async with app.state.db.execute("SELECT * FROM books ORDER BY id") as cursor:
+        return {str(row["id"]): dict(row) for row in await cursor.fetchall()}
 
 
 app = create_app()

@@ -128,12 +128,6 @@ async def reset(conn: aiosqlite.Connection) -> None:
     await seed(conn)
 
 
-async def rows(conn: aiosqlite.Connection) -> dict[str, dict[str, Any]]:
-    """Every row of the books table, as stored, keyed by id."""
-    async with conn.execute(f"SELECT {COLUMNS} FROM books ORDER BY id") as cur:
-        return {str(row["id"]): dict(row) for row in await cur.fetchall()}
-
-
 def _to_book(row: aiosqlite.Row) -> Book:
     data = dict(row)
     data["tags"] = json.loads(data["tags"])
