@@ -122,16 +122,12 @@ def as_schemathesis(response: httpx.Response) -> Response:
     request.url = str(response.request.url)
     request.headers = CaseInsensitiveDict(response.request.headers)
     request.body = response.request.content or None
-    try:
-        elapsed = response.elapsed.total_seconds()
-    except RuntimeError:  # a response built from a bounded read was never "sent"
-        elapsed = 0.0
     return Response(
         status_code=response.status_code,
         headers={key: [value] for key, value in response.headers.items()},
         content=response.content,
         request=request,
-        elapsed=elapsed,
+        elapsed=response.elapsed.total_seconds(),
         verify=True,
         message=response.reason_phrase,
         encoding=response.encoding,

@@ -451,9 +451,8 @@ async def send(
     try:
         await read.aread()
     except httpx.DecodingError:
-        if not truncated:
-            raise
-        # A compressed body cut short may not decode: keep the bytes as they came.
+        # A body that does not decode as its content-encoding says (or a compressed body cut
+        # short): keep the bytes as they came, without the encoding that does not apply.
         headers = httpx.Headers(response.headers)
         del headers["content-encoding"]
         read = httpx.Response(

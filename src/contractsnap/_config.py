@@ -261,13 +261,13 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
             f'{source}: `backend` must be "asyncio" or "trio", got {top["backend"]!r}'
         )
     for key in ("app", "setup"):
-        if key in top and ":" not in top[key]:
+        if key in top and not _import_path(top[key].removesuffix("()")):
             raise ConfigError(
                 f'{source}: `{key}` must look like "package.module:name" '
                 f'(or "package.module:factory()"), got {top[key]!r}'
             )
     for spec in top.get("probes", ()):
-        if ":" not in spec or spec.endswith(("()", ":")):
+        if not _import_path(spec):
             raise ConfigError(
                 f'{source}: `probes` entries must look like "package.module:function", got {spec!r}'
             )
@@ -312,6 +312,12 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
         source=source,
         root=root,
     )
+
+
+def _import_path(spec: str) -> bool:
+    """Whether ``spec`` is "module:attribute", both parts non-empty dotted names."""
+    module, sep, attr = spec.partition(":")
+    return bool(sep) and all(p.isidentifier() for p in (*module.split("."), attr))
 
 
 def _table(value: object, source: str) -> Mapping[str, Any]:

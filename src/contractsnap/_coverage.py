@@ -9,10 +9,12 @@ as missing (it documents every other status, not one that must occur).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+#: Whether an operation (method, path, operationId, tags) takes part in the run.
+Keep = Callable[[str, str, "str | None", "tuple[str, ...]"], bool]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,21 +67,37 @@ def _resolve(document: Mapping[str, Any], value: Any) -> Any:
     return value
 
 
-def documented(document: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    """Every operation of an OpenAPI document (``"GET /books"``) with its documented statuses."""
-    out: dict[str, tuple[str, ...]] = {}
+def _operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
     paths = document.get("paths")
     for path, raw_item in paths.items() if isinstance(paths, Mapping) else ():
         item = _resolve(document, raw_item)
         if not isinstance(item, Mapping):
             continue
         for method, definition in item.items():
-            if method not in _METHODS or not isinstance(definition, Mapping):
-                continue
-            responses = _resolve(document, definition.get("responses"))
-            codes = sorted(map(str, responses)) if isinstance(responses, Mapping) else []
-            out[f"{method.upper()} {path}"] = tuple(codes)
+            if method in _METHODS and isinstance(definition, Mapping):
+                yield method.upper(), str(path), definition
+
+
+def documented(document: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Every operation of an OpenAPI document (``"GET /books"``) with its documented statuses."""
+    out: dict[str, tuple[str, ...]] = {}
+    for method, path, definition in _operations(document):
+        responses = _resolve(document, definition.get("responses"))
+        codes = sorted(map(str, responses)) if isinstance(responses, Mapping) else []
+        out[f"{method} {path}"] = tuple(codes)
     return out
+
+
+def kept(document: Mapping[str, Any], keep: Keep) -> list[str]:
+    """The labels of the operations that ``keep`` accepts (the run's include/exclude)."""
+    labels = []
+    for method, path, definition in _operations(document):
+        operation_id = definition.get("operationId")
+        raw_tags = definition.get("tags")
+        tags = tuple(map(str, raw_tags)) if isinstance(raw_tags, list) else ()
+        if keep(method, path, operation_id if isinstance(operation_id, str) else None, tags):
+            labels.append(f"{method} {path}")
+    return labels
 
 
 def reached(snapshots: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, ...]]:
@@ -104,15 +122,15 @@ def measure(
     document: Mapping[str, Any],
     statuses: Mapping[str, Iterable[int]],
     selected: Iterable[str] | None = None,
+    recorded: Iterable[str] | None = None,
 ) -> list[OperationCoverage]:
     """Coverage of each operation of ``document`` (only ``selected`` labels, if given),
-    from the statuses its cases got (an operation missing from ``statuses`` has no
-    snapshot)."""
+    from the statuses its cases got; ``recorded`` are the operations with a snapshot file
+    (by default, those with statuses)."""
     wanted = None if selected is None else set(selected)
+    files = set(statuses if recorded is None else recorded)
     return [
-        OperationCoverage(
-            label, codes, tuple(sorted(set(statuses.get(label, ())))), label in statuses
-        )
+        OperationCoverage(label, codes, tuple(sorted(set(statuses.get(label, ())))), label in files)
         for label, codes in documented(document).items()
         if wanted is None or label in wanted
     ]

@@ -175,7 +175,10 @@ def documents_in(directory: Path) -> tuple[Documents, dict[str, str]]:
     found: Documents = {}
     texts: dict[str, str] = {}
     for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # not text, so not a snapshot file: not ours to report on
         document = _parse(text, str(path.name))
         if document is not None:
             found[path.name] = document
@@ -186,7 +189,7 @@ def documents_in(directory: Path) -> tuple[Documents, dict[str, str]]:
 def _parse(text: str, where: str) -> Mapping[str, Any] | None:
     try:
         document = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: deep nesting
         raise ContractsnapError(
             f"{where}: not valid JSON ({exc}); fix or restore the file before reporting"
         ) from None

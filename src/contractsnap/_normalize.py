@@ -203,7 +203,9 @@ class Rules:
             secret_headers=frozenset(h.lower() for h in secret_headers),
             # Longest first, so a secret that contains another is replaced whole.
             secret_values=tuple(
-                sorted({v for v in secret_values if len(v) >= _MIN_SECRET}, key=len, reverse=True)
+                sorted(
+                    {v for v in secret_values if len(v) >= _MIN_SECRET}, key=lambda v: (-len(v), v)
+                )
             ),
         )
 

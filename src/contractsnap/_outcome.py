@@ -39,12 +39,14 @@ class Outcome:
     schema: str = ""
     #: The statuses each operation's cases got in this run, for the coverage summary.
     reached: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    #: The operations that have a snapshot file after their test.
+    recorded: set[str] = dataclasses.field(default_factory=set)
     #: Whether a documented status that no case reached fails the run.
     fail_uncovered: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        for key in ("everything", "selected", "started"):
+        for key in ("everything", "selected", "started", "recorded"):
             data[key] = sorted(data[key])
         return data
 
@@ -68,6 +70,7 @@ class Outcome:
             owns_orphans=bool(data.get("owns_orphans", True)),
             schema=str(data.get("schema", "")),
             reached={label: list(found) for label, found in data.get("reached", {}).items()},
+            recorded=set(data.get("recorded", ())),
             fail_uncovered=bool(data.get("fail_uncovered", False)),
         )
 
@@ -84,13 +87,21 @@ class Outcome:
         self.schema = self.schema or other.schema
         for label, statuses in other.reached.items():
             self.reached[label] = sorted({*self.reached.get(label, ()), *statuses})
+        self.recorded |= other.recorded
         self.fail_uncovered |= other.fail_uncovered
+
+    def note(self, text: str) -> None:
+        """Add a line to the run's summary, once (a suite may be started more than once)."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def coverage(self) -> list[_coverage.OperationCoverage]:
         """Coverage of the operations this run selected, by the statuses their cases got."""
         if not self.schema:
             return []
-        return _coverage.measure(json.loads(self.schema), self.reached, self.selected)
+        return _coverage.measure(
+            json.loads(self.schema), self.reached, self.selected, self.recorded
+        )
 
     def settle_coverage(self) -> bool:
         """With ``fail_uncovered``: True (the run fails) if a documented status was missed."""

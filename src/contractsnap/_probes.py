@@ -29,6 +29,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+import anyio
+
 from ._errors import ProbeError
 
 Probe = Callable[[Any], Awaitable[Any] | Any]
@@ -61,14 +63,26 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-async def observe(probes: Mapping[str, Probe], app: Any, where: str) -> dict[str, Any]:
-    """The current state each probe reports, as plain JSON; ``where`` is for error messages."""
+async def observe(
+    probes: Mapping[str, Probe], app: Any, where: str, timeout: float = 30.0
+) -> dict[str, Any]:
+    """The current state each probe reports, as plain JSON; ``where`` is for error messages.
+
+    Each probe has ``timeout`` seconds (the operation's `timeout`): one stuck on a lock
+    fails the operation instead of hanging the run.
+    """
     state: dict[str, Any] = {}
     for name in sorted(probes):
         try:
-            value = probes[name](app)
-            if inspect.isawaitable(value):
-                value = await value
+            with anyio.fail_after(timeout):
+                value = probes[name](app)
+                if inspect.isawaitable(value):
+                    value = await value
+        except TimeoutError:
+            raise ProbeError(
+                f"probe {name!r} gave no state within {timeout:g} s ({where}); a probe must "
+                "not wait for the case's own transaction or lock (the `timeout` setting)"
+            ) from None
         except Exception as exc:
             raise ProbeError(
                 f"probe {name!r} raised {type(exc).__name__}: {exc} ({where}); fix the probe, "
@@ -98,7 +112,7 @@ def change(before: Any, after: Any) -> Any | None:
                 if k in after and (diff := change(before[k], after[k])) is not None
             },
         }
-        return {k: v for k, v in parts.items() if v}
+        return {k: v for k, v in parts.items() if v} or None  # a reordering inside only
     if isinstance(before, list) and isinstance(after, list):
         parts_list = {
             "added": _extra(after, before),

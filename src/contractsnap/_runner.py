@@ -75,6 +75,13 @@ def import_callable(spec: str, key: str, source: str) -> Callable[..., Any]:
         target = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise AppLoadError(f"{source}: `{key}` = {spec!r} cannot be imported: {exc}") from None
+    except Exception as exc:  # the module itself raised on import
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise AppLoadError(
+            f"{source}: `{key}` = {spec!r}: importing {module_name!r} raised "
+            f"{type(exc).__name__}: {first}; fix the module "
+            f"(`python -c 'import {module_name}'` shows the traceback)"
+        ) from exc
     if not callable(target):
         raise AppLoadError(f"{source}: `{key}` = {spec!r} is not callable")
     return target  # type: ignore[no-any-return]
@@ -148,7 +155,7 @@ class Suite:
                 unused = " and ".join(
                     f"`{key}`" for key in ("setup", "probes") if getattr(settings, key)
                 )
-                self.outcome.notes.append(
+                self.outcome.note(
                     f"{unused} not called against the live server {settings.base_url}: they "
                     "take the app object, which runs in the server; reset the server's state "
                     "in a `contractsnap_setup` fixture if its responses depend on it"
@@ -218,6 +225,24 @@ class Suite:
     ) -> None:
         """Replay or record one operation; raise a ``ContractFailure`` on a finding."""
         self.outcome.started.add(operation.label)
+        try:
+            await self._check(
+                operation, assert_snapshot, update, regenerate, auth_headers, setup, probes or {}
+            )
+        finally:
+            if self.file_for(operation).exists():
+                self.outcome.recorded.add(operation.label)
+
+    async def _check(
+        self,
+        operation: Operation,
+        assert_snapshot: AssertSnapshot,
+        update: bool,
+        regenerate: bool,
+        auth_headers: Mapping[str, str],
+        setup: Setup | None,
+        probes: Mapping[str, Probe],
+    ) -> None:
         if operation.error:
             raise SchemaError(
                 f"{operation.label}: schemathesis cannot read this operation: {operation.error}; "
@@ -242,7 +267,7 @@ class Suite:
                     "Regenerate them with:\n  " + _report.accept_command(operation.label)
                 )
             assert stored is not None
-            results = await self._run(operation, stored.cases, auth_headers, setup, probes or {})
+            results = await self._run(operation, stored.cases, auth_headers, setup, probes)
             self._reached(operation, results)
             document = self._document(operation, results)
             if stored.version != _snapshot.FORMAT:
@@ -272,9 +297,9 @@ class Suite:
                 )
             else:
                 cases = stored.cases
-            results = await self._run(operation, cases, auth_headers, setup, probes or {})
+            results = await self._run(operation, cases, auth_headers, setup, probes)
             self._reached(operation, results)
-            again = await self._run(operation, cases, auth_headers, setup, probes or {})
+            again = await self._run(operation, cases, auth_headers, setup, probes)
             self._refuse_flaky(operation, name, results, again)
             assert_snapshot(self._document(operation, results))
             if stored is not None and stored.version != _snapshot.FORMAT:
@@ -325,13 +350,16 @@ class Suite:
                 f"state probes ({', '.join(sorted(probes))}) are not run against the live server "
                 f"{self.settings.base_url}: they read the app's state in this process"
             )
-            if note not in self.outcome.notes:
-                self.outcome.notes.append(note)
+            self.outcome.note(note)
             probes = {}
         results = []
         for number, frozen in enumerate(cases, 1):
             where = f"{operation.label}, case {frozen.id}"
-            before = await _probes.observe(probes, self.app, where) if probes else None
+            before = (
+                await _probes.observe(probes, self.app, where, operation.settings.timeout)
+                if probes
+                else None
+            )
             case = _cases.thaw(operation, frozen.request)
             try:
                 request = _client.build_request(self.client, case, auth_headers)
@@ -358,7 +386,7 @@ class Suite:
                 checks = self._truncated(operation, exc.limit)
             normalised = self._normalise(response, truncated=truncated)
             if before is not None:
-                after = await _probes.observe(probes, self.app, where)
+                after = await _probes.observe(probes, self.app, where, operation.settings.timeout)
                 if state := _probes.changes(before, after):
                     normalised["state"] = state
             failures = run_checks(case, response, checks)
@@ -414,8 +442,7 @@ class Suite:
             "`max_read_size` setting); its first bytes are recorded, marked truncated, "
             "and not checked against the response schema"
         )
-        if note not in self.outcome.notes:
-            self.outcome.notes.append(note)
+        self.outcome.note(note)
         unread = "response_schema_conformance"
         return dataclasses.replace(
             operation.settings,

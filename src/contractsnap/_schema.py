@@ -82,12 +82,19 @@ def selector_matches(
     return sel_method.upper() in ("*", method) and fnmatch.fnmatchcase(path, sel_path)
 
 
-def _matches_selector(
-    selector: str, *, method: str, path: str, operation_id: str | None, tags: Iterable[str]
+def selected(
+    settings: Settings, method: str, path: str, operation_id: str | None, tags: Iterable[str]
 ) -> bool:
-    return selector_matches(
-        selector, method=method, path=path, operation_id=operation_id, tags=tags
-    )
+    """Whether ``include``/``exclude`` of the settings keep an operation."""
+
+    def match(selector: str) -> bool:
+        return selector_matches(
+            selector, method=method, path=path, operation_id=operation_id, tags=tags
+        )
+
+    if settings.include and not any(match(s) for s in settings.include):
+        return False
+    return not any(match(s) for s in settings.exclude)
 
 
 class _References:
@@ -106,9 +113,12 @@ class _References:
         node: Any = self._document
         for raw in ref.removeprefix("#/").split("/"):
             part = raw.replace("~1", "/").replace("~0", "~")
-            if not isinstance(node, Mapping) or part not in node:
+            if isinstance(node, list) and part.isdecimal() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, Mapping) and part in node:
+                node = node[part]
+            else:
                 return {"$unresolved": ref}
-            node = node[part]
         return node
 
     def reachable(self, node: Any) -> dict[str, str]:
@@ -132,9 +142,9 @@ class _References:
         """References reachable from ``node`` that lead nowhere, or outside the document."""
         found: list[str] = []
         seen: set[str] = set()
-        stack = [node]
+        stack: list[tuple[str, Any]] = [("", node)]
         while stack:
-            current = stack.pop()
+            parent, current = stack.pop()
             if isinstance(current, Mapping):
                 ref = current.get("$ref")
                 if isinstance(ref, str) and ref not in seen:
@@ -143,17 +153,41 @@ class _References:
                     if target is None or (isinstance(target, Mapping) and "$unresolved" in target):
                         found.append(ref)
                     else:
-                        stack.append(target)
-                # Examples are data: a "$ref" key there is a value, not a reference.
-                stack.extend(v for k, v in current.items() if k not in ("$ref", "example"))
+                        stack.append(("", target))
+                names = parent in _NAME_MAPS  # keys are names there, not keywords
+                stack.extend(
+                    (k, v)
+                    for k, v in current.items()
+                    if k != "$ref" and (names or not (k in _DATA_KEYS or k.startswith("x-")))
+                )
+                examples = current.get("examples")
+                if not names and isinstance(examples, Mapping):  # Example Objects: a $ref,
+                    stack.extend(  # or data under `value`
+                        ("", {k: v for k, v in example.items() if k != "value"})
+                        for example in examples.values()
+                        if isinstance(example, Mapping)
+                    )
             elif isinstance(current, list):
-                stack.extend(current)
+                stack.extend(("", v) for v in current)  # list items are objects, not names
         return sorted(found)
 
     def _digest(self, ref: str, target: Any) -> str:
         if ref not in self._digests:
             self._digests[ref] = _hash(target)
         return self._digests[ref]
+
+
+#: Keys whose values are data (examples, defaults, enumerations, extensions), where a
+#: "$ref" key is a value and not a reference.
+_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
+#: Objects whose keys are names (a property may be called "default"), not keywords.
+_NAME_MAPS = frozenset(
+    {
+        "properties", "patternProperties", "definitions", "$defs", "schemas", "parameters",
+        "responses", "requestBodies", "headers", "securitySchemes", "links", "callbacks",
+        "pathItems", "paths", "components", "content", "encoding",
+    }
+)  # fmt: skip
 
 
 def _hash(value: Any) -> str:
@@ -394,11 +428,4 @@ class ApiSchema:
     def _selected(
         self, method: str, path: str, operation_id: str | None, tags: tuple[str, ...]
     ) -> bool:
-        def match(selector: str) -> bool:
-            return selector_matches(
-                selector, method=method, path=path, operation_id=operation_id, tags=tags
-            )
-
-        if self.settings.include and not any(match(s) for s in self.settings.include):
-            return False
-        return not any(match(s) for s in self.settings.exclude)
+        return selected(self.settings, method, path, operation_id, tags)

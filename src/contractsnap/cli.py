@@ -18,11 +18,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from . import _coverage, _diffreport, _pending
+from . import _coverage, _diffreport, _pending, _schema
 from ._config import load_settings
 from ._errors import ContractsnapError
 
@@ -159,6 +159,25 @@ def _resolve(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _report_coverage(
+    schema: Mapping[str, Any] | None, documents: _diffreport.Documents
+) -> list[_coverage.OperationCoverage]:
+    """Coverage at the head, of the operations the project's include/exclude keep."""
+    if schema is None:
+        return []
+    try:
+        settings = load_settings(Path.cwd())
+    except ContractsnapError:
+        settings = None  # no usable [tool.contractsnap] here: every operation counts
+
+    def keep(method: str, path: str, operation_id: str | None, tags: tuple[str, ...]) -> bool:
+        return settings is None or _schema.selected(settings, method, path, operation_id, tags)
+
+    return _coverage.measure(
+        schema, _coverage.reached(documents.values()), _coverage.kept(schema, keep)
+    )
+
+
 def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
     root = _diffreport.git_root(directory if directory.is_dir() else Path.cwd())
     base, base_text = _diffreport.documents_at(root, args.base, directory)
@@ -180,11 +199,7 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
     failing = {"breaking": {"breaking"}, "any": set(_diffreport.LEVELS), "none": set()}[
         args.fail_on
     ]
-    coverage = (
-        _coverage.measure(head_schema, _coverage.reached(head.values()))
-        if head_schema is not None
-        else []
-    )
+    coverage = _report_coverage(head_schema, head)
     if args.format == "json":
         data = _diffreport.as_json(args.base, head_name, base, head, findings)
         data["ignored"] = len(accepted)

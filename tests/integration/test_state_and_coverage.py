@@ -98,6 +98,20 @@ class TestStateProbes:
         )
         assert stateful.snapshots() == {}
 
+    def test_a_probe_module_that_raises_is_named(self, stateful: Project) -> None:
+        """A probe module raising on import is one line naming it, not a traceback."""
+        stateful.pytester.makepyfile(probes_module="raise RuntimeError('no database url')")
+        stateful.configure(NEGATIVE, **{**SETTINGS, "probes": ["probes_module:rows"]})
+        result = stateful.run("--snapshot-update")
+        assert result.ret != 0
+        result.stdout.fnmatch_lines(
+            [
+                "*`probes` = 'probes_module:rows': importing 'probes_module' raised "
+                "RuntimeError: no database url; fix the module*"
+            ]
+        )
+        assert "Traceback" not in result.stdout.str()
+
     def test_an_unimportable_probe_is_a_usage_error(self, stateful: Project) -> None:
         """A wrong import path in `probes` names the key and the path."""
         stateful.configure(NEGATIVE, **{**SETTINGS, "probes": ["app_module:nope"]})
@@ -120,6 +134,24 @@ class TestCoverage:
                 "POST /items * yes * 201 405 422 * -",
                 "DELETE /items/{item_id} * yes * 204 404 * 422",
                 "GET /items/{item_id} * yes * 200 * 404 422",
+            ]
+        )
+
+    def test_the_snapshot_column_is_about_files(self, stateful: Project) -> None:
+        """An operation whose file is stale still has a snapshot; one never recorded has none."""
+        stateful.configure(NEGATIVE, **SETTINGS, exclude=["DELETE /items/{item_id}"])
+        stateful.run("--snapshot-update").assert_outcomes(passed=2)
+        stateful.configure(NEGATIVE, **SETTINGS)
+        stateful.edit(
+            "app_module", "stock: int = Field(ge=0, le=100", "stock: int = Field(ge=0, le=99"
+        )
+        result = stateful.run()
+        result.assert_outcomes(passed=1, failed=2)
+        result.stdout.fnmatch_lines(
+            [
+                "2 of 3 operations have snapshots; * documented statuses reached",
+                "POST /items * yes * - * 201 422",
+                "DELETE /items/{item_id} * no * - * 204 404 422",
             ]
         )
 
@@ -168,6 +200,12 @@ class TestCoverage:
         out = io.StringIO()
         assert main(["report", "--base", "main"], stdout=out) == 0
         assert "| `GET /items/{item_id}` | yes | 200 | 404 422 |" in out.getvalue()
+        # Operations the project leaves out are left out of the report's coverage too.
+        stateful.configure(NEGATIVE, **SETTINGS, exclude=["GET /items/{item_id}"])
+        out = io.StringIO()
+        assert main(["report", "--base", "main", "--format", "json"], stdout=out) == 0
+        kept = {row["operation"] for row in json.loads(out.getvalue())["coverage"]["operations"]}
+        assert kept == {"POST /items", "DELETE /items/{item_id}"}
 
 
 def _coverage_section(output: str) -> list[str]:

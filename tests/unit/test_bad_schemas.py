@@ -286,7 +286,7 @@ class TestParseDocument:
     def test_broken_json_is_not_read_as_yaml(self) -> None:
         """A .json file (or text that starts like JSON) reports the JSON error."""
         text = '{"openapi": "3.1.0",}'
-        with pytest.raises(ValueError) as json_error:  # its wording varies between Pythons
+        with pytest.raises(json.JSONDecodeError) as json_error:  # wording varies by Python
             json.loads(text)
         with pytest.raises(SchemaError) as info:
             self.parse(text, where="GET /openapi.json")
@@ -325,3 +325,56 @@ class TestParseDocument:
         assert str(info.value) == (
             f"GET /openapi.json: the OpenAPI document is {kind}, not an object; fix it"
         )
+
+
+class TestReferencesInData:
+    """A "$ref" key inside examples, defaults, enums or extensions is data, not a reference."""
+
+    def _dangling(self, operation: dict[str, Any]) -> list[str]:
+        from contractsnap._schema import _References
+
+        document = {"openapi": "3.1.0", "paths": {"/a": {"post": operation}}}
+        return _References(document).dangling(operation)
+
+    def test_data_keys_are_not_followed(self) -> None:
+        """Media-type examples (values), defaults, enums, consts and x- keys hold data."""
+        thing = {"$ref": "#/definitions/Thing"}
+        operation = {
+            "x-sample": thing,
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "examples": {"one": {"value": thing}},
+                        "example": thing,
+                        "schema": {"type": "object", "default": thing, "enum": [thing]},
+                    }
+                }
+            },
+            "parameters": [{"name": "q", "in": "query", "schema": {"const": thing}}],
+        }
+        assert self._dangling(operation) == []
+
+    def test_names_that_look_like_keywords_are_still_followed(self) -> None:
+        """A property called "default" is a schema; an Example Object may be a reference."""
+        operation = {
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "examples": {"one": {"$ref": "#/components/examples/none"}},
+                        "schema": {"properties": {"default": {"$ref": "#/nowhere"}}},
+                    }
+                }
+            }
+        }
+        assert self._dangling(operation) == ["#/components/examples/none", "#/nowhere"]
+
+    def test_pointers_into_arrays_resolve(self) -> None:
+        """`#/paths/~1a/post/parameters/0` points at the first parameter."""
+        from contractsnap._schema import _References
+
+        document = {"paths": {"/a": {"post": {"parameters": [{"name": "q"}]}}}}
+        refs = _References(document)
+        assert refs.resolve("#/paths/~1a/post/parameters/0") == {"name": "q"}
+        assert refs.resolve("#/paths/~1a/post/parameters/1") == {
+            "$unresolved": "#/paths/~1a/post/parameters/1"
+        }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -58,3 +59,24 @@ def test_conversion_matches_schemathesis_own(
         k.lower(): v for k, v in theirs.request.headers.items()
     }
     assert (ours.request.body or b"") == (theirs.request.body or b"")
+
+
+def test_a_body_that_does_not_decode_is_kept_raw() -> None:
+    """A body that is not what its content-encoding says is kept as sent, without it."""
+    import anyio
+
+    from contractsnap._client import send
+
+    async def app(scope: Any, receive: Any, send_: Any) -> None:
+        headers = [(b"content-type", b"text/plain"), (b"content-encoding", b"gzip")]
+        await send_({"type": "http.response.start", "status": 200, "headers": headers})
+        await send_({"type": "http.response.body", "body": b"not gzip at all"})
+
+    async def main() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await send(c, c.build_request("GET", "/"), timeout=5)
+
+    response = anyio.run(main)
+    assert response.content == b"not gzip at all"
+    assert "content-encoding" not in response.headers

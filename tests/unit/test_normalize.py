@@ -473,3 +473,27 @@ class TestSuggestRules:
         assert redact({"body": a}, rules(tuple(suggested))) == redact(
             {"body": b}, rules(tuple(suggested))
         )
+
+
+def test_secret_tokens_do_not_depend_on_the_hash_seed() -> None:
+    """Secrets of equal length that share a spelling get the same tokens in every process."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from contractsnap._normalize import Rules, redact\n"
+        "rules = Rules.from_settings([], [], ['abc+defgh', 'abc defgh'])\n"
+        "print(redact({'text': 'abc%2Bdefgh / abc defgh'}, rules)['text'])\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(1, 7)
+    }
+    assert len(outputs) == 1, outputs

@@ -115,3 +115,23 @@ class TestChange:
     def test_a_probe_that_appears(self) -> None:
         """A probe with no earlier state shows its whole state as the change."""
         assert changes({}, {"p": [1]}) == {"p": {"before": None, "after": [1]}}
+
+
+class TestNothingChanged:
+    def test_a_reordering_inside_an_object_is_no_change(self) -> None:
+        """Rows whose list columns come back in another order changed nothing."""
+        assert change({"a": [1, 2]}, {"a": [2, 1]}) is None
+        assert change({"x": {"a": [1, 2]}}, {"x": {"a": [2, 1]}}) is None
+        assert changes({"p": {"rows": [1, 2]}}, {"p": {"rows": [2, 1]}}) == {}
+
+    def test_a_probe_that_hangs_is_named(self) -> None:
+        """A probe gets the operation's timeout, then fails with its name."""
+
+        async def stuck(_app: Any) -> Any:
+            await anyio.sleep(5)
+
+        async def main() -> None:
+            await observe({"stuck": stuck}, None, "POST /x, case 2", timeout=0.05)
+
+        with pytest.raises(ProbeError, match=r"probe 'stuck' gave no state within 0\.05 s"):
+            anyio.run(main)
