@@ -28,6 +28,7 @@ from asgi_lifespan import LifespanManager
 from ._cases import TRANSPORT_HEADERS
 from ._config import Settings
 from ._errors import AppLoadError, SchemaError
+from ._schema import a_kind
 
 BASE_URL = "http://testserver"
 #: Headers schemathesis adds for its own transport; the client sets its own user agent.
@@ -112,8 +113,7 @@ def _not_asgi(obj: Any) -> str | None:
     if inspect.isclass(obj):
         return f"the class {obj.__name__}"
     if not callable(obj):
-        kind = type(obj).__name__
-        return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+        return a_kind(obj)
     if not _accepts(obj, 3):  # an ASGI app takes (scope, receive, send)
         name = getattr(obj, "__name__", type(obj).__name__)
         try:

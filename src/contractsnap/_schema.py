@@ -247,7 +247,7 @@ def _fingerprint(
 def _where(settings: Settings) -> str:
     if settings.schema:
         return f"schema file {settings.schema!r}"
-    return f"the OpenAPI document of {settings.app or 'the app'}"
+    return f"the OpenAPI document of {settings.base_url or settings.app or 'the app'}"
 
 
 def _fix(settings: Settings) -> str:
@@ -255,7 +255,7 @@ def _fix(settings: Settings) -> str:
         return f"fix the file, or point `schema` in {settings.source} at the app's OpenAPI document"
     return (
         "check `schema_path`/`schema` in [tool.contractsnap] (the document came from "
-        f"GET {settings.schema_path})"
+        f"GET {(settings.base_url or '') + settings.schema_path})"
     )
 
 
@@ -264,7 +264,8 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
 
 
-def _a(value: Any) -> str:
+def a_kind(value: Any) -> str:
+    """``"a dict"``, ``"an int"``: the type of ``value`` for a message."""
     name = type(value).__name__
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
@@ -294,13 +295,13 @@ def _check_path_items(document: Mapping[str, Any], where: str) -> None:
             continue  # a specification extension, not a path
         if not isinstance(item, Mapping):
             raise SchemaError(
-                f"{where}: `paths.{path}` is {_a(item)}, not a path item object; "
+                f"{where}: `paths.{path}` is {a_kind(item)}, not a path item object; "
                 "fix that path in the document"
             )
         for method, definition in item.items():
             if method in HTTP_METHODS and not isinstance(definition, Mapping):
                 raise SchemaError(
-                    f"{where}: `paths.{path}.{method}` is {_a(definition)}, not an "
+                    f"{where}: `paths.{path}.{method}` is {a_kind(definition)}, not an "
                     "operation object; fix that operation in the document"
                 )
 
