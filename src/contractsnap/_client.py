@@ -310,7 +310,10 @@ def _yaml_problem(error: Exception) -> str:
 
 
 def build_request(
-    client: httpx.AsyncClient, case: Any, auth_headers: Mapping[str, str]
+    client: httpx.AsyncClient,
+    case: Any,
+    auth_headers: Mapping[str, str],
+    auth_params: Mapping[str, str] | None = None,
 ) -> httpx.Request:
     """An httpx request for a schemathesis case, with the run's credentials applied."""
     kwargs = case.as_transport_kwargs(base_url=str(client.base_url).rstrip("/"))
@@ -322,8 +325,9 @@ def build_request(
     for name, value in auth_headers.items():
         headers[name] = value  # replaces a generated value whatever its spelling
     out: dict[str, Any] = {"headers": headers}
-    if kwargs.get("params"):
-        out["params"] = kwargs["params"]
+    params = {**(kwargs.get("params") or {}), **(auth_params or {})}
+    if params:
+        out["params"] = params
     if "json" in kwargs:
         out["json"] = kwargs["json"]
     data, files = kwargs.get("data"), kwargs.get("files")

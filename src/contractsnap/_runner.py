@@ -87,6 +87,26 @@ def import_callable(spec: str, key: str, source: str) -> Callable[..., Any]:
     return target  # type: ignore[no-any-return]
 
 
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    """What the auth fixtures send with every request: headers and query parameters."""
+
+    headers: Mapping[str, str]
+    params: Mapping[str, str]
+
+
+def _param_values(params: Mapping[str, Any]) -> list[str]:
+    """Query credentials, as sent and as an app may echo them (percent-encoded is covered
+    by the redaction's own spellings)."""
+    for name, value in params.items():
+        if not isinstance(value, str):
+            raise ConfigError(
+                f"contractsnap_auth_params: the value of query parameter {name!r} is "
+                f"{type(value).__name__}; give it as a string"
+            )
+    return [str(v) for v in params.values()]
+
+
 def _secret_values(auth_headers: Mapping[str, Any]) -> list[str]:
     """Every credential the tool sends, in the forms an app may echo it back.
 
@@ -222,12 +242,19 @@ class Suite:
         auth_headers: Mapping[str, str],
         setup: Setup | None,
         probes: Mapping[str, Probe] | None = None,
+        auth_params: Mapping[str, str] | None = None,
     ) -> None:
         """Replay or record one operation; raise a ``ContractFailure`` on a finding."""
         self.outcome.started.add(operation.label)
         try:
             await self._check(
-                operation, assert_snapshot, update, regenerate, auth_headers, setup, probes or {}
+                operation,
+                assert_snapshot,
+                update,
+                regenerate,
+                Credentials(auth_headers, auth_params or {}),
+                setup,
+                probes or {},
             )
         finally:
             if self.file_for(operation).exists():
@@ -239,7 +266,7 @@ class Suite:
         assert_snapshot: AssertSnapshot,
         update: bool,
         regenerate: bool,
-        auth_headers: Mapping[str, str],
+        auth: Credentials,
         setup: Setup | None,
         probes: Mapping[str, Probe],
     ) -> None:
@@ -267,7 +294,7 @@ class Suite:
                     "Regenerate them with:\n  " + _report.accept_command(operation.label)
                 )
             assert stored is not None
-            results = await self._run(operation, stored.cases, auth_headers, setup, probes)
+            results = await self._run(operation, stored.cases, auth, setup, probes)
             self._reached(operation, results)
             document = self._document(operation, results)
             if stored.version != _snapshot.FORMAT:
@@ -293,13 +320,13 @@ class Suite:
         else:
             if stored is None or stale or regenerate:
                 cases: Sequence[_cases.FrozenCase] = _cases.generate(
-                    operation, self._security(auth_headers)
+                    operation, self._security(auth)
                 )
             else:
                 cases = stored.cases
-            results = await self._run(operation, cases, auth_headers, setup, probes)
+            results = await self._run(operation, cases, auth, setup, probes)
             self._reached(operation, results)
-            again = await self._run(operation, cases, auth_headers, setup, probes)
+            again = await self._run(operation, cases, auth, setup, probes)
             self._refuse_flaky(operation, name, results, again)
             assert_snapshot(self._document(operation, results))
             if stored is not None and stored.version != _snapshot.FORMAT:
@@ -314,12 +341,14 @@ class Suite:
         statuses = {r.response.get("status") for r in results}
         self.outcome.reached[operation.label] = sorted(s for s in statuses if isinstance(s, int))
 
-    def _security(self, auth_headers: Mapping[str, Any]) -> dict[str, set[str]]:
-        """Where credentials travel: the schema's security schemes, `secrets`, the auth fixture."""
+    def _security(self, auth: Credentials) -> dict[str, set[str]]:
+        """Where credentials travel: the schema's security schemes, `secrets`, the auth
+        fixtures (generated values there are never stored: the fixtures' values replace them)."""
         assert self.schema is not None
         security = {k: set(v) for k, v in self.schema.security.items()}
-        security["header"] |= {*self.settings.secrets, *(h.lower() for h in auth_headers)}
-        for name, value in auth_headers.items():
+        security["header"] |= {*self.settings.secrets, *(h.lower() for h in auth.headers)}
+        security["query"] |= set(auth.params)
+        for name, value in auth.headers.items():
             if name.lower() == "cookie" and isinstance(value, str):  # replaces generated ones
                 security["cookie"] |= {
                     part.partition("=")[0].strip() for part in value.split(";") if "=" in part
@@ -330,7 +359,7 @@ class Suite:
         self,
         operation: Operation,
         cases: Sequence[_cases.FrozenCase],
-        auth_headers: Mapping[str, str],
+        auth: Credentials,
         setup: Setup | None,
         probes: Mapping[str, Probe],
     ) -> list[CaseResult]:
@@ -342,8 +371,8 @@ class Suite:
                 await result
         rules = _normalize.Rules.from_settings(
             self.settings.redact,
-            secret_headers=self._security(auth_headers)["header"],
-            secret_values=_secret_values(auth_headers),
+            secret_headers=self._security(auth)["header"],
+            secret_values=[*_secret_values(auth.headers), *_param_values(auth.params)],
         )
         if probes and self.settings.base_url:
             note = (
@@ -362,7 +391,7 @@ class Suite:
             )
             case = _cases.thaw(operation, frozen.request)
             try:
-                request = _client.build_request(self.client, case, auth_headers)
+                request = _client.build_request(self.client, case, auth.headers, auth.params)
             except httpx.InvalidURL as exc:
                 raise SchemaError(
                     f"{operation.label}: case {frozen.id} has no valid URL ({exc}); fix the "

@@ -38,6 +38,7 @@ def contract_test(**settings: Any) -> Any:
         contractsnap_auth_headers: Mapping[str, str],
         contractsnap_setup: Setup | None,
         contractsnap_probes: Mapping[str, Probe],
+        contractsnap_auth_params: Mapping[str, str],
         snapshot: Any,
         request: pytest.FixtureRequest,
         anyio_backend: Any,
@@ -65,6 +66,7 @@ def contract_test(**settings: Any) -> Any:
                 auth_headers=contractsnap_auth_headers,
                 setup=contractsnap_setup,
                 probes=contractsnap_probes,
+                auth_params=contractsnap_auth_params,
             )
         except (ContractFailure, ContractsnapError) as exc:
             failure = str(exc)

@@ -335,6 +335,14 @@ def contractsnap_auth_headers() -> Mapping[str, str]:
 
 
 @pytest.fixture
+def contractsnap_auth_params() -> Mapping[str, str]:
+    """Query parameters added to every request, for APIs that take a key in the query
+    (``{"api_key": "..."}``). Like the auth headers, the values are secrets: they replace
+    generated values, are never stored and are redacted wherever they come back."""
+    return {}
+
+
+@pytest.fixture
 def contractsnap_probes(contractsnap_suite: Suite) -> Mapping[str, Probe]:
     """State probes by name, run before and after every case; the snapshot stores what changed.
 

@@ -378,3 +378,28 @@ class TestSecretsNeverCommitted:
         assert not (project.path / "snapshots").exists() or not [
             p for p in (project.path / "snapshots").iterdir() if p.name != "openapi.json"
         ]
+
+
+def test_a_key_in_the_query_is_sent_and_never_stored(project: Project) -> None:
+    """`contractsnap_auth_params` sends a query API key; no file holds it, even echoed."""
+    project.add_app("query_key")
+    project.configure(app="app_module:app")
+    project.pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def contractsnap_auth_params():
+            return {"api_key": "query-secret-42"}
+        """
+    )
+    project.run("--snapshot-update").assert_outcomes(passed=1)
+    document = project.snapshot("GET_reports.json")
+    assert {c["response"]["status"] for c in document["cases"]} == {200}
+    assert all("api_key" not in c["request"].get("query", {}) for c in document["cases"])
+    body = document["cases"][0]["response"]["body"]
+    assert body["key"] == "<secret:1>"
+    assert body["url"] == "http://testserver/reports?api_key=<secret:1>"
+    for name, data in project.snapshots().items():
+        assert b"query-secret-42" not in data, name
+    project.run().assert_outcomes(passed=1)
