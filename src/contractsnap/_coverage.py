@@ -1,6 +1,6 @@
 """Coverage: which operations have snapshots, and which documented statuses they reached.
 
-Computed from an OpenAPI document and the snapshot documents alone (no app, no schemathesis),
+Computed from an OpenAPI document and the snapshot documents alone (no app, no generation),
 so the end of a pytest run and the report command (on committed files) say the same thing.
 A documented ``4XX`` range counts as reached by any 4xx status; ``default`` is never listed
 as missing (it documents every other status, not one that must occur).
@@ -12,7 +12,8 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+from ._schema import HTTP_METHODS
+
 #: Whether an operation (method, path, operationId, tags) takes part in the run.
 Keep = Callable[[str, str, "str | None", "tuple[str, ...]"], bool]
 
@@ -74,7 +75,7 @@ def _operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping
         if not isinstance(item, Mapping):
             continue
         for method, definition in item.items():
-            if method in _METHODS and isinstance(definition, Mapping):
+            if method in HTTP_METHODS and isinstance(definition, Mapping):
                 yield method.upper(), str(path), definition
 
 

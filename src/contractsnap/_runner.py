@@ -104,7 +104,7 @@ def _param_values(params: Mapping[str, Any]) -> list[str]:
                 f"contractsnap_auth_params: the value of query parameter {name!r} is "
                 f"{type(value).__name__}; give it as a string"
             )
-    return [str(v) for v in params.values()]
+    return list(params.values())
 
 
 def _secret_values(auth_headers: Mapping[str, Any]) -> list[str]:
@@ -159,6 +159,8 @@ class Suite:
         self.operations: list[Operation] = []
         self.config_setup: Callable[..., Any] | None = None
         self.config_probes: dict[str, Probe] = {}
+        #: Response headers stored in snapshots (the rest are dropped).
+        self._kept_headers = frozenset({*_normalize.DEFAULT_HEADERS, *settings.headers})
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -171,13 +173,10 @@ class Suite:
         """
         settings = self.settings
         if settings.base_url:
-            if settings.setup or settings.probes:
-                unused = " and ".join(
-                    f"`{key}`" for key in ("setup", "probes") if getattr(settings, key)
-                )
+            if settings.setup:  # probes are noted where they are skipped (``_run``)
                 self.outcome.note(
-                    f"{unused} not called against the live server {settings.base_url}: they "
-                    "take the app object, which runs in the server; reset the server's state "
+                    f"`setup` not called against the live server {settings.base_url}: it "
+                    "takes the app object, which runs in the server; reset the server's state "
                     "in a `contractsnap_setup` fixture if its responses depend on it"
                 )
         elif not settings.app:
@@ -299,7 +298,7 @@ class Suite:
             document = self._document(operation, results)
             if stored.version != _snapshot.FORMAT:
                 # syrupy compares file text; a file in an older format is compared as upgraded.
-                self.outcome.notes.append(
+                self.outcome.note(
                     f"{name} is in the older format {stored.version}; it replays as is, and the "
                     f"next `pytest --snapshot-update` rewrites it in {_snapshot.FORMAT}"
                 )
@@ -330,7 +329,7 @@ class Suite:
             self._refuse_flaky(operation, name, results, again)
             assert_snapshot(self._document(operation, results))
             if stored is not None and stored.version != _snapshot.FORMAT:
-                self.outcome.notes.append(
+                self.outcome.note(
                     f"rewrote {name} from format {stored.version} in {_snapshot.FORMAT}"
                 )
             _pending.discard(path)
@@ -424,7 +423,7 @@ class Suite:
 
     def _normalise(self, response: httpx.Response, *, truncated: bool) -> dict[str, Any]:
         """Status, the kept headers and the body of a response, before redaction."""
-        keep = {*_normalize.DEFAULT_HEADERS, *self.settings.headers}
+        keep = self._kept_headers
         normalised: dict[str, Any] = {"status": response.status_code}
         headers = {
             name: (values[0] if len(values) == 1 else values)
