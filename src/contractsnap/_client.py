@@ -34,6 +34,8 @@ BASE_URL = "http://testserver"
 #: Headers schemathesis adds for its own transport; the client sets its own user agent.
 _NOT_SENT = TRANSPORT_HEADERS | {"user-agent"}
 USER_AGENT = "contractsnap"
+#: Seconds an app's lifespan may take to shut down.
+SHUTDOWN_TIMEOUT = 10
 
 
 def load_app(spec: str, root: Path) -> Any:
@@ -197,7 +199,10 @@ async def serve(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient
         if settings.lifespan:
             try:
                 manager = await stack.enter_async_context(
-                    LifespanManager(target, startup_timeout=60, shutdown_timeout=60)
+                    # After an interrupt (Ctrl-C) the event loop closes this generator once the
+                    # app's lifespan task is already gone; the shutdown wait then runs to its
+                    # end, so it is kept short enough for Ctrl-C to feel like Ctrl-C.
+                    LifespanManager(target, startup_timeout=60, shutdown_timeout=SHUTDOWN_TIMEOUT)
                 )
             except BaseException as exc:
                 if isinstance(
