@@ -84,6 +84,17 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorModel},
 }
 
+#: OpenAPI links of a created book: the create -> read -> update -> delete flow, each with
+#: the id the create answered. contractsnap records them as one scenario.
+BOOK_LINKS: dict[str, Any] = {
+    name: {"operationId": operation_id, "parameters": {"book_id": "$response.body#/id"}}
+    for name, operation_id in (
+        ("GetBook", "get_book"),
+        ("UpdateBook", "update_book"),
+        ("DeleteBook", "delete_book"),
+    )
+}
+
 api_key_header = APIKeyHeader(name="X-API-Key")
 bearer = HTTPBearer()
 
@@ -175,7 +186,7 @@ async def get_book(conn: Conn, book_id: BookId) -> Book:
     tags=["books"],
     status_code=status.HTTP_201_CREATED,
     response_model=Book,
-    responses=AUTH_ERRORS,
+    responses={201: {"links": BOOK_LINKS}, **AUTH_ERRORS},
     dependencies=[Depends(require_api_key)],
 )
 async def create_book(conn: Conn, body: BookIn, response: Response) -> Book:

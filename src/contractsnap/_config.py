@@ -80,6 +80,10 @@ class Settings:
     probes: tuple[str, ...] = ()
     #: Fail the run when a documented response status is reached by no recorded case.
     fail_uncovered: bool = False
+    #: Build scenarios from the schema's OpenAPI links.
+    links: bool = True
+    #: Scenarios declared in ``[[tool.contractsnap.scenarios]]`` (see ``_scenarios``).
+    scenarios: tuple[Any, ...] = ()
     max_body_size: int = 1_000_000
     max_read_size: int = 64 * 1024 * 1024
     defaults: OperationSettings = OperationSettings()
@@ -160,6 +164,7 @@ _TOP_KINDS = {
     "secrets": _LIST,
     "probes": _LIST,
     "fail_uncovered": _BOOL,
+    "links": _BOOL,
     "max_body_size": "a positive integer",
     "max_read_size": "a positive integer",
 }
@@ -245,8 +250,11 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
     top: dict[str, Any] = {}
     op_raw: dict[str, Any] = {}
     operations_raw: Any = {}
+    scenarios: tuple[Any, ...] = ()
     for key, value in raw.items():
-        if key == "operations":
+        if key == "scenarios":
+            scenarios = _scenario_configs(value, source)
+        elif key == "operations":
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{source}: `operations` must be a table of operation selectors")
             operations_raw = value
@@ -255,7 +263,7 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
         elif key in _TOP_KINDS:
             top[key] = _expect(value, _TOP_KINDS[key], key, source)
         else:
-            raise _unknown(key, {*_TOP_KINDS, *_OP_KINDS, "operations"}, source)
+            raise _unknown(key, {*_TOP_KINDS, *_OP_KINDS, "operations", "scenarios"}, source)
     if top.get("backend", "asyncio") not in ("asyncio", "trio"):
         raise ConfigError(
             f'{source}: `backend` must be "asyncio" or "trio", got {top["backend"]!r}'
@@ -304,14 +312,113 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
             validate_selector(selector)
         except ValueError as exc:
             raise ConfigError(f"{where}: {exc}") from None
+    for selector in [*top.get("include", ()), *(s for s, _ in operations)]:
+        if selector.startswith("scenario:"):
+            raise ConfigError(
+                f"{source}: {selector!r} selects scenarios, which only `exclude` (and "
+                "--contractsnap-op) take; scenarios run when all their operations are included"
+            )
     return Settings(
         **top,
+        scenarios=scenarios,
         defaults=defaults,
         operations=operations,
         operation_keys=operation_keys,
         source=source,
         root=root,
     )
+
+
+_STEP_KEYS = ("operation", "parameters", "body", "from", "status")
+
+
+def _scenario_configs(value: object, source: str) -> tuple[Any, ...]:
+    """``[[tool.contractsnap.scenarios]]``: named lists of steps, checked before any run."""
+    from ._scenarios import ExpressionError, ScenarioConfig, check_expression, valid_name
+
+    if not isinstance(value, list):
+        raise ConfigError(
+            f"{source}: `scenarios` must be an array of tables ([[tool.contractsnap.scenarios]])"
+        )
+    found: list[Any] = []
+    for index, raw in enumerate(value, 1):
+        where = f"{source}: scenario {index}"
+        table = _table(raw, where)
+        for key in table:
+            if key not in ("name", "steps"):
+                raise _unknown(key, ("name", "steps"), where)
+        name = table.get("name")
+        if not isinstance(name, str) or not valid_name(name):
+            raise ConfigError(
+                f"{where}: `name` must be letters, digits, `_`, `.` or `-` (at most 80, "
+                f'such as "book-lifecycle"): it names the file; got {name!r}'
+            )
+        if any(other.name == name for other in found):
+            raise ConfigError(f"{where}: another scenario is named {name!r}")
+        where = f"{source}: scenario {name!r}"
+        steps = table.get("steps")
+        if not isinstance(steps, list) or len(steps) < 2:
+            raise ConfigError(
+                f'{where}: `steps` must list two or more steps, such as [{{operation = "POST '
+                '/books"}, {operation = "GET /books/{book_id}", parameters = {book_id = '
+                f'"$response.body#/id"}}}}]'
+            )
+        parsed = [_step_config(raw_step, n, f"{where}, step {n}") for n, raw_step in
+                  enumerate(steps, 1)]
+        for number, step in enumerate(parsed, 1):
+            for key, expression in step.parameters:
+                if isinstance(expression, str) and expression.startswith("$") or (
+                    isinstance(expression, str) and "{$" in expression
+                ):
+                    try:
+                        check_expression(expression)
+                    except ExpressionError as exc:
+                        raise ConfigError(f"{where}, step {number}: `{key}`: {exc}") from None
+        found.append(ScenarioConfig(name, tuple(parsed)))
+    return tuple(found)
+
+
+def _step_config(raw: object, number: int, where: str) -> Any:
+    from ._scenarios import StepConfig
+    from ._schema import HTTP_METHODS
+
+    table = _table(raw, where)
+    for key in table:
+        if key not in _STEP_KEYS:
+            raise _unknown(key, _STEP_KEYS, where)
+    operation = table.get("operation")
+    method, _, path = operation.partition(" ") if isinstance(operation, str) else ("", "", "")
+    if method.lower() not in HTTP_METHODS or not path.startswith("/"):
+        raise ConfigError(
+            f'{where}: `operation` must be an operation such as "GET /books/{{book_id}}", '
+            f"got {operation!r}"
+        )
+    parameters = table.get("parameters", {})
+    if not isinstance(parameters, Mapping):
+        raise ConfigError(
+            f'{where}: `parameters` must be a table such as {{book_id = "$response.body#/id"}}'
+        )
+    pairs = [(str(k), v) for k, v in parameters.items()]
+    if "body" in table:
+        pairs.append(("body", table["body"]))
+    source = table.get("from")
+    if source is not None and (
+        not isinstance(source, int) or isinstance(source, bool) or not 1 <= source < number
+    ):
+        raise ConfigError(
+            f"{where}: `from` must be the number of an earlier step (1 to {number - 1}), "
+            f"got {source!r}"
+        )
+    status = table.get("status")
+    if status is not None:
+        if number != 1:
+            raise ConfigError(
+                f"{where}: `status` is for the first step (the answer the scenario needs to go "
+                "on); later steps are recorded with whatever they answer"
+            )
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+            raise ConfigError(f"{where}: `status` must be an HTTP status code, got {status!r}")
+    return StepConfig(f"{method.upper()} {path}", tuple(pairs), source, status)
 
 
 def _import_path(spec: str) -> bool:

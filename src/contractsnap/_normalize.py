@@ -259,7 +259,7 @@ def _secret_forms(secrets: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found.items(), key=lambda item: (-len(item[0]), item[0])))
 
 
-def _hide_secrets(text: str, forms: Sequence[tuple[str, str]], tokens: _Tokens) -> str:
+def _hide_secrets(text: str, forms: Sequence[tuple[str, str]], tokens: Tokens) -> str:
     """``text`` with every occurrence of a secret's spelling replaced by its placeholder.
 
     All occurrences are found in the original text first, so a placeholder is never searched
@@ -292,7 +292,7 @@ def _hide_secrets(text: str, forms: Sequence[tuple[str, str]], tokens: _Tokens) 
     return "".join(out)
 
 
-class _Tokens:
+class Tokens:
     """Correlated placeholders: one counter per kind, one token per distinct value."""
 
     def __init__(self) -> None:
@@ -305,6 +305,10 @@ class _Tokens:
             self._counts[kind] = self._counts.get(kind, 0) + 1
             self._tokens[key] = f"<{kind}:{self._counts[kind]}>"
         return self._tokens[key]
+
+    def known(self, kind: str, value: str) -> str | None:
+        """The token ``value`` got already, if it got one."""
+        return self._tokens.get((kind, value))
 
 
 def _walk(
@@ -334,11 +338,17 @@ def _walk(
     return fn(value, path)
 
 
-def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
-    """A copy of a normalised response with secrets and volatile values replaced."""
-    tokens = _Tokens()
+def redact(
+    response: Mapping[str, Any], rules: Rules, tokens: Tokens | None = None
+) -> dict[str, Any]:
+    """A copy of a normalised response with secrets and volatile values replaced.
+
+    ``tokens`` shares the placeholders with other responses (the steps of a scenario);
+    a ``carried`` part (a scenario's carried values) is redacted like a state change.
+    """
+    tokens = Tokens() if tokens is None else tokens
     out = dict(response)
-    parts = [key for key in ("body", "text", "state") if key in out]
+    parts = [key for key in ("body", "text", "state", "carried") if key in out]
 
     forms = _secret_forms(rules.secret_values)
 
@@ -385,7 +395,7 @@ def redact(response: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
     return out
 
 
-def _replacer(tokens: _Tokens, kind: str) -> Callable[[re.Match[str]], str]:
+def _replacer(tokens: Tokens, kind: str) -> Callable[[re.Match[str]], str]:
     return lambda match: tokens(kind, match.group(0))
 
 

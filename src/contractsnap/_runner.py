@@ -14,11 +14,11 @@ import importlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
-from . import _cases, _client, _normalize, _pending, _probes, _report, _snapshot
+from . import _cases, _client, _normalize, _pending, _probes, _report, _scenarios, _snapshot
 from ._checks import CheckFailure, run_checks
 from ._config import OperationSettings, Settings
 from ._errors import (
@@ -33,9 +33,18 @@ from ._errors import (
 )
 from ._outcome import Outcome
 from ._probes import Probe
+from ._scenarios import Scenario
 from ._schema import ApiSchema, Operation
 
 Setup = Callable[[Operation], Awaitable[None] | None]
+
+
+class Labelled(Protocol):
+    """An operation or a scenario: what findings are reported under."""
+
+    @property
+    def label(self) -> str: ...
+
 AssertSnapshot = Callable[[Mapping[str, Any]], bool]
 
 
@@ -54,9 +63,11 @@ class CaseResult:
         normalised: dict[str, Any],
         rules: _normalize.Rules,
         failures: list[CheckFailure],
+        tokens: _normalize.Tokens | None = None,
     ) -> CaseResult:
-        """Redact the response and the state change together (tokens are shared)."""
-        redacted = _normalize.redact(normalised, rules)
+        """Redact the response and the state change together (tokens are shared, with the
+        other steps of a scenario too when ``tokens`` is given)."""
+        redacted = _normalize.redact(normalised, rules, tokens)
         state = redacted.pop("state", {})
         return cls(case, redacted, failures, state)
 
@@ -147,6 +158,9 @@ class Suite:
         self.settings = settings
         self.directory = settings.snapshot_path
         self.extension = _snapshot.OperationSnapshot.for_directory(self.directory)
+        self.scenario_extension = _snapshot.OperationSnapshot.for_directory(
+            self.directory / _scenarios.DIRECTORY
+        )
         self.outcome = Outcome(
             str(self.directory),
             self.display(self.directory),
@@ -161,6 +175,9 @@ class Suite:
         self.config_probes: dict[str, Probe] = {}
         #: Response headers stored in snapshots (the rest are dropped).
         self._kept_headers = frozenset({*_normalize.DEFAULT_HEADERS, *settings.headers})
+        #: Cases generated this run, by operation (scenarios share them).
+        self._generated: dict[str, list[_cases.FrozenCase]] = {}
+        self.scenarios: list[Scenario] = []
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -211,8 +228,14 @@ class Suite:
         """List the operations of the fetched document (CPU-bound: outside the event loop)."""
         self.schema = ApiSchema(self.document, self.settings)
         self.operations = self.schema.operations
-        self.outcome.everything = {op.label for op in self.operations}
+        self.scenarios = self.schema.scenarios
+        self.outcome.everything = {t.label for t in self.tests}
         self.outcome.schema = _snapshot.dumps(self.document)
+
+    @property
+    def tests(self) -> list[Operation | Scenario]:
+        """What the suite's tests check, in order: every operation, then every scenario."""
+        return [*self.operations, *self.scenarios]
 
     # -- one operation -----------------------------------------------------------------------
 
@@ -318,15 +341,13 @@ class Suite:
                 _pending.discard(path)
         else:
             if stored is None or stale or regenerate:
-                cases: Sequence[_cases.FrozenCase] = _cases.generate(
-                    operation, self._security(auth)
-                )
+                cases: Sequence[_cases.FrozenCase] = self.generated(operation, auth)
             else:
                 cases = stored.cases
             results = await self._run(operation, cases, auth, setup, probes)
             self._reached(operation, results)
             again = await self._run(operation, cases, auth, setup, probes)
-            self._refuse_flaky(operation, name, results, again)
+            self.refuse_flaky(operation, name, results, again)
             assert_snapshot(self._document(operation, results))
             if stored is not None and stored.version != _snapshot.FORMAT:
                 self.outcome.note(
@@ -334,7 +355,43 @@ class Suite:
                 )
             _pending.discard(path)
             self._note_unredacted(operation, results)
-        self._contract(operation, results)
+        self.contract(operation, results)
+
+    def generated(self, operation: Operation, auth: Credentials) -> list[_cases.FrozenCase]:
+        """The operation's generated cases (once a run: its scenarios use them too)."""
+        security = self._security(auth)
+        key = f"{operation.label} {sorted((k, sorted(v)) for k, v in security.items())}"
+        if key in self._generated:
+            return self._generated[key]
+        cases = _cases.generate(operation, security)
+        if any(s.label == operation.label for sc in self.scenarios for s in sc.steps):
+            self._generated[key] = cases
+        return cases
+
+    async def check_scenario(
+        self,
+        scenario: Scenario,
+        *,
+        assert_snapshot: AssertSnapshot,
+        update: bool,
+        regenerate: bool,
+        auth_headers: Mapping[str, str],
+        setup: Setup | None,
+        probes: Mapping[str, Probe] | None = None,
+        auth_params: Mapping[str, str] | None = None,
+    ) -> None:
+        """Replay or record one scenario; raise a ``ContractFailure`` on a finding."""
+        from ._scenario_run import ScenarioCheck
+
+        self.outcome.started.add(scenario.label)
+        check = ScenarioCheck(
+            self, scenario, Credentials(auth_headers, auth_params or {}), setup, probes or {}
+        )
+        try:
+            await check.check(assert_snapshot, update=update, regenerate=regenerate)
+        finally:
+            if check.path.exists():
+                self.outcome.recorded.add(scenario.label)
 
     def _reached(self, operation: Operation, results: Sequence[CaseResult]) -> None:
         statuses = {r.response.get("status") for r in results}
@@ -362,64 +419,86 @@ class Suite:
         setup: Setup | None,
         probes: Mapping[str, Probe],
     ) -> list[CaseResult]:
-        assert self.client is not None
-        assert self.schema is not None
+        await self.call_setup(setup, operation)
+        rules = self.rules(auth)
+        probes = self.usable_probes(probes)
+        results = []
+        for number, frozen in enumerate(cases, 1):
+            where = f"{operation.label}, case {frozen.id}"
+            try:
+                normalised, _, failures = await self.exchange(
+                    operation, frozen.request, auth, probes, where
+                )
+            except TimeoutError:
+                raise self._timed_out(operation, number, len(cases), frozen) from None
+            results.append(CaseResult.of(frozen, normalised, rules, failures))
+        return results
+
+    async def call_setup(self, setup: Setup | None, operation: Operation) -> None:
         if setup is not None:
             result = setup(operation)
             if inspect.isawaitable(result):
                 await result
-        rules = _normalize.Rules.from_settings(
+
+    def rules(self, auth: Credentials) -> _normalize.Rules:
+        """What to redact: the ``redact`` rules and every credential sent."""
+        return _normalize.Rules.from_settings(
             self.settings.redact,
             secret_headers=self._security(auth)["header"],
             secret_values=[*_secret_values(auth.headers), *_param_values(auth.params)],
         )
+
+    def usable_probes(self, probes: Mapping[str, Probe]) -> Mapping[str, Probe]:
+        """The probes, or none against a live server (they read the app in this process)."""
         if probes and self.settings.base_url:
-            note = (
-                f"state probes ({', '.join(sorted(probes))}) are not run against the live server "
-                f"{self.settings.base_url}: they read the app's state in this process"
+            self.outcome.note(
+                f"state probes ({', '.join(sorted(probes))}) are not run against the live "
+                f"server {self.settings.base_url}: they read the app's state in this process"
             )
-            self.outcome.note(note)
-            probes = {}
-        results = []
-        for number, frozen in enumerate(cases, 1):
-            where = f"{operation.label}, case {frozen.id}"
-            before = (
-                await _probes.observe(probes, self.app, where, operation.settings.timeout)
-                if probes
-                else None
-            )
-            case = _cases.thaw(operation, frozen.request)
-            try:
-                request = _client.build_request(self.client, case, auth.headers, auth.params)
-            except httpx.InvalidURL as exc:
-                raise SchemaError(
-                    f"{operation.label}: case {frozen.id} has no valid URL ({exc}); fix the "
-                    "path in the schema, or exclude the operation with `exclude`"
-                ) from None
-            checks, truncated = operation.settings, False
-            try:
-                response = await _client.send(
-                    self.client, request, operation.settings.timeout, self.settings.max_read_size
-                )
-            except TimeoutError:
-                raise self._timed_out(operation, number, len(cases), frozen) from None
-            except httpx.TransportError as exc:  # only a live server: ASGI apps do not drop
-                raise AppLoadError(
-                    f"{operation.label}, case {frozen.id}: the server at "
-                    f"{self.settings.base_url} stopped answering ({type(exc).__name__}: {exc}); "
-                    "check that it is still running, then run again"
-                ) from None
-            except _client.ResponseTruncated as exc:
-                response, truncated = exc.response, True
-                checks = self._truncated(operation, exc.limit)
-            normalised = self._normalise(response, truncated=truncated)
-            if before is not None:
-                after = await _probes.observe(probes, self.app, where, operation.settings.timeout)
-                if state := _probes.changes(before, after):
-                    normalised["state"] = state
-            failures = run_checks(case, response, checks)
-            results.append(CaseResult.of(frozen, normalised, rules, failures))
-        return results
+            return {}
+        return probes
+
+    async def exchange(
+        self,
+        operation: Operation,
+        request: Mapping[str, Any],
+        auth: Credentials,
+        probes: Mapping[str, Probe],
+        where: str,
+    ) -> tuple[dict[str, Any], httpx.Response, list[CheckFailure]]:
+        """Send one stored request: its normalised answer (with the state change, before
+        redaction), the response itself, and the contract checks' findings.
+
+        A hang raises ``TimeoutError`` for the caller to report.
+        """
+        assert self.client is not None
+        timeout = operation.settings.timeout
+        before = await _probes.observe(probes, self.app, where, timeout) if probes else None
+        case = _cases.thaw(operation, request)
+        try:
+            sent = _client.build_request(self.client, case, auth.headers, auth.params)
+        except httpx.InvalidURL as exc:
+            raise SchemaError(
+                f"{where} has no valid URL ({exc}); fix the path in the schema, or exclude the "
+                "operation with `exclude`"
+            ) from None
+        checks, truncated = operation.settings, False
+        try:
+            response = await _client.send(self.client, sent, timeout, self.settings.max_read_size)
+        except httpx.TransportError as exc:  # only a live server: ASGI apps do not drop
+            raise AppLoadError(
+                f"{where}: the server at {self.settings.base_url} stopped answering "
+                f"({type(exc).__name__}: {exc}); check that it is still running, then run again"
+            ) from None
+        except _client.ResponseTruncated as exc:
+            response, truncated = exc.response, True
+            checks = self._truncated(operation, exc.limit)
+        normalised = self._normalise(response, truncated=truncated)
+        if before is not None:
+            after = await _probes.observe(probes, self.app, where, timeout)
+            if state := _probes.changes(before, after):
+                normalised["state"] = state
+        return normalised, response, run_checks(case, response, checks)
 
     def _normalise(self, response: httpx.Response, *, truncated: bool) -> dict[str, Any]:
         """Status, the kept headers and the body of a response, before redaction."""
@@ -492,7 +571,9 @@ class Suite:
 
     def _titles(self, results: Sequence[CaseResult]) -> list[str]:
         return [
-            _report.case_title(i, len(results), r.case.id, r.case.source, r.case.description)
+            r.case.description  # a scenario's step carries its title
+            if r.case.source == "step"
+            else _report.case_title(i, len(results), r.case.id, r.case.source, r.case.description)
             for i, r in enumerate(results, 1)
         ]
 
@@ -545,9 +626,9 @@ class Suite:
         ]
         return "\n".join(out)
 
-    def _refuse_flaky(
+    def refuse_flaky(
         self,
-        operation: Operation,
+        operation: Labelled,
         name: str,
         first: Sequence[CaseResult],
         second: Sequence[CaseResult],
@@ -594,7 +675,7 @@ class Suite:
                 )
                 return
 
-    def _contract(self, operation: Operation, results: Sequence[CaseResult]) -> None:
+    def contract(self, operation: Labelled, results: Sequence[CaseResult]) -> None:
         errors: list[str] = []
         titles = self._titles(results)
         for title, result in zip(titles, results, strict=True):
@@ -622,16 +703,27 @@ class Suite:
 
     # -- the run as a whole ----------------------------------------------------------------
 
+    def orphan_names(self) -> list[str]:
+        """The orphans, relative to the snapshot directory (``scenarios/NAME.json``)."""
+        return [path.relative_to(self.directory).as_posix() for path in self.orphans()]
+
     def orphans(self) -> list[Path]:
         """Snapshot files of ours whose operation is not in the schema at all."""
         if not self.directory.is_dir() or self.schema is None:
             return []
         # Excluded operations are still in the schema: their files are kept, not orphans.
         expected = {f"{stem}.json" for stem in self.schema.all_stems}
-        return [
+        found = [
             path
             for path in sorted(self.directory.glob("*.json"))
             if path.name not in expected
             and path.name != _snapshot.SCHEMA_FILE
             and _snapshot.is_ours(path)
         ]
+        scenarios = {f"{stem}.json" for stem in self.schema.scenario_stems}
+        found += [
+            path
+            for path in sorted((self.directory / _scenarios.DIRECTORY).glob("*.json"))
+            if path.name not in scenarios and _snapshot.is_ours(path)
+        ]
+        return found

@@ -25,7 +25,7 @@ from ._errors import SchemaError
 from ._naming import file_stem
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_SELECTOR_KINDS = ("tag", "id", "method", "path")
+_SELECTOR_KINDS = ("tag", "id", "method", "path", "scenario")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,8 +61,14 @@ def validate_selector(selector: str) -> None:
         return
     raise ValueError(
         f'invalid operation selector {selector!r}; use "GET /books/{{book_id}}" (globs allowed), '
-        '"tag:NAME", "id:OPERATION_ID", "method:POST" or "path:/books/*"'
+        '"tag:NAME", "id:OPERATION_ID", "method:POST", "path:/books/*" or "scenario:NAME"'
     )
+
+
+def scenario_matches(selector: str, name: str) -> bool:
+    """Whether a ``scenario:NAME`` selector (globs allowed) matches a scenario's name."""
+    kind, sep, value = selector.partition(":")
+    return bool(sep) and kind == "scenario" and fnmatch.fnmatchcase(name, value)
 
 
 def selector_matches(
@@ -71,6 +77,8 @@ def selector_matches(
     """Whether an operation selector (see ``validate_selector``) matches an operation."""
     kind, sep, value = selector.partition(":")
     if sep and kind in _SELECTOR_KINDS:
+        if kind == "scenario":
+            return False
         if kind == "tag":
             return value in tags
         if kind == "id":
@@ -348,7 +356,41 @@ class ApiSchema:
         #: File stems of every operation in the document, selected or not: a file with
         #: another stem is an orphan.
         self.all_stems: set[str] = set()
+        self._refs = _References(document)
+        #: Every operation object of the document by label, in document order, and the
+        #: parameters of its path item; labels by operationId.
+        self.definitions: dict[str, Mapping[str, Any]] = {}
+        self._path_parameters: dict[str, Any] = {}
+        self.by_id: dict[str, str] = {}
         self.operations = self._operations()
+        self._selected_ops = {op.label: op for op in self.operations}
+        self.selected_labels = frozenset(self._selected_ops)
+        from . import _scenarios  # it needs ``_cases``, which needs this module
+
+        self.scenarios, self.scenario_stems = _scenarios.build(self)
+
+    def operation(self, label: str) -> Operation | None:
+        """The selected operation with this label."""
+        return self._selected_ops.get(label)
+
+    def resolve(self, node: Any) -> Any:
+        """``node``, or what its local ``$ref`` points at."""
+        if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            return self._refs.resolve(node["$ref"])
+        return node
+
+    def parameters_of(self, label: str) -> dict[str, set[str]]:
+        """The names of an operation's parameters, by location (path, query, header, cookie)."""
+        found: dict[str, set[str]] = {}
+        definition = self.definitions.get(label, {})
+        for raw in [
+            *_sequence(self._path_parameters.get(label)),
+            *_sequence(definition.get("parameters")),
+        ]:
+            parameter = self.resolve(raw)
+            if isinstance(parameter, Mapping) and isinstance(parameter.get("name"), str):
+                found.setdefault(str(parameter.get("in")), set()).add(parameter["name"])
+        return found
 
     def _path_items(self, refs: _References) -> list[tuple[str, Mapping[str, Any]]]:
         items = []
@@ -364,7 +406,7 @@ class ApiSchema:
         return items
 
     def _operations(self) -> list[Operation]:
-        refs = _References(self.document)
+        refs = self._refs
         loaded: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for result in self.schemathesis.get_all_operations():
@@ -384,12 +426,16 @@ class ApiSchema:
                     continue
                 label = f"{method.upper()} {path}"
                 seen.add(label)
+                self.definitions[label] = definition
+                self._path_parameters[label] = path_item.get("parameters")
                 stem = file_stem(method.upper(), path)
                 self.all_stems.add(stem)
                 tags = tuple(str(t) for t in _sequence(definition.get("tags")))
                 operation_id = definition.get("operationId")
                 if not isinstance(operation_id, str):
                     operation_id = None
+                else:
+                    self.by_id.setdefault(operation_id, label)
                 if not self._selected(method.upper(), path, operation_id, tags):
                     continue
                 op_settings = self.settings.for_operation(

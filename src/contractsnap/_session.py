@@ -168,19 +168,20 @@ class Run:
     def shard(self, index: int, count: int) -> None:
         """Restrict every suite to shard ``index`` of ``count`` (its ``everything``).
 
-        Operation n (in schema order) goes to shard n mod count + 1, and only shard 1
+        Test n (operations in schema order, then scenarios) goes to shard n mod count + 1,
+        and only shard 1
         settles orphans, so each orphan is reported by exactly one shard.
         """
         for suite in self.suites.values():
             suite.outcome.everything = {
-                op.label for n, op in enumerate(suite.operations) if n % count == index - 1
+                test.label for n, test in enumerate(suite.tests) if n % count == index - 1
             }
             suite.outcome.owns_orphans = index == 1
 
     def worker_report(self) -> list[dict[str, Any]]:
         """This worker's outcomes, for the controller (with the orphans it sees)."""
         for suite in self.suites.values():
-            suite.outcome.orphans = [path.name for path in suite.orphans()]
+            suite.outcome.orphans = suite.orphan_names()
         return [suite.outcome.to_json() for suite in self.suites.values()]
 
     def receive(self, reports: list[dict[str, Any]] | None, crashed: bool) -> None:
@@ -214,7 +215,7 @@ class Run:
                 continue
             if not self.remote:
                 suite = self.suites[Path(outcome.directory)]
-                outcome.orphans = [path.name for path in suite.orphans()]
+                outcome.orphans = suite.orphan_names()
             failed |= outcome.settle_orphans(update=update)
             failed |= outcome.settle_schema(update=update)
         return failed

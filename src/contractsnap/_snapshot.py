@@ -128,8 +128,8 @@ def _newer(version: str) -> bool:
     return number.isdecimal() and int(number) > int(current)  # not "²": int() refuses it
 
 
-def read(path: Path) -> StoredSnapshot:
-    """Parse, validate and upgrade a snapshot file; every problem is a ``SnapshotFileError``."""
+def _parse(path: Path) -> tuple[dict[str, Any], str]:
+    """A snapshot file's JSON object and its format; every problem is a SnapshotFileError."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -154,6 +154,12 @@ def read(path: Path) -> StoredSnapshot:
                 f"{', '.join(sorted(_SUPPORTED))})",
             )
         raise _fail(path, "no `format` field naming a contractsnap format")
+    return raw, version
+
+
+def read(path: Path) -> StoredSnapshot:
+    """Parse, validate and upgrade a snapshot file; every problem is a ``SnapshotFileError``."""
+    raw, version = _parse(path)
     try:
         document = upgrade(raw)
         operation = document["operation"]
@@ -182,6 +188,32 @@ def read(path: Path) -> StoredSnapshot:
         if not isinstance(case.request, dict) or "method" not in case.request:
             raise _fail(path, "a case has no request method")
     return stored
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredScenario:
+    """A scenario file as read back: the stored requests of its steps, placeholders kept."""
+
+    fingerprint: str
+    requests: tuple[Mapping[str, Any], ...]
+    document: Mapping[str, Any]
+
+
+def read_scenario(path: Path) -> StoredScenario:
+    """Parse and validate a scenario file; every problem is a ``SnapshotFileError``."""
+    raw, version = _parse(path)
+    if version != FORMAT:
+        raise _fail(path, f"format {version} has no scenarios")
+    try:
+        fingerprint = str(raw["scenario"]["fingerprint"])
+        requests = tuple(step["request"] for step in raw["steps"])
+        if not all(isinstance(r, dict) and "method" in r for r in requests):
+            raise _fail(path, "a step has no request method")
+        if not all(isinstance(step.get("response"), dict) for step in raw["steps"]):
+            raise _fail(path, "a step has no response")
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _fail(path, f"missing or malformed field {exc}") from None
+    return StoredScenario(fingerprint, requests, raw)
 
 
 def atomic_write(path: Path, text: str) -> None:

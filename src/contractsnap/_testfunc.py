@@ -10,6 +10,7 @@ import pytest
 from ._errors import ContractFailure, ContractsnapError
 from ._probes import Probe
 from ._runner import Setup, Suite
+from ._scenarios import Scenario
 from ._schema import Operation
 
 #: The attribute that marks a function as a contract test and holds its settings.
@@ -32,7 +33,7 @@ def contract_test(**settings: Any) -> Any:
     @pytest.mark.anyio
     @pytest.mark.contractsnap
     async def test_contract(
-        contractsnap_operation: Operation,
+        contractsnap_operation: Operation | Scenario,
         contractsnap_suite: Suite,
         contractsnap_app: Any,
         contractsnap_auth_headers: Mapping[str, str],
@@ -51,15 +52,20 @@ def contract_test(**settings: Any) -> Any:
                 'return it, or point `app` at a factory ("module:create_app()")',
                 pytrace=False,
             )
-        assertion = snapshot.use_extension(suite.extension)
+        target = contractsnap_operation
+        scenario = isinstance(target, Scenario)
+        assertion = snapshot.use_extension(
+            suite.scenario_extension if scenario else suite.extension
+        )
 
         def assert_snapshot(document: Mapping[str, Any]) -> bool:
-            return bool(document == assertion(name=contractsnap_operation.file_stem))
+            return bool(document == assertion(name=target.file_stem))
 
+        check = suite.check_scenario if scenario else suite.check
         failure = None
         try:
-            await suite.check(
-                contractsnap_operation,
+            await check(
+                target,  # type: ignore[arg-type]  # the one that fits, chosen above
                 assert_snapshot=assert_snapshot,
                 update=bool(request.config.getoption("update_snapshots", False)),
                 regenerate=bool(request.config.getoption("contractsnap_regenerate", False)),

@@ -14,7 +14,8 @@ from ._config import check_base_url
 from ._errors import ContractsnapError
 from ._probes import Probe
 from ._runner import Setup, Suite
-from ._schema import Operation, selector_matches, validate_selector
+from ._scenarios import Scenario
+from ._schema import Operation, scenario_matches, selector_matches, validate_selector
 from ._session import Run
 from ._testfunc import MARK
 
@@ -31,7 +32,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         metavar="SELECTOR",
         help='Run only the operations this selector matches: "GET /books/{book_id}", '
-        '"tag:NAME", "id:OPERATION_ID", "method:POST" or "path:/books/*". Repeatable.',
+        '"tag:NAME", "id:OPERATION_ID", "method:POST" or "path:/books/*"; or the scenarios '
+        '"scenario:NAME" matches. Repeatable.',
     )
     group.addoption(
         "--contractsnap-shard",
@@ -120,10 +122,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(
         ("anyio_backend", "contractsnap_operation"),
         [
-            pytest.param(backend, op, marks=pytest.mark.contractsnap(suite=key, operation=op))
-            for op in suite.operations
+            pytest.param(backend, test, marks=pytest.mark.contractsnap(suite=key, operation=test))
+            for test in suite.tests
         ],
-        ids=[op.label for op in suite.operations],
+        ids=[test.label for test in suite.tests],
         scope="session",
     )
 
@@ -157,8 +159,10 @@ def pytest_collection_modifyitems(
 
 
 def _selected(item: pytest.Item, selectors: list[str]) -> bool:
-    op = _operation_of(item)
-    return op is not None and any(_matches(s, op) for s in selectors)
+    test = _operation_of(item)
+    if isinstance(test, Scenario):
+        return any(scenario_matches(s, test.name) for s in selectors)
+    return test is not None and any(_matches(s, test) for s in selectors)
 
 
 def _in_shard(run: Run, item: pytest.Item) -> bool:
@@ -197,10 +201,11 @@ def _matches(selector: str, op: Operation) -> bool:
     )
 
 
-def _operation_of(item: pytest.Item) -> Operation | None:
+def _operation_of(item: pytest.Item) -> Operation | Scenario | None:
+    """What a contract test checks: an operation or a scenario."""
     for marker in item.iter_markers("contractsnap"):
         operation = marker.kwargs.get("operation")
-        if isinstance(operation, Operation):
+        if isinstance(operation, (Operation, Scenario)):
             return operation
     return None
 
@@ -362,7 +367,8 @@ def contractsnap_probes(contractsnap_suite: Suite) -> Mapping[str, Probe]:
 
 @pytest.fixture
 def contractsnap_setup(contractsnap_suite: Suite) -> Setup | None:
-    """Called (and awaited if async) with the operation before each pass over its cases.
+    """Called (and awaited if async) with the operation before each pass over its cases
+    (for a scenario: with its first step's operation, before each pass over its steps).
 
     Defaults to the ``setup`` callable of the settings, called with the app. Override it to
     reset state another way, e.g. truncate the test database.

@@ -529,7 +529,7 @@ class TestSchema:
         result = project.run("--snapshot-update")
         result.assert_outcomes(passed=2, failed=1)
         result.stdout.fnmatch_lines(
-            ["*GET /items\x1f: case * has no valid URL (*); fix the path in the schema*"]
+            ["*GET /items\x1f, case * has no valid URL (*); fix the path in the schema*"]
         )
         assert sorted(files(project)) == [
             "GET_items.json",
@@ -749,7 +749,7 @@ class TestConfiguration:
                 '[tool.contractsnap.operations."GETT /items"]\ntimeout = 5',
                 ".operations.'GETT /items': invalid operation selector 'GETT /items'; use "
                 '"GET /books/{book_id}" (globs allowed), "tag:NAME", "id:OPERATION_ID", '
-                '"method:POST" or "path:/books/*"',
+                '"method:POST", "path:/books/*" or "scenario:NAME"',
             ),
             (
                 '[tool.contractsnap.operations."GET /items"]\ntiemout = 5',

@@ -1,0 +1,369 @@
+"""Recording and replaying one scenario: its steps in order, from a fresh state, one file.
+
+Each pass calls the set-up first (with the first step's operation), then sends the steps in
+order; a step's carried values are computed from the live answer of the step they come
+from. Recording picks the requests (the first step's first generated case that gets the
+status the scenario needs, and each later step's first valid case), sends the whole
+scenario twice to refuse flaky answers, and writes the file; a gate run replays the stored
+requests and compares.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import _cases, _normalize, _pending, _report, _scenarios, _snapshot
+from ._errors import (
+    ContractViolation,
+    FlakyResponse,
+    MissingSnapshot,
+    SchemaError,
+    SnapshotMismatch,
+    StaleCases,
+)
+from ._probes import Probe
+from ._scenarios import Exchange, ExpressionError, Scenario, Step
+
+if TYPE_CHECKING:
+    from ._runner import AssertSnapshot, CaseResult, Credentials, Setup, Suite
+
+#: How many generated cases of the first step recording tries, looking for one that gets
+#: the status the scenario needs.
+_MAX_TRIES = 20
+
+
+class _Broken(Exception):
+    """A step could not be sent: a value it carries has no value in the source answer."""
+
+    def __init__(self, message: str, done: list[CaseResult]) -> None:
+        super().__init__(message)
+        self.done = done
+
+
+@dataclasses.dataclass
+class _Pass:
+    """One run through the steps: their results, the carried values (redacted)."""
+
+    results: list[CaseResult]
+    carried: dict[str, Any]
+
+
+def step_title(number: int, total: int, step: Step) -> str:
+    via = f" (link {step.link})" if step.link else ""
+    return f"step {number}/{total}: {step.label}{via}"
+
+
+def accept_command(scenario: Scenario) -> str:
+    return _report.accept_command(f"scenario:{scenario.name}")
+
+
+class ScenarioCheck:
+    """One scenario's test: replay (gate) or record (``--snapshot-update``)."""
+
+    def __init__(
+        self,
+        suite: Suite,
+        scenario: Scenario,
+        auth: Credentials,
+        setup: Setup | None,
+        probes: Mapping[str, Probe],
+    ) -> None:
+        self.suite = suite
+        self.scenario = scenario
+        self.auth = auth
+        self.setup = setup
+        self.probes = probes
+        self.path = suite.directory / _scenarios.DIRECTORY / f"{scenario.file_stem}.json"
+        self.name = suite.display(self.path)
+        self.placeholders = scenario.placeholders()
+
+    async def check(
+        self, assert_snapshot: AssertSnapshot, *, update: bool, regenerate: bool
+    ) -> None:
+        scenario = self.scenario
+        if scenario.error:
+            raise SchemaError(
+                f"{scenario.label}: {scenario.error}"
+                + ("" if scenario.origin == "config" else "; fix the link in the schema")
+            )
+        for step in scenario.steps:
+            if step.operation.error:
+                raise SchemaError(
+                    f"{scenario.label}: its step {step.label} cannot be read by schemathesis: "
+                    f"{step.operation.error}"
+                )
+        stored = _snapshot.read_scenario(self.path) if self.path.exists() else None
+        stale = stored is not None and stored.fingerprint != scenario.fingerprint
+        if not update:
+            if stored is None:
+                raise MissingSnapshot(
+                    f"{scenario.label}: no snapshot file {self.name}; record it with:\n  "
+                    + accept_command(scenario)
+                )
+            if stale:
+                raise StaleCases(
+                    f"{scenario.label}: its steps, links or operations changed since {self.name} "
+                    f"was recorded (fingerprint {stored.fingerprint} -> {scenario.fingerprint}); "
+                    "record it again with:\n  " + accept_command(scenario)
+                )
+            assert stored is not None
+            try:
+                run = await self._pass(stored.requests)
+            except _Broken as exc:
+                raise SnapshotMismatch(self._broken(exc, stored.document)) from None
+            document = self._document(run)
+            if not assert_snapshot(document):
+                message = self._mismatch(stored.document, document)
+                if not _pending.in_ci():
+                    _pending.write(self.path, document)
+                    message += (
+                        f"\n\nThe new result is in {self.name}{_pending.SUFFIX}: review it with "
+                        "`contractsnap review`, or `contractsnap accept`/`reject`."
+                    )
+                raise SnapshotMismatch(message)
+            if not _pending.in_ci():
+                _pending.discard(self.path)
+        else:
+            if stored is None or stale or regenerate:
+                requests = await self._plan()
+            else:
+                requests = list(stored.requests)
+            try:
+                run = await self._pass(requests)
+                again = await self._pass(requests)
+            except _Broken as exc:
+                raise ContractViolation(
+                    f"{exc}; {self.name} was not written" + self._fix_hint()
+                ) from None
+            self._refuse_flaky(run, again)
+            assert_snapshot(self._document(run))
+            _pending.discard(self.path)
+        self.suite.contract(self.scenario, run.results)
+
+    # -- one pass --------------------------------------------------------------------------
+
+    async def _pass(self, requests: Sequence[Mapping[str, Any]], *, steps: int = 0) -> _Pass:
+        """Send the steps (the first ``steps`` only, if given) after a fresh set-up."""
+        from ._runner import CaseResult
+
+        suite, scenario = self.suite, self.scenario
+        await suite.call_setup(self.setup, scenario.steps[0].operation)
+        rules = suite.rules(self.auth)
+        probes = suite.usable_probes(self.probes)
+        tokens = _normalize.Tokens()
+        exchanges: list[Exchange] = []
+        values: dict[str, Any] = {}
+        results: list[CaseResult] = []
+        total = len(scenario.steps)
+        chosen = list(zip(scenario.steps, requests, strict=True))[: steps or None]
+        for number, (step, stored) in enumerate(chosen, 1):
+            where = f"{scenario.label}, {step_title(number, total, step)}"
+
+            def value_of(expression: str, step: Step = step, where: str = where) -> Any:
+                placeholder = self.placeholders[(step.source, expression)]
+                if placeholder not in values:
+                    source = exchanges[step.source - 1]
+                    try:
+                        values[placeholder] = _scenarios.evaluate(expression, source)
+                    except ExpressionError as exc:
+                        answer = f"{source.request['method']} -> {source.response.status_code}"
+                        raise _Broken(
+                            f"{where} cannot be sent: `{expression}` of step {step.source} "
+                            f"({answer}): {exc}",
+                            results,
+                        ) from None
+                return values[placeholder]
+
+            try:
+                request = _scenarios.concrete(step, stored, value_of)
+            except ExpressionError as exc:  # a body pointer that does not fit the body
+                raise _Broken(f"{where} cannot be sent: {exc}", results) from None
+            try:
+                normalised, response, failures = await suite.exchange(
+                    step.operation, request, self.auth, probes, where
+                )
+            except TimeoutError:
+                seconds = f"{step.operation.settings.timeout:g} s"
+                raise ContractViolation(
+                    f"{where}: no response within {seconds} (the `timeout` setting); nothing "
+                    f"was recorded or compared, {self.name} is left as it was"
+                ) from None
+            exchanges.append(Exchange(request, response))
+            frozen = _cases.FrozenCase("step", step_title(number, total, step), stored)
+            results.append(CaseResult.of(frozen, normalised, rules, failures, tokens))
+        return _Pass(results, self._carried(values, rules, tokens))
+
+    def _carried(
+        self, values: Mapping[str, Any], rules: _normalize.Rules, tokens: _normalize.Tokens
+    ) -> dict[str, Any]:
+        """The carried values as stored: where each came from and what it was, redacted with
+        the steps' tokens (a value a selector hid in its answer keeps that token)."""
+        shown: dict[str, Any] = {}
+        for (source, expression), placeholder in self.placeholders.items():
+            if placeholder not in values:
+                continue
+            value = values[placeholder]
+            token = tokens.known("redacted", _normalize.canonical_leaf(value))
+            if token is None:
+                value = _normalize.redact({"carried": value}, rules, tokens)["carried"]
+            shown[placeholder] = {
+                "expression": expression,
+                "step": source,
+                "value": value if token is None else token,
+            }
+        return shown
+
+    def _document(self, run: _Pass) -> dict[str, Any]:
+        scenario = self.scenario
+        steps = []
+        for number, (step, result) in enumerate(zip(scenario.steps, run.results), 1):
+            request = result.case.request
+            digest = hashlib.sha256(
+                _cases.canonical([number, request]).encode()
+            ).hexdigest()[:8]
+            steps.append(
+                {
+                    "id": digest,
+                    "operation": step.label,
+                    **({"link": step.link} if step.link else {}),
+                    "request": dict(request),
+                    "response": result.response,
+                    **({"state": result.state} if result.state else {}),
+                }
+            )
+        return {
+            "format": _snapshot.FORMAT,
+            "scenario": {
+                "fingerprint": scenario.fingerprint,
+                "name": scenario.name,
+                "origin": scenario.origin,
+            },
+            "carried": run.carried,
+            "steps": steps,
+        }
+
+    # -- recording -------------------------------------------------------------------------
+
+    async def _plan(self) -> list[dict[str, Any]]:
+        """The requests to record: the first step's first generated case that gets the
+        status the scenario needs, then each later step's first valid case, its carried
+        values as placeholders."""
+        requests: list[dict[str, Any]] = []
+        for step in self.scenario.steps:
+            valid = [c for c in self._generated(step) if c.source != "negative"]
+            if not valid:
+                raise SchemaError(
+                    f"{self.scenario.label}: no valid request can be generated for {step.label}"
+                )
+            requests.append(_scenarios.masked(step, valid[0].request, self.placeholders))
+        first = self.scenario.steps[0]
+        tried: list[int] = []
+        for case in [c for c in self._generated(first) if c.source != "negative"][:_MAX_TRIES]:
+            requests[0] = _scenarios.masked(first, case.request, self.placeholders)
+            status = (await self._pass(requests, steps=1)).results[0].response.get("status")
+            if _wanted(first, status):
+                return requests
+            tried.append(status if isinstance(status, int) else 0)
+        want = f"status {first.status}" if first.status else "a 2xx status"
+        got = ", ".join(str(s) for s in tried)
+        raise ContractViolation(
+            f"{self.scenario.label}: no generated request of {first.label} got {want} "
+            f"(tried {_report.plural(len(tried), 'case')}, answered {got}), so the later steps "
+            f"have nothing to carry; {self.name} was not written. Give {first.label} an "
+            "example request that succeeds (the first examples are tried first)"
+            + ("" if self.scenario.origin == "links" else ", or set `status` on the first step")
+        )
+
+    def _generated(self, step: Step) -> list[_cases.FrozenCase]:
+        return self.suite.generated(step.operation, self.auth)
+
+    def _fix_hint(self) -> str:
+        if self.scenario.origin == "links":
+            return "; check the link's parameters in the schema and what the first step answers"
+        return "; check the step's `parameters` and what the step it reads answers"
+
+    def _refuse_flaky(self, first: _Pass, second: _Pass) -> None:
+        self.suite.refuse_flaky(self.scenario, self.name, first.results, second.results)
+        diffs = _normalize.differences(first.carried, second.carried, ("carried",))
+        if diffs:
+            raise FlakyResponse(
+                _report.flaky_message(
+                    self.scenario.label, self.name, [("carried values", "", diffs)], None
+                )
+            )
+
+    # -- messages --------------------------------------------------------------------------
+
+    def _mismatch(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+        old_steps, new_steps = list(old.get("steps", [])), list(new["steps"])
+        total = len(new_steps)
+        out: list[str] = []
+        changed = 0
+        for number, (step, now) in enumerate(zip(self.scenario.steps, new_steps), 1):
+            before = old_steps[number - 1] if number <= len(old_steps) else {}
+            lines: list[str] = []
+            if before.get("response") != now["response"]:
+                lines += _report.indent(_report.json_diff(before.get("response"), now["response"]))
+            if before.get("state", {}) != now.get("state", {}):
+                for probe in sorted({*before.get("state", {}), *now.get("state", {})}):
+                    if before.get("state", {}).get(probe) != now.get("state", {}).get(probe):
+                        lines.append(f"  state (probe {probe}):")
+                        lines += _report.indent(
+                            _report.json_diff(
+                                before.get("state", {}).get(probe), now["state"].get(probe)
+                            ),
+                            "    ",
+                        )
+            if before.get("request") != now["request"]:
+                lines = ["  request:", *_report.indent(
+                    _report.json_diff(before.get("request"), now["request"]), "    "
+                ), *lines]
+            if lines:
+                changed += 1
+                out += ["", step_title(number, total, step)]
+                out += _report.indent(_report.request_line(now["request"]).splitlines(), "  ")
+                out += lines
+        if old.get("carried") != new["carried"]:
+            out += ["", "carried values:"]
+            out += _report.indent(_report.json_diff(old.get("carried"), new["carried"]))
+        if not out:
+            out += ["", "the file's text differs from what contractsnap writes:"]
+            out += _report.indent(_report.json_diff(old, new)[:40])
+        head = (
+            f"{self.scenario.label}: {changed} of {_report.plural(total, 'step')} answered "
+            f"differently from {self.name}"
+        )
+        return "\n".join([head, *out, "", "If the change is intended, accept it with:",
+                          "  " + accept_command(self.scenario)])
+
+    def _broken(self, exc: _Broken, stored: Mapping[str, Any]) -> str:
+        """A step could not be sent in a gate run: what the earlier steps answered."""
+        out = [f"{exc}", "", "what the earlier steps answered, against the snapshot:"]
+        old_steps = list(stored.get("steps", []))
+        total = len(self.scenario.steps)
+        for number, result in enumerate(exc.done, 1):
+            step = self.scenario.steps[number - 1]
+            before = old_steps[number - 1].get("response") if number <= len(old_steps) else None
+            out += ["", step_title(number, total, step)]
+            out += _report.indent(_report.request_line(result.case.request).splitlines(), "  ")
+            if before == result.response:
+                out.append("  (as in the snapshot)")
+            else:
+                out += _report.indent(_report.json_diff(before, result.response))
+        out += ["", "If the change is intended, record the scenario again with:",
+                "  " + accept_command(self.scenario)]
+        return "\n".join(out)
+
+
+def _wanted(step: Step, status: Any) -> bool:
+    if not isinstance(status, int):
+        return False
+    return status == step.status if step.status else 200 <= status < 300
+
+
+def scenario_file(directory: Path, scenario: Scenario) -> Path:
+    return directory / _scenarios.DIRECTORY / f"{scenario.file_stem}.json"
