@@ -33,6 +33,8 @@ DIRECTORY = "scenarios"
 _LOCATIONS = ("path", "query", "header", "cookie")
 _TEMPLATE = re.compile(r"\{(\$[^{}]+)\}")
 _SOURCES = re.compile(r"^\$(request|response)\.(header|query|path|body)(?:\.(.+)|#(/.*))?$")
+#: The order linked steps are sent in: reads, then writes, then deletes.
+_METHOD_ORDER = {"GET": 0, "HEAD": 0, "OPTIONS": 0, "PUT": 1, "PATCH": 1, "POST": 2, "DELETE": 4}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
 
 
@@ -388,7 +390,7 @@ def _from_links(schema: Any) -> list[Scenario]:
         responses = definition.get("responses")
         if not isinstance(responses, Mapping):
             continue
-        for status, response in responses.items():
+        for status, response in sorted(responses.items(), key=lambda item: str(item[0])):
             response = schema.resolve(response)
             links = response.get("links") if isinstance(response, Mapping) else None
             if not isinstance(links, Mapping) or not links:
@@ -408,11 +410,20 @@ def _link_scenario(schema: Any, label: str, status: str, links: Mapping[str, Any
         status=int(status) if status.isdecimal() else None,
     )
     steps, errors = [first], []
+    targets: list[tuple[str, str, Any]] = []
     for link_name, raw in links.items():
         link = schema.resolve(raw)
         where = f"link {link_name!r} of {label} {status}"
         try:
-            target = _link_target(schema, link, where)
+            targets.append((str(link_name), _link_target(schema, link, where), link))
+        except ValueError as exc:
+            errors.append(str(exc))
+    # JSON object order carries no meaning (a stored, key-sorted copy of the document must
+    # give the same scenario): reads first, then writes, deletes last, by link name within.
+    targets.sort(key=lambda t: (_METHOD_ORDER.get(t[1].partition(" ")[0], 3), t[0]))
+    for link_name, target, link in targets:
+        where = f"link {link_name!r} of {label} {status}"
+        try:
             parameters = link.get("parameters", {})
             if not isinstance(parameters, Mapping):
                 raise ValueError(f"{where}: `parameters` must be an object")
@@ -423,7 +434,7 @@ def _link_scenario(schema: Any, label: str, status: str, links: Mapping[str, Any
         except ValueError as exc:
             errors.append(str(exc))
             continue
-        steps.append(Step(target, schema.operation(target), str(link_name), 1, bindings))
+        steps.append(Step(target, schema.operation(target), link_name, 1, bindings))
     return _scenario(name, "links", steps, errors)
 
 
@@ -456,7 +467,7 @@ def _bindings(
     schema: Any, label: str, pairs: Sequence[tuple[str, Any]], where: str
 ) -> tuple[Binding, ...]:
     bindings = []
-    for key, value in pairs:
+    for key, value in sorted(pairs, key=lambda pair: pair[0]):  # not in the document's order
         if is_expression(value):
             try:
                 check_expression(value)

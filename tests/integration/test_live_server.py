@@ -122,20 +122,24 @@ def _demo_project(project: Project, **changes: Any) -> None:
 
 
 def _files(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_live_server_records_the_in_process_snapshots(project: Project, server: str) -> None:
     _demo_project(project)
     in_process = project.run("--snapshot-update")
-    in_process.assert_outcomes(passed=10)
+    in_process.assert_outcomes(passed=12)  # ten operations, two scenarios
     shutil.move(project.path / "snapshots", project.path / "in_process")
 
     live = project.run("--snapshot-update", f"--contractsnap-base-url={server}/")
-    live.assert_outcomes(passed=10)
+    live.assert_outcomes(passed=12)
     recorded = _files(project.path / "snapshots")
     assert recorded == _files(project.path / "in_process")
-    assert len(recorded) == 11  # ten operations and the OpenAPI document
+    assert len(recorded) == 13  # ten operations, two scenarios and the OpenAPI document
     address = server.removeprefix("http://")
     assert not [name for name, data in recorded.items() if address.encode() in data]
     live.stdout.fnmatch_lines(["*`setup` not called against the live server*"])
@@ -146,7 +150,7 @@ def test_live_server_records_the_in_process_snapshots(project: Project, server: 
         project, base_url=server, schema="in_process/openapi.json", app="no_such_module:app"
     )
     gate = project.run()
-    gate.assert_outcomes(passed=10)
+    gate.assert_outcomes(passed=12)
     assert _files(project.path / "snapshots") == recorded
 
 

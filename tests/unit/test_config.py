@@ -44,6 +44,7 @@ WRONG_TYPES: dict[str, tuple[object, str]] = {
     "base_url": (8000, "a string"),
     "probes": ("bookstore:books_table", "a list of strings"),
     "fail_uncovered": ("no", "true or false"),
+    "links": ("yes", "true or false"),
     "checks": ("not_a_server_error", "a list of strings"),
     "warn_checks": ([1], "a list of strings"),
     "strict": (1, "true or false"),
@@ -141,7 +142,8 @@ class TestTypes:
 
     def test_table_covers_every_key(self) -> None:
         """The wrong-type table lists every setting a user can write."""
-        internal = {"defaults", "operations", "operation_keys", "source", "root"}
+        # `operations` and `scenarios` are tables with tests of their own.
+        internal = {"defaults", "operations", "operation_keys", "source", "root", "scenarios"}
         top = {f.name for f in dataclasses.fields(Settings)} - internal
         per_operation = {f.name for f in dataclasses.fields(OperationSettings)}
         assert set(WRONG_TYPES) == top | per_operation
@@ -211,9 +213,10 @@ class TestUnknownKeys:
         config_error(
             {"zzzzz": 1},
             "test: unknown key `zzzzz`; known keys: app, backend, base_path, base_url, checks, "
-            "coverage, examples, exclude, fail_uncovered, fuzz, headers, include, lifespan, "
+            "coverage, examples, exclude, fail_uncovered, fuzz, headers, include, lifespan, links, "
             "max_body_size, max_cases, max_read_size, negative, operations, probes, redact, "
-            "schema, schema_path, secrets, setup, snapshot_dir, strict, timeout, warn_checks",
+            "scenarios, schema, schema_path, secrets, setup, snapshot_dir, strict, timeout, "
+            "warn_checks",
         )
 
     def test_unknown_key_in_operation_table(self) -> None:
@@ -275,7 +278,7 @@ class TestValues:
                 "include",
                 "books",
                 "test: invalid operation selector 'books'; use \"GET /books/{book_id}\" (globs "
-                'allowed), "tag:NAME", "id:OPERATION_ID", "method:POST" or "path:/books/*"',
+                'allowed), "tag:NAME", "id:OPERATION_ID", "method:POST", "path:/books/*" or "scenario:NAME"',
             ),
             ("exclude", "tag:", "test: selector 'tag:' has nothing after `tag:`"),
             ("include", "id:", "test: selector 'id:' has nothing after `id:`"),
