@@ -363,12 +363,15 @@ def _scenario_configs(value: object, source: str) -> tuple[Any, ...]:
                 '/books"}, {operation = "GET /books/{book_id}", parameters = {book_id = '
                 f'"$response.body#/id"}}}}]'
             )
-        parsed = [_step_config(raw_step, n, f"{where}, step {n}") for n, raw_step in
-                  enumerate(steps, 1)]
+        parsed = [
+            _step_config(raw_step, n, f"{where}, step {n}") for n, raw_step in enumerate(steps, 1)
+        ]
         for number, step in enumerate(parsed, 1):
             for key, expression in step.parameters:
-                if isinstance(expression, str) and expression.startswith("$") or (
-                    isinstance(expression, str) and "{$" in expression
+                if (
+                    (isinstance(expression, str)
+                    and expression.startswith("$"))
+                    or (isinstance(expression, str) and "{$" in expression)
                 ):
                     try:
                         check_expression(expression)

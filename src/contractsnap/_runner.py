@@ -45,6 +45,7 @@ class Labelled(Protocol):
     @property
     def label(self) -> str: ...
 
+
 AssertSnapshot = Callable[[Mapping[str, Any]], bool]
 
 

@@ -131,7 +131,7 @@ class ScenarioCheck:
             if stored is None or stale or regenerate:
                 requests = await self._plan()
             else:
-                requests = list(stored.requests)
+                requests = [dict(r) for r in stored.requests]
             try:
                 run = await self._pass(requests)
                 again = await self._pass(requests)
@@ -220,11 +220,9 @@ class ScenarioCheck:
     def _document(self, run: _Pass) -> dict[str, Any]:
         scenario = self.scenario
         steps = []
-        for number, (step, result) in enumerate(zip(scenario.steps, run.results), 1):
+        for number, (step, result) in enumerate(zip(scenario.steps, run.results, strict=True), 1):
             request = result.case.request
-            digest = hashlib.sha256(
-                _cases.canonical([number, request]).encode()
-            ).hexdigest()[:8]
+            digest = hashlib.sha256(_cases.canonical([number, request]).encode()).hexdigest()[:8]
             steps.append(
                 {
                     "id": digest,
@@ -303,7 +301,7 @@ class ScenarioCheck:
         total = len(new_steps)
         out: list[str] = []
         changed = 0
-        for number, (step, now) in enumerate(zip(self.scenario.steps, new_steps), 1):
+        for number, (step, now) in enumerate(zip(self.scenario.steps, new_steps, strict=True), 1):
             before = old_steps[number - 1] if number <= len(old_steps) else {}
             lines: list[str] = []
             if before.get("response") != now["response"]:
@@ -319,9 +317,13 @@ class ScenarioCheck:
                             "    ",
                         )
             if before.get("request") != now["request"]:
-                lines = ["  request:", *_report.indent(
-                    _report.json_diff(before.get("request"), now["request"]), "    "
-                ), *lines]
+                lines = [
+                    "  request:",
+                    *_report.indent(
+                        _report.json_diff(before.get("request"), now["request"]), "    "
+                    ),
+                    *lines,
+                ]
             if lines:
                 changed += 1
                 out += ["", step_title(number, total, step)]
@@ -337,8 +339,15 @@ class ScenarioCheck:
             f"{self.scenario.label}: {changed} of {_report.plural(total, 'step')} answered "
             f"differently from {self.name}"
         )
-        return "\n".join([head, *out, "", "If the change is intended, accept it with:",
-                          "  " + accept_command(self.scenario)])
+        return "\n".join(
+            [
+                head,
+                *out,
+                "",
+                "If the change is intended, accept it with:",
+                "  " + accept_command(self.scenario),
+            ]
+        )
 
     def _broken(self, exc: _Broken, stored: Mapping[str, Any]) -> str:
         """A step could not be sent in a gate run: what the earlier steps answered."""
@@ -354,8 +363,11 @@ class ScenarioCheck:
                 out.append("  (as in the snapshot)")
             else:
                 out += _report.indent(_report.json_diff(before, result.response))
-        out += ["", "If the change is intended, record the scenario again with:",
-                "  " + accept_command(self.scenario)]
+        out += [
+            "",
+            "If the change is intended, record the scenario again with:",
+            "  " + accept_command(self.scenario),
+        ]
         return "\n".join(out)
 
 

@@ -324,8 +324,10 @@ def parse_target(key: str, parameters: Mapping[str, set[str]], where: str) -> tu
         )
     known = sorted(f"{kind}.{name}" for kind in _LOCATIONS for name in parameters.get(kind, ()))
     hint = difflib.get_close_matches(key, [k.partition(".")[2] for k in known], n=1)
-    fix = f"did you mean {hint[0]!r}?" if hint else (
-        f"its parameters are {', '.join(known)}" if known else "it has no parameters"
+    fix = (
+        f"did you mean {hint[0]!r}?"
+        if hint
+        else (f"its parameters are {', '.join(known)}" if known else "it has no parameters")
     )
     raise ValueError(f"{where}: the operation has no parameter {key!r}; {fix}")
 
@@ -366,11 +368,12 @@ def build(schema: Any) -> tuple[list[Scenario], set[str]]:
     scenarios: list[Scenario] = []
     stems: set[str] = set()
     found = [*(_from_links(schema) if schema.settings.links else []), *_from_config(schema)]
-    for scenario in found:
+    for defined in found:
+        scenario = defined
         if scenario.file_stem in stems:
             scenario = dataclasses.replace(
-                scenario,
-                error=f"its file name {scenario.file_stem}.json is taken by another scenario; "
+                defined,
+                error=f"its file name {defined.file_stem}.json is taken by another scenario; "
                 "rename the scenario",
             )
         stems.add(scenario.file_stem)
@@ -390,8 +393,8 @@ def _from_links(schema: Any) -> list[Scenario]:
         responses = definition.get("responses")
         if not isinstance(responses, Mapping):
             continue
-        for status, response in sorted(responses.items(), key=lambda item: str(item[0])):
-            response = schema.resolve(response)
+        for status, raw in sorted(responses.items(), key=lambda item: str(item[0])):
+            response = schema.resolve(raw)
             links = response.get("links") if isinstance(response, Mapping) else None
             if not isinstance(links, Mapping) or not links:
                 continue
@@ -446,14 +449,16 @@ def _link_target(schema: Any, link: Any, where: str) -> str:
         if label is None:
             hint = difflib.get_close_matches(link["operationId"], sorted(schema.by_id), n=1)
             fix = f"did you mean {hint[0]!r}?" if hint else "fix the link in the schema"
-            raise ValueError(f"{where} names operationId {link['operationId']!r}, which no "
-                             f"operation has; {fix}")
+            raise ValueError(
+                f"{where} names operationId {link['operationId']!r}, which no operation has; {fix}"
+            )
         return str(label)
     ref = link.get("operationRef")
     if isinstance(ref, str):
         if not ref.startswith("#/paths/"):
-            raise ValueError(f"{where}: operationRef {ref!r} points into another document; "
-                             "use operationId")
+            raise ValueError(
+                f"{where}: operationRef {ref!r} points into another document; use operationId"
+            )
         pointer, _, method = ref.removeprefix("#/paths/").rpartition("/")
         path = pointer.replace("~1", "/").replace("~0", "~")
         label = f"{method.upper()} {path}"

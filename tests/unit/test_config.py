@@ -278,7 +278,8 @@ class TestValues:
                 "include",
                 "books",
                 "test: invalid operation selector 'books'; use \"GET /books/{book_id}\" (globs "
-                'allowed), "tag:NAME", "id:OPERATION_ID", "method:POST", "path:/books/*" or "scenario:NAME"',
+                'allowed), "tag:NAME", "id:OPERATION_ID", "method:POST", "path:/books/*" or '
+                '"scenario:NAME"',
             ),
             ("exclude", "tag:", "test: selector 'tag:' has nothing after `tag:`"),
             ("include", "id:", "test: selector 'id:' has nothing after `id:`"),

@@ -306,7 +306,8 @@ class TestValidateSelector:
         """Anything else is refused with every accepted form listed."""
         message = (
             f'invalid operation selector {selector!r}; use "GET /books/{{book_id}}" (globs '
-            'allowed), "tag:NAME", "id:OPERATION_ID", "method:POST", "path:/books/*" or "scenario:NAME"'
+            'allowed), "tag:NAME", "id:OPERATION_ID", "method:POST", "path:/books/*" or '
+            '"scenario:NAME"'
         )
         with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
             validate_selector(selector)
