@@ -78,11 +78,16 @@ class Project:
         )
 
     def snapshots(self, directory: str = "snapshots") -> dict[str, bytes]:
-        """The files of the snapshot directory, but the stored OpenAPI document."""
+        """The files of the snapshot directory (``scenarios/NAME.json`` for scenarios), but
+        the stored OpenAPI document."""
         root = self.path / directory
         if not root.is_dir():
             return {}
-        return {p.name: p.read_bytes() for p in sorted(root.glob("*")) if p.name != "openapi.json"}
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != "openapi.json"
+        }
 
     def snapshot(self, name: str, directory: str = "snapshots") -> dict[str, Any]:
         return json.loads((self.path / directory / name).read_text())  # type: ignore[no-any-return]
