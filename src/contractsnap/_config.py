@@ -334,11 +334,12 @@ _STEP_KEYS = ("operation", "parameters", "body", "from", "status")
 
 def _scenario_configs(value: object, source: str) -> tuple[Any, ...]:
     """``[[tool.contractsnap.scenarios]]``: named lists of steps, checked before any run."""
-    from ._scenarios import ExpressionError, ScenarioConfig, check_expression, valid_name
+    from ._scenarios import ScenarioConfig, valid_name
 
     if not isinstance(value, list):
         raise ConfigError(
-            f"{source}: `scenarios` must be an array of tables ([[tool.contractsnap.scenarios]])"
+            f"{source}: `scenarios` must be an array of tables ([[tool.contractsnap.scenarios]]), "
+            f"got {type(value).__name__}"
         )
     found: list[Any] = []
     for index, raw in enumerate(value, 1):
@@ -350,33 +351,25 @@ def _scenario_configs(value: object, source: str) -> tuple[Any, ...]:
         name = table.get("name")
         if not isinstance(name, str) or not valid_name(name):
             raise ConfigError(
-                f"{where}: `name` must be letters, digits, `_`, `.` or `-` (at most 80, "
-                f'such as "book-lifecycle"): it names the file; got {name!r}'
+                f"{where}: `name` must be 1 to 80 letters, digits, `_`, `.` or `-`, starting "
+                f'with a letter or digit (such as "book-lifecycle"): it names the file; '
+                f"got {name!r}"
             )
         if any(other.name == name for other in found):
-            raise ConfigError(f"{where}: another scenario is named {name!r}")
+            raise ConfigError(
+                f"{where}: another scenario is named {name!r}; give each scenario its own name"
+            )
         where = f"{source}: scenario {name!r}"
         steps = table.get("steps")
         if not isinstance(steps, list) or len(steps) < 2:
             raise ConfigError(
                 f'{where}: `steps` must list two or more steps, such as [{{operation = "POST '
                 '/books"}, {operation = "GET /books/{book_id}", parameters = {book_id = '
-                f'"$response.body#/id"}}}}]'
+                f'"$response.body#/id"}}}}], got {steps!r}'
             )
         parsed = [
             _step_config(raw_step, n, f"{where}, step {n}") for n, raw_step in enumerate(steps, 1)
         ]
-        for number, step in enumerate(parsed, 1):
-            for key, expression in step.parameters:
-                if (
-                    (isinstance(expression, str)
-                    and expression.startswith("$"))
-                    or (isinstance(expression, str) and "{$" in expression)
-                ):
-                    try:
-                        check_expression(expression)
-                    except ExpressionError as exc:
-                        raise ConfigError(f"{where}, step {number}: `{key}`: {exc}") from None
         found.append(ScenarioConfig(name, tuple(parsed)))
     return tuple(found)
 
@@ -390,21 +383,40 @@ def _step_config(raw: object, number: int, where: str) -> Any:
         if key not in _STEP_KEYS:
             raise _unknown(key, _STEP_KEYS, where)
     operation = table.get("operation")
+    if operation is None:
+        raise ConfigError(
+            f"{where}: `operation` is missing; set it to the operation the step sends, "
+            'such as "GET /books/{book_id}"'
+        )
     method, _, path = operation.partition(" ") if isinstance(operation, str) else ("", "", "")
     if method.lower() not in HTTP_METHODS or not path.startswith("/"):
         raise ConfigError(
-            f'{where}: `operation` must be an operation such as "GET /books/{{book_id}}", '
-            f"got {operation!r}"
+            f'{where}: `operation` must be a method and a path as in the schema, such as "GET '
+            f'/books/{{book_id}}", got {operation!r}'
         )
     parameters = table.get("parameters", {})
     if not isinstance(parameters, Mapping):
         raise ConfigError(
-            f'{where}: `parameters` must be a table such as {{book_id = "$response.body#/id"}}'
+            f'{where}: `parameters` must be a table such as {{book_id = "$response.body#/id"}}, '
+            f"got {type(parameters).__name__} {parameters!r}"
         )
     pairs = [(str(k), v) for k, v in parameters.items()]
+    named = [(f"parameters.{k}", v) for k, v in pairs]
     if "body" in table:
+        if "body" in parameters:
+            raise ConfigError(
+                f"{where}: the body is set twice, by `body` and by `parameters.body`; keep one"
+            )
         pairs.append(("body", table["body"]))
+        named.append(("body", table["body"]))
+    for key, value in named:
+        _check_step_value(value, key, number, where)
     source = table.get("from")
+    if source is not None and number == 1:
+        raise ConfigError(
+            f"{where}: `from` names the earlier step whose answer the expressions read; "
+            "the first step has none, remove it"
+        )
     if source is not None and (
         not isinstance(source, int) or isinstance(source, bool) or not 1 <= source < number
     ):
@@ -417,11 +429,56 @@ def _step_config(raw: object, number: int, where: str) -> Any:
         if number != 1:
             raise ConfigError(
                 f"{where}: `status` is for the first step (the answer the scenario needs to go "
-                "on); later steps are recorded with whatever they answer"
+                "on); later steps are recorded with whatever they answer, remove it"
             )
         if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-            raise ConfigError(f"{where}: `status` must be an HTTP status code, got {status!r}")
+            raise ConfigError(
+                f"{where}: `status` must be an HTTP status code from 100 to 599, such as 201, "
+                f"got {type(status).__name__} {status!r}"
+            )
     return StepConfig(f"{method.upper()} {path}", tuple(pairs), source, status)
+
+
+def _check_step_value(value: object, key: str, number: int, where: str) -> None:
+    """A step's value is an expression, a ``{$...}`` text or a JSON constant."""
+    import datetime
+
+    from ._scenarios import ExpressionError, check_expression, is_expression
+
+    if is_expression(value):
+        assert isinstance(value, str)
+        try:
+            check_expression(value)
+        except ExpressionError as exc:
+            raise ConfigError(f"{where}: `{key}`: {exc}") from None
+        if number == 1:
+            raise ConfigError(
+                f"{where}: `{key}` = {value!r} reads an earlier step's answer, and the first "
+                "step has none; give it a constant"
+            )
+        return
+    stack: list[tuple[str, object]] = [(key, value)]
+    while stack:
+        at, node = stack.pop()
+        if isinstance(node, (datetime.date, datetime.time)):
+            raise ConfigError(
+                f"{where}: `{at}` is a TOML date or time, which JSON has no type for; quote "
+                "it to send it as a string"
+            )
+        if isinstance(node, Mapping):
+            stack.extend((f"{at}.{k}", v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((f"{at}[{i}]", v) for i, v in enumerate(node))
+        elif isinstance(node, str) and at != key and is_expression(node):
+            try:
+                check_expression(node)
+            except ExpressionError:
+                continue  # a constant that only looks like one
+            raise ConfigError(
+                f"{where}: `{at}` = {node!r} is inside a constant, where expressions are not "
+                f"read; carry it with its own key, such as parameters = "
+                f'{{"body#/id" = "$response.body#/id"}}'
+            )
 
 
 def _import_path(spec: str) -> bool:

@@ -4,13 +4,18 @@ Each difference between the base and head snapshot files is a finding of one lev
 
 - **breaking**: an operation removed, a status code changed (a success turned into an
   error included), a response field removed or its type changed, a header removed;
-- **changed**: same shape, other values; a case removed;
+- **changed**: same shape, other values; a case removed; another state change (probes);
 - **additive**: a new operation, a new case, a new field or header;
 - **cosmetic**: the same data in another layout.
 
 Identical findings across cases and operations are grouped (``field $.discount added: 37
 cases in 9 operations``) with one example diff, so a change that touches hundreds of
 snapshots still reads on one screen.
+
+Scenario files (``scenarios/NAME.json``) are compared the same way, their steps taking the
+place of cases, under the scenario's label (``scenario NAME``): a step's changes are
+classified like a case's, a new scenario is additive and a removed one changed (its
+operations are still there).
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import _report, _schemadiff
+from . import _report, _scenarios, _schemadiff
 from ._errors import ContractsnapError
 from ._normalize import path_to_selector
-from ._snapshot import READABLE_FORMATS, SCHEMA_FILE, upgrade
+from ._snapshot import READABLE_FORMATS, SCHEMA_FILE, entries, upgrade
 
 LEVELS = ("breaking", "changed", "additive", "cosmetic")
 Documents = dict[str, Mapping[str, Any]]
@@ -123,15 +128,17 @@ def documents_at(root: Path, ref: str, directory: Path) -> tuple[Documents, dict
         ) from None
     relative = directory.resolve().relative_to(root.resolve()).as_posix()
     names = _git(root, "ls-tree", "-r", "--name-only", ref, "--", relative).splitlines()
+    prefix = "" if relative == "." else f"{relative}/"
     found: Documents = {}
     texts: dict[str, str] = {}
     for name in names:
-        if name.endswith(".json"):
+        key = name.removeprefix(prefix)
+        if key.endswith(".json") and ("/" not in key or _in_scenarios(key)):
             text = _git(root, "show", f"{ref}:{name}")
             document = _parse(text, f"{name} at {ref}")
             if document is not None:
-                found[Path(name).name] = document
-                texts[Path(name).name] = text
+                found[key] = document
+                texts[key] = text
     return found, texts
 
 
@@ -170,19 +177,29 @@ def schema_findings(
     ]
 
 
+#: Where scenario files are, relative to the snapshot directory.
+_SCENARIOS = f"{_scenarios.DIRECTORY}/"
+
+
+def _in_scenarios(key: str) -> bool:
+    return key.startswith(_SCENARIOS) and "/" not in key.removeprefix(_SCENARIOS)
+
+
 def documents_in(directory: Path) -> tuple[Documents, dict[str, str]]:
     """The snapshot documents in the working tree, and their texts."""
     found: Documents = {}
     texts: dict[str, str] = {}
-    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+    paths = [*directory.glob("*.json"), *directory.glob(f"{_SCENARIOS}*.json")]
+    for path in sorted(paths) if directory.is_dir() else []:
+        key = path.relative_to(directory).as_posix()
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue  # not text, so not a snapshot file: not ours to report on
-        document = _parse(text, str(path.name))
+        document = _parse(text, key)
         if document is not None:
-            found[path.name] = document
-            texts[path.name] = text
+            found[key] = document
+            texts[key] = text
     return found, texts
 
 
@@ -207,16 +224,18 @@ def _parse(text: str, where: str) -> Mapping[str, Any] | None:
         document = upgrade(document)
     except (KeyError, TypeError, AttributeError):
         document = {}  # reported as broken below
-    cases = document.get("cases")
+    scenario = "scenario" in document
+    listed = document.get("steps" if scenario else "cases")
     valid = (
-        isinstance(document.get("operation"), dict)
-        and isinstance(cases, list)
-        and all(isinstance(c, dict) and {"id", "request", "response"} <= set(c) for c in cases)
+        isinstance(document.get("scenario" if scenario else "operation"), dict)
+        and isinstance(listed, list)
+        and all(isinstance(c, dict) and {"id", "request", "response"} <= set(c) for c in listed)
     )
     if not valid:
+        what = "a scenario, and steps" if scenario else "an operation, and cases"
         raise ContractsnapError(
-            f"{where}: a hand-edited or broken snapshot (an operation, and cases with id, "
-            "request and response, are required); restore it or record it again"
+            f"{where}: a hand-edited or broken snapshot ({what} with id, request and "
+            "response, are required); restore it or record it again"
         )
     return dict(document)
 
@@ -225,6 +244,8 @@ def _parse(text: str, where: str) -> Mapping[str, Any] | None:
 
 
 def _label(document: Mapping[str, Any]) -> str:
+    if "scenario" in document:
+        return f"scenario {document['scenario'].get('name')}"
     operation = document.get("operation", {})
     return f"{operation.get('method')} {operation.get('path')}"
 
@@ -314,7 +335,7 @@ def _values(document: Mapping[str, Any], enums: frozenset[Any]) -> dict[str, set
         elif isinstance(value, (str, int, bool)) and value in enums:
             found.setdefault(path_to_selector(path), set()).add(value)
 
-    for case in document.get("cases", []):
+    for case in entries(document):
         walk(case["response"].get("body"), ())
     return found
 
@@ -346,10 +367,14 @@ def compare(
     for name in sorted(set(base) | set(head)):
         old, new = base.get(name), head.get(name)
         if old is None and new is not None:
-            findings.append(Finding("additive", "new operation", _label(new)))
+            what = "new scenario" if "scenario" in new else "new operation"
+            findings.append(Finding("additive", what, _label(new)))
             continue
         if new is None and old is not None:
-            findings.append(Finding("breaking", "operation removed", _label(old)))
+            if "scenario" in old:
+                findings.append(Finding("changed", "scenario removed", _label(old)))
+            else:
+                findings.append(Finding("breaking", "operation removed", _label(old)))
             continue
         assert old is not None
         assert new is not None
@@ -362,14 +387,17 @@ def compare(
 
 def _operation(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
     label = _label(new)
+    kind = "step" if "scenario" in new else "case"
     found: list[Finding] = []
-    before = {c["id"]: c for c in old.get("cases", [])}
-    after = {c["id"]: c for c in new.get("cases", [])}
-    for case_id in [c["id"] for c in new.get("cases", []) if c["id"] not in before]:
-        found.append(Finding("additive", "new case", label, case_id))
-    for case_id in [c["id"] for c in old.get("cases", []) if c["id"] not in after]:
-        found.append(Finding("changed", "case removed", label, case_id))
+    before = {c["id"]: c for c in entries(old)}
+    after = {c["id"]: c for c in entries(new)}
+    for case_id in [c["id"] for c in entries(new) if c["id"] not in before]:
+        found.append(Finding("additive", f"new {kind}", label, case_id))
+    for case_id in [c["id"] for c in entries(old) if c["id"] not in after]:
+        found.append(Finding("changed", f"{kind} removed", label, case_id))
     for case_id, case in after.items():
+        if case_id in before:
+            found += _state(before[case_id], case, label)
         if case_id not in before or before[case_id]["response"] == case["response"]:
             continue
         example = tuple(
@@ -382,6 +410,25 @@ def _operation(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
         for level, what in dict.fromkeys(_response(before[case_id]["response"], case["response"])):
             found.append(Finding(level, what, label, case_id, example))
     return found
+
+
+def _state(old: Mapping[str, Any], new: Mapping[str, Any], label: str) -> list[Finding]:
+    """What a case or step wrote, by probe: a change of it is a changed value."""
+    before, after = old.get("state") or {}, new.get("state") or {}
+    if not isinstance(before, dict) or not isinstance(after, dict) or before == after:
+        return []
+    head = _report.request_line(new["request"]).splitlines()[0]
+    return [
+        Finding(
+            "changed",
+            f"state of probe `{probe}` changed",
+            label,
+            new["id"],
+            (head, *_report.json_diff(before.get(probe), after.get(probe))[2:]),
+        )
+        for probe in sorted({*before, *after})
+        if before.get(probe) != after.get(probe)
+    ]
 
 
 def group(findings: Iterable[Finding]) -> list[Group]:
@@ -403,10 +450,12 @@ def summary(base: Documents, head: Documents, findings: Sequence[Finding]) -> di
     changed_ops = {f.operation for f in findings} - {
         f.operation for f in findings if f.what in ("new operation", "operation removed")
     }
+    scenarios = {op for op in changed_ops if op.startswith("scenario ")}
     return {
         "operations added": sum(1 for f in findings if f.what == "new operation"),
         "operations removed": sum(1 for f in findings if f.what == "operation removed"),
-        "operations changed": len(changed_ops),
+        "operations changed": len(changed_ops - scenarios),
+        "scenarios changed": len(scenarios),
         "cases changed": len({(f.operation, f.case) for f in findings if f.case is not None}),
         **{level: sum(1 for f in findings if f.level == level) for level in LEVELS},
     }

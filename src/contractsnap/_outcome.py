@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import _coverage, _pending
+from . import _coverage, _pending, _scenarios
 from ._checks import CheckFailure
 from ._snapshot import SCHEMA_FILE, atomic_write, leftover_temp_files
 
@@ -123,10 +123,12 @@ class Outcome:
 
     def refuse_pending(self) -> bool:
         """In CI, a pending file is itself a failure: a change was left unreviewed."""
-        found = _pending.files(Path(self.directory))
+        root = Path(self.directory)
+        found = _pending.files(root)
         for path in found:
+            shown = f"{self.display}/{path.relative_to(root).as_posix()}"
             self.notes.append(
-                f"pending snapshot {self.display}/{path.name} (CI runs never write or keep them): "
+                f"pending snapshot {shown} (CI runs never write or keep them): "
                 "review it with `contractsnap review` and commit the result, or delete it"
             )
         return bool(found)
@@ -168,8 +170,13 @@ class Outcome:
                 (root / name).unlink(missing_ok=True)
                 self.notes.append(f"deleted orphaned snapshot file {shown}")
             else:
+                gone = (
+                    "its scenario is no longer defined (its link or config entry was removed)"
+                    if name.startswith(f"{_scenarios.DIRECTORY}/")
+                    else "its operation is not in the schema"
+                )
                 self.notes.append(
-                    f"orphaned snapshot file {shown}: its operation is not in the schema; "
+                    f"orphaned snapshot file {shown}: {gone}; "
                     "`pytest --snapshot-update` (a full run) deletes it"
                 )
         return bool(self.orphans) and not update

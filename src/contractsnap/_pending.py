@@ -3,8 +3,16 @@
 ``snapshots/GET_books.json`` gets ``snapshots/GET_books.json.pending`` (git-ignore
 ``*.pending``): the whole new document, in the snapshot format. Outside CI a failing gate
 run writes it; in CI nothing is written and a pending file is itself a failure. The review
-verbs accept or reject changed cases one at a time; accepting a case rewrites only that
-case of the snapshot file.
+verbs accept or reject changed cases one at a time (a case has changed when its response
+or the state it changed did); accepting a case rewrites only that case of the snapshot file.
+
+A scenario's file ``snapshots/scenarios/NAME.json`` gets its pending file beside it, listed
+one changed step at a time (``scenario NAME#STEP_ID``): a step has changed when its
+response, the state it changed or a value carried from its answer did. A scenario is
+accepted or rejected as a whole, though: its steps depend on each other (a later step sends
+what an earlier one answered), so a file mixing old and new steps would record an exchange
+that never happened. Any chosen step of a scenario decides all its changed steps, and the
+review verbs say so.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import _report, _snapshot
+from . import _report, _scenarios, _snapshot
 from ._errors import SnapshotFileError
 
 SUFFIX = ".pending"
@@ -41,12 +49,26 @@ def discard(snapshot: Path) -> None:
 
 
 def files(directory: Path) -> list[Path]:
-    return sorted(directory.glob(f"*.json{SUFFIX}")) if directory.is_dir() else []
+    """The pending files of a snapshot directory: operations', then scenarios'."""
+    if not directory.is_dir():
+        return []
+    pattern = f"*.json{SUFFIX}"
+    return sorted(directory.glob(pattern)) + sorted(
+        (directory / _scenarios.DIRECTORY).glob(pattern)
+    )
+
+
+def shown(path: Path) -> str:
+    """How messages name a file: ``NAME.json``, or ``snapshots/scenarios/NAME.json``."""
+    if path.parent.name != _scenarios.DIRECTORY:
+        return path.name
+    return f"{path.parent.parent.name}/{path.parent.name}/{path.name}"
 
 
 @dataclasses.dataclass(frozen=True)
 class Change:
-    """One pending case: its key, the request, and the old and new responses."""
+    """One pending case or scenario step: its key, the request, and the old and new
+    responses (with the state change and carried values, when there are any)."""
 
     key: str
     snapshot: Path
@@ -55,12 +77,19 @@ class Change:
     request: Mapping[str, Any]
     old: Any
     new: Any
+    #: The scenario's label, for a step: deciding it decides the whole scenario.
+    scenario: str | None = None
 
     def render(self, *, colour: bool = False) -> str:
         lines = [
             f"{self.key}  {self.title}",
             *_report.indent(_report.request_line(self.request).splitlines(), "  "),
         ]
+        if self.scenario:
+            lines.append(
+                f"  (accepting or rejecting it decides all changed steps of {self.scenario}: "
+                "its steps depend on each other)"
+            )
         diff = _report.json_diff(self.old, self.new)
         if colour:
             diff = [_COLOURS.get(line[:1], "{}").format(line) for line in diff]
@@ -74,13 +103,15 @@ def _load(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise SnapshotFileError(f"{path.name}: cannot be read ({exc}); delete it") from None
+        raise SnapshotFileError(f"{shown(path)}: cannot be read ({exc}); delete it") from None
     try:  # a file of an older format is reviewed (and rewritten) in the current layout
         document = _snapshot.upgrade(document)
     except (KeyError, TypeError, AttributeError):
         document = None
-    if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
-        raise SnapshotFileError(f"{path.name}: not a contractsnap document; delete it")
+    if not isinstance(document, dict) or not isinstance(
+        document.get("steps" if isinstance(document.get("scenario"), dict) else "cases"), list
+    ):
+        raise SnapshotFileError(f"{shown(path)}: not a contractsnap document; delete it")
     return document
 
 
@@ -90,43 +121,112 @@ def _label(document: Mapping[str, Any]) -> str:
 
 
 def changes(directory: Path) -> Iterator[Change]:
-    """Every changed case of every pending file, in a stable order."""
+    """Every changed case or step of every pending file, in a stable order."""
     for pending in files(directory):
-        snapshot = pending.with_name(pending.name.removesuffix(SUFFIX))
-        if not snapshot.exists():
-            raise SnapshotFileError(
-                f"{pending.name}: its snapshot {snapshot.name} no longer exists (the operation "
-                "left the schema); delete the pending file"
-            )
-        new = _load(pending)
-        old = _load(snapshot)
-        _check_same_cases(pending, new, old)
-        before = {case["id"]: case for case in old["cases"]}
-        for index, case in enumerate(new["cases"], 1):
-            previous = before.get(case["id"])
-            if previous is not None and previous.get("response") == case.get("response"):
-                continue
-            yield Change(
-                key=f"{_label(new)}#{case['id']}",
-                snapshot=snapshot,
-                case_id=case["id"],
-                title=_report.case_title(
-                    index,
-                    len(new["cases"]),
-                    case["id"],
-                    case.get("source", ""),
-                    case.get("description", ""),
-                ),
-                request=case["request"],
-                old=None if previous is None else previous.get("response"),
-                new=case.get("response"),
-            )
+        yield from _changes_of(pending)
+
+
+def _changes_of(pending: Path) -> Iterator[Change]:
+    snapshot = pending.with_name(pending.name.removesuffix(SUFFIX))
+    if not snapshot.exists():
+        gone = (
+            "the scenario is no longer defined"
+            if pending.parent.name == _scenarios.DIRECTORY
+            else "the operation left the schema"
+        )
+        raise SnapshotFileError(
+            f"{shown(pending)}: its snapshot {shown(snapshot)} no longer exists ({gone}); "
+            "delete the pending file"
+        )
+    new = _load(pending)
+    old = _load(snapshot)
+    _check_same_cases(pending, new, old)
+    if isinstance(new.get("scenario"), dict):
+        yield from _steps(snapshot, new, old)
+        return
+    before = {case["id"]: case for case in old["cases"]}
+    for index, case in enumerate(new["cases"], 1):
+        previous = before.get(case["id"])
+        was = None if previous is None else _result(previous)
+        now = _result(case)
+        if was == now:
+            continue
+        shown_old, shown_new = _compact(was, now)
+        yield Change(
+            key=f"{_label(new)}#{case['id']}",
+            snapshot=snapshot,
+            case_id=case["id"],
+            title=_report.case_title(
+                index,
+                len(new["cases"]),
+                case["id"],
+                case.get("source", ""),
+                case.get("description", ""),
+            ),
+            request=case["request"],
+            old=shown_old,
+            new=shown_new,
+        )
+
+
+def _steps(snapshot: Path, new: Mapping[str, Any], old: Mapping[str, Any]) -> Iterator[Change]:
+    """The changed steps of a scenario's pending file."""
+    label = f"scenario {new['scenario'].get('name')}"
+    steps = _snapshot.entries(new)
+    before = {step["id"]: step for step in _snapshot.entries(old)}
+    for number, step in enumerate(steps, 1):
+        previous = before.get(step["id"])
+        was = None if previous is None else _result(previous, _carried(old, number))
+        now = _result(step, _carried(new, number))
+        if was == now:
+            continue
+        shown_old, shown_new = _compact(was, now)
+        via = f" (link {step['link']})" if step.get("link") else ""
+        yield Change(
+            key=f"{label}#{step['id']}",
+            snapshot=snapshot,
+            case_id=step["id"],
+            title=f"step {number}/{len(steps)}: {step.get('operation')}{via}",
+            request=step["request"],
+            old=shown_old,
+            new=shown_new,
+            scenario=label,
+        )
+
+
+def _carried(document: Mapping[str, Any], number: int) -> dict[str, Any]:
+    """The values a scenario carries from the answer of its step ``number``."""
+    carried = document.get("carried")
+    return {
+        name: entry
+        for name, entry in (carried.items() if isinstance(carried, dict) else ())
+        if isinstance(entry, dict) and entry.get("step") == number
+    }
+
+
+def _result(entry: Mapping[str, Any], carried: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What review compares of a case or step: its response, the state it changed and the
+    values carried from its answer to later steps."""
+    return {
+        "response": entry.get("response"),
+        **({"state": entry["state"]} if entry.get("state") else {}),
+        **({"carried": dict(carried)} if carried else {}),
+    }
+
+
+def _compact(old: dict[str, Any] | None, new: dict[str, Any]) -> tuple[Any, Any]:
+    """What a diff shows: the responses alone, unless a state or carried value is there."""
+    if all(found is None or set(found) == {"response"} for found in (old, new)):
+        return (None if old is None else old["response"]), new["response"]
+    return old, new
 
 
 def _check_same_cases(pending: Path, new: Mapping[str, Any], old: Mapping[str, Any]) -> None:
-    if old.get("cases") and [c["id"] for c in new["cases"]] != [c["id"] for c in old["cases"]]:
+    ids = [[entry["id"] for entry in _snapshot.entries(document)] for document in (new, old)]
+    if ids[1] and ids[0] != ids[1]:
+        what = "steps" if "scenario" in new else "cases"
         raise SnapshotFileError(
-            f"{pending.name}: its cases are not those of {pending.name.removesuffix(SUFFIX)} "
+            f"{shown(pending)}: its {what} are not those of {pending.name.removesuffix(SUFFIX)} "
             "(the snapshot was re-recorded since); reject it and run the gate again"
         )
 
@@ -142,13 +242,25 @@ def select(all_changes: Iterable[Change], patterns: Iterable[str]) -> list[Chang
 def resolve(chosen: Iterable[Change], *, accept: bool) -> int:
     """Accept (copy into the snapshot) or reject (drop) the chosen changes; return how many.
 
-    The pending file keeps the changes not chosen, and goes once none is left.
+    The pending file keeps the changes not chosen, and goes once none is left. A scenario
+    is decided whole: any chosen step resolves all its changed steps (counted in the total).
     """
     by_file: dict[Path, set[str]] = {}
+    whole: set[Path] = set()
     for change in chosen:
         by_file.setdefault(change.snapshot, set()).add(change.case_id)
+        if change.scenario:
+            whole.add(change.snapshot)
+    count = 0
     for snapshot, ids in by_file.items():
         pending = pending_path(snapshot)
+        if snapshot in whole:
+            count += len(list(_changes_of(pending)))
+            if accept:
+                _snapshot.atomic_write(snapshot, _snapshot.dumps(_load(pending)))
+            pending.unlink()
+            continue
+        count += len(ids)
         new, old = _load(pending), _load(snapshot)
         source, target = (new, old) if accept else (old, new)
         chosen_cases = {c["id"]: c for c in source["cases"] if c["id"] in ids}
@@ -160,4 +272,4 @@ def resolve(chosen: Iterable[Change], *, accept: bool) -> int:
             pending.unlink()
         else:
             _snapshot.atomic_write(pending, _snapshot.dumps(new))
-    return sum(len(ids) for ids in by_file.values())
+    return count

@@ -86,10 +86,7 @@ class ScenarioCheck:
     ) -> None:
         scenario = self.scenario
         if scenario.error:
-            raise SchemaError(
-                f"{scenario.label}: {scenario.error}"
-                + ("" if scenario.origin == "config" else "; fix the link in the schema")
-            )
+            raise SchemaError(f"{scenario.label}: {scenario.error}")
         for step in scenario.steps:
             if step.operation.error:
                 raise SchemaError(
@@ -170,7 +167,8 @@ class ScenarioCheck:
                     try:
                         values[placeholder] = _scenarios.evaluate(expression, source)
                     except ExpressionError as exc:
-                        answer = f"{source.request['method']} -> {source.response.status_code}"
+                        sent = f"{source.request['method']} {source.request['path']}"
+                        answer = f"{sent} -> {source.response.status_code}"
                         raise _Broken(
                             f"{where} cannot be sent: `{expression}` of step {step.source} "
                             f"({answer}): {exc}",
@@ -306,16 +304,12 @@ class ScenarioCheck:
             lines: list[str] = []
             if before.get("response") != now["response"]:
                 lines += _report.indent(_report.json_diff(before.get("response"), now["response"]))
-            if before.get("state", {}) != now.get("state", {}):
-                for probe in sorted({*before.get("state", {}), *now.get("state", {})}):
-                    if before.get("state", {}).get(probe) != now.get("state", {}).get(probe):
-                        lines.append(f"  state (probe {probe}):")
-                        lines += _report.indent(
-                            _report.json_diff(
-                                before.get("state", {}).get(probe), now["state"].get(probe)
-                            ),
-                            "    ",
-                        )
+            old_state, new_state = before.get("state", {}), now.get("state", {})
+            for probe in sorted({*old_state, *new_state}):
+                if old_state.get(probe) != new_state.get(probe):
+                    lines.append(f"  state (probe {probe}):")
+                    diff = _report.json_diff(old_state.get(probe), new_state.get(probe))
+                    lines += _report.indent(diff, "    ")
             if before.get("request") != now["request"]:
                 lines = [
                     "  request:",

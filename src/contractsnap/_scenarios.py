@@ -19,6 +19,7 @@ import difflib
 import hashlib
 import json
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -26,16 +27,18 @@ import httpx
 
 from ._cases import decode_value, encode_value
 from ._naming import file_stem
-from ._schema import scenario_matches
+from ._schema import a_kind, scenario_matches
 
 #: The sub-directory of the snapshot directory that holds the scenario files.
 DIRECTORY = "scenarios"
 _LOCATIONS = ("path", "query", "header", "cookie")
 _TEMPLATE = re.compile(r"\{(\$[^{}]+)\}")
-_SOURCES = re.compile(r"^\$(request|response)\.(header|query|path|body)(?:\.(.+)|#(/.*))?$")
+_SOURCES = re.compile(r"^\$(request|response)\.(header|query|path|body)(?:\.(.*)|#(.*))?$")
 #: The order linked steps are sent in: reads, then writes, then deletes.
 _METHOD_ORDER = {"GET": 0, "HEAD": 0, "OPTIONS": 0, "PUT": 1, "PATCH": 1, "POST": 2, "DELETE": 4}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
+#: Where each parameter location is in a stored request.
+_PARTS = {"path": "path_parameters", "query": "query", "header": "headers", "cookie": "cookies"}
 
 
 class ExpressionError(ValueError):
@@ -55,74 +58,128 @@ def is_expression(value: Any) -> bool:
 
 
 def check_expression(expression: str) -> None:
-    """Raise ``ExpressionError`` if ``expression`` is not an OpenAPI runtime expression."""
-    parts = _TEMPLATE.findall(expression) if not expression.startswith("$") else [expression]
+    """Raise ``ExpressionError`` if ``expression`` is not an OpenAPI runtime expression
+    (or a string with ``{$...}`` expressions in it) that can have a value."""
+    if expression.startswith("$"):
+        _parse(expression)
+        return
+    parts = _TEMPLATE.findall(expression)
+    if expression.count("{$") != len(parts):
+        raise ExpressionError(
+            f"{expression!r} has a `{{$` with no matching `}}`; write each expression in the "
+            'text as {$...}, such as "Bearer {$response.body#/token}"'
+        )
     for part in parts:
-        if part in ("$url", "$method", "$statusCode"):
-            continue
-        match = _SOURCES.match(part)
-        if match is None or (match.group(2) != "body" and not match.group(3)):
+        _parse(part)
+
+
+_USE = (
+    "use $response.body#/json/pointer, $response.header.NAME, $request.path.NAME, "
+    "$request.query.NAME, $request.header.NAME, $request.body#/pointer, $statusCode, "
+    "$method or $url"
+)
+#: A header name (RFC 9110 token).
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+def _parse(expression: str) -> tuple[str, str, str, str]:
+    """``(side, where, name, pointer)`` of a runtime expression (all "" for ``$url``,
+    ``$method`` and ``$statusCode``); ``ExpressionError`` with a fix if it is malformed."""
+    if expression in ("$url", "$method", "$statusCode"):
+        return "", "", "", ""
+    match = _SOURCES.match(expression)
+    if match is None:
+        raise ExpressionError(f"{expression!r} is not a runtime expression; {_USE}")
+    side, where, name, pointer = match.group(1), match.group(2), match.group(3), match.group(4)
+    base = f"${side}.{where}"
+    if where == "body":
+        if name is not None:
             raise ExpressionError(
-                f"{part!r} is not a runtime expression; use $response.body#/json/pointer, "
-                "$response.header.NAME, $request.path.NAME, $request.query.NAME, "
-                "$request.header.NAME, $request.body#/pointer, $statusCode, $method or $url"
+                f"{expression!r}: a body is addressed with a JSON pointer, such as "
+                f"{base}#/{name.replace('.', '/')}"
             )
-        if match.group(2) == "body" and match.group(3):
-            raise ExpressionError(f"{part!r}: a body is addressed with a JSON pointer: body#/id")
+        if pointer and not pointer.startswith("/"):
+            raise ExpressionError(
+                f"{expression!r}: the JSON pointer after `#` must start with `/`, such as "
+                f"{base}#/{pointer}"
+            )
+        if re.search(r"~(?![01])", pointer or ""):
+            raise ExpressionError(
+                f"{expression!r}: in a JSON pointer `~` is written ~0 and `/` is written ~1"
+            )
+        return side, where, "", pointer or ""
+    if side == "response" and where != "header":
+        raise ExpressionError(
+            f"{expression!r}: a response has no {where} parameters; read the request's "
+            f"($request.{where}.NAME) or the response's body or headers"
+        )
+    if pointer is not None or not name:
+        raise ExpressionError(f"{expression!r} names no {where} parameter; use {base}.NAME")
+    if where == "header" and not _TOKEN.match(name):
+        raise ExpressionError(f"{expression!r}: {name!r} is not a header name")
+    return side, where, name, ""
 
 
 def evaluate(expression: str, exchange: Exchange) -> Any:
     """The value of a runtime expression (or a ``{$...}`` template) in ``exchange``."""
     if not expression.startswith("$"):
+        check_expression(expression)
         return _TEMPLATE.sub(lambda m: _text(evaluate(m.group(1), exchange)), expression)
-    check_expression(expression)
+    side, where, name, pointer = _parse(expression)
     if expression == "$url":
         return str(exchange.response.request.url)
     if expression == "$method":
         return exchange.request["method"]
     if expression == "$statusCode":
         return exchange.response.status_code
-    match = _SOURCES.match(expression)
-    assert match is not None
-    side, where, name, pointer = match.groups()
     if side == "response":
-        if where == "header":
-            value = exchange.response.headers.get(name)
-        elif where == "body":
-            try:
-                value = _pointer(exchange.response.json(), pointer or "")
-            except ValueError:
-                raise ExpressionError("the response body is not JSON") from None
-        else:
-            raise ExpressionError(f"a response has no {where} parameters")
-    else:
-        request = exchange.request
-        if where == "body":
-            value = _pointer(_decoded(request.get("body")), pointer or "")
-        else:
-            part = {"path": "path_parameters", "query": "query", "header": "headers"}
-            found = request.get(part.get(where, where), {})
-            if where == "header":
-                found = {k.lower(): v for k, v in found.items()}
-                name = name.lower()
-            value = found.get(name)
-    if value is None:
-        raise ExpressionError("it has no value there")
-    return value
+        return _from_response(where, name, pointer, exchange.response)
+    return _from_request(where, name, pointer, exchange.request)
 
 
-def _decoded(value: Any) -> Any:
-    return decode_value(value)
+def _from_response(where: str, name: str, pointer: str, response: httpx.Response) -> Any:
+    if where == "header":
+        if name not in response.headers:
+            raise ExpressionError(f"the response has no {name} header")
+        return response.headers[name]
+    if not response.content:
+        raise ExpressionError(f"the response ({response.status_code}) has no body")
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        kind = response.headers.get("content-type", "no content-type")
+        raise ExpressionError(f"the response body is not JSON ({kind})") from None
+    return _pointer(body, pointer, "the response body")
+
+
+def _from_request(where: str, name: str, pointer: str, request: Mapping[str, Any]) -> Any:
+    if where == "body":
+        if "body" not in request:
+            raise ExpressionError("the request has no body")
+        return _pointer(decode_value(request["body"]), pointer, "the request body")
+    found = decode_value(request.get(_PARTS[where], {}))
+    if where == "header":
+        found = {str(k).lower(): v for k, v in found.items()}
+        name = name.lower()
+    if name not in found:
+        raise ExpressionError(f"the request has no {where} parameter {name!r}")
+    return found[name]
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    """A value as it is written into a ``{$...}`` template."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        try:
+            return value.decode()
+        except UnicodeDecodeError:
+            raise ExpressionError("a binary value cannot be written into text") from None
+    return json.dumps(encode_value(value), separators=(",", ":"))
 
 
-def _pointer(document: Any, pointer: str) -> Any:
-    """RFC 6901: the value ``pointer`` names in ``document`` (None if it names nothing)."""
-    if pointer and not pointer.startswith("/"):
-        raise ExpressionError(f"JSON pointer {pointer!r} must start with /")
+def _pointer(document: Any, pointer: str, what: str) -> Any:
+    """RFC 6901: the value ``pointer`` names in ``document``; ``ExpressionError`` if none."""
     node = document
     for raw in pointer.split("/")[1:]:
         part = raw.replace("~1", "/").replace("~0", "~")
@@ -131,7 +188,7 @@ def _pointer(document: Any, pointer: str) -> Any:
         elif isinstance(node, Mapping) and part in node:
             node = node[part]
         else:
-            return None
+            raise ExpressionError(f"{what} has nothing at {pointer}")
     return node
 
 
@@ -251,30 +308,29 @@ def _fill(value: Any, value_of: Callable[[str], Any]) -> Any:
     return _TEMPLATE.sub(lambda m: _text(value_of(m.group(1))), value)
 
 
-_PARTS = {"path": "path_parameters", "query": "query", "header": "headers", "cookie": "cookies"}
-
-
 def _apply(
     step: Step, request: Mapping[str, Any], values: Mapping[tuple[str, str], Any]
 ) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(json.dumps(request))  # a deep copy, JSON values only
     for (kind, name), value in values.items():
-        encoded = encode_value(value)
         if kind == "body":
-            if not name:
-                out["body"] = encoded
-                continue
-            out["body"] = _set_pointer(out.get("body"), name, encoded)
-        else:
-            out.setdefault(_PARTS[kind], {})[name] = encoded
+            body = _set_pointer(decode_value(out.get("body")), name, value) if name else value
+            out["body"] = encode_value(body)
+            continue
+        part = out.setdefault(_PARTS[kind], {})
+        if kind == "header":  # one header, whatever the case it was generated with
+            for other in [k for k in part if k.lower() == name.lower()]:
+                del part[other]
+        part[name] = encode_value(value)
     if any(kind == "path" for kind, _ in values):
         out["path"] = _format_path(step.operation.path, out["path_parameters"])
     return out
 
 
 def _set_pointer(document: Any, pointer: str, value: Any) -> Any:
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-    root = document if isinstance(document, (dict, list)) else {}
+    raw = pointer.split("/")[1:]
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in raw]
+    root = {} if document is None else document
     node = root
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -289,7 +345,11 @@ def _set_pointer(document: Any, pointer: str, value: Any) -> Any:
             else:
                 node = node.setdefault(part, {})
         else:
-            raise ExpressionError(f"body pointer {pointer!r} does not fit the request body")
+            place = "/" + "/".join(raw[:index]) if index else "the body"
+            raise ExpressionError(
+                f"body pointer {pointer} does not fit the request body: {place} is "
+                f"{a_kind(node)} with no {part!r}; set the whole body, or point into its objects"
+            )
     return root
 
 
@@ -306,30 +366,51 @@ def _format_path(template: str, params: Mapping[str, Any]) -> str:
 
 def parse_target(key: str, parameters: Mapping[str, set[str]], where: str) -> tuple[str, str]:
     """Where a binding goes: ``path.id``, ``query.q``, ``header.X``, ``cookie.c``, ``body``,
-    ``body#/pointer``, or a bare parameter name the operation has in one place only."""
+    ``body#/pointer``, or a bare parameter name the operation has in one place only.
+
+    A path parameter must be one the operation declares (a request cannot carry another);
+    a query parameter, header or cookie named with its location may be undeclared."""
     if key == "body":
         return "body", ""
     if key.startswith("body#/"):
         return "body", key[len("body#") :]
+    if key.startswith(("body#", "body.")):
+        raise ValueError(
+            f"{where}: {key!r} addresses the body with a JSON pointer starting with `/`, "
+            f"such as body#/{key[5:].lstrip('/').replace('.', '/')}"
+        )
     kind, sep, name = key.partition(".")
+    known = sorted(f"{kind}.{name}" for kind in _LOCATIONS for name in parameters.get(kind, ()))
     if sep and kind in _LOCATIONS and name:
-        return kind, name
-    places = [kind for kind in _LOCATIONS if key in parameters.get(kind, set())]
+        if kind != "path" or name in parameters.get("path", set()):
+            return kind, name
+        raise ValueError(
+            f"{where}: the operation has no path parameter {name!r}; "
+            + _hint(name, sorted(parameters.get("path", ())), known)
+        )
+    places = [
+        (kind, found)
+        for kind in _LOCATIONS
+        for found in sorted(parameters.get(kind, ()))
+        if found == key or (kind == "header" and found.lower() == key.lower())
+    ]
     if len(places) == 1:
-        return places[0], key
+        return places[0]
     if places:
         raise ValueError(
-            f"{where}: parameter {key!r} is in {' and '.join(places)}; qualify it as "
-            + " or ".join(f"{p}.{key}" for p in places)
+            f"{where}: parameter {key!r} is in {' and '.join(k for k, _ in places)}; qualify it "
+            "as " + " or ".join(f"{k}.{n}" for k, n in places)
         )
-    known = sorted(f"{kind}.{name}" for kind in _LOCATIONS for name in parameters.get(kind, ()))
-    hint = difflib.get_close_matches(key, [k.partition(".")[2] for k in known], n=1)
-    fix = (
-        f"did you mean {hint[0]!r}?"
-        if hint
-        else (f"its parameters are {', '.join(known)}" if known else "it has no parameters")
-    )
+    names = [k.partition(".")[2] for k in known]
+    fix = _hint(key, names, known)
     raise ValueError(f"{where}: the operation has no parameter {key!r}; {fix}")
+
+
+def _hint(name: str, candidates: Sequence[str], known: Sequence[str]) -> str:
+    hint = difflib.get_close_matches(name, candidates, n=1)
+    if hint:
+        return f"did you mean {hint[0]!r}?"
+    return f"its parameters are {', '.join(known)}" if known else "it has no parameters"
 
 
 def scenario_stem(name: str, origin: str) -> str:
@@ -366,17 +447,17 @@ def build(schema: Any) -> tuple[list[Scenario], set[str]]:
     and the file stems of every scenario it defines (a file with another stem is an orphan).
     """
     scenarios: list[Scenario] = []
-    stems: set[str] = set()
+    stems: dict[str, str] = {}
     found = [*(_from_links(schema) if schema.settings.links else []), *_from_config(schema)]
     for defined in found:
         scenario = defined
         if scenario.file_stem in stems:
             scenario = dataclasses.replace(
                 defined,
-                error=f"its file name {defined.file_stem}.json is taken by another scenario; "
-                "rename the scenario",
+                error=f"its file name {defined.file_stem}.json is taken by scenario "
+                f"{stems[defined.file_stem]!r}; rename one of them",
             )
-        stems.add(scenario.file_stem)
+        stems.setdefault(scenario.file_stem, scenario.name)
         if any(scenario_matches(s, scenario.name) for s in schema.settings.exclude):
             continue
         if all(
@@ -384,12 +465,12 @@ def build(schema: Any) -> tuple[list[Scenario], set[str]]:
             for step in scenario.steps
         ):
             scenarios.append(scenario)
-    return scenarios, stems
+    return scenarios, set(stems)
 
 
 def _from_links(schema: Any) -> list[Scenario]:
     scenarios = []
-    for label, definition in schema.definitions.items():
+    for label, definition in sorted(schema.definitions.items()):  # not the document's order
         responses = definition.get("responses")
         if not isinstance(responses, Mapping):
             continue
@@ -414,7 +495,7 @@ def _link_scenario(schema: Any, label: str, status: str, links: Mapping[str, Any
     )
     steps, errors = [first], []
     targets: list[tuple[str, str, Any]] = []
-    for link_name, raw in links.items():
+    for link_name, raw in sorted(links.items()):
         link = schema.resolve(raw)
         where = f"link {link_name!r} of {label} {status}"
         try:
@@ -443,9 +524,21 @@ def _link_scenario(schema: Any, label: str, status: str, links: Mapping[str, Any
 
 def _link_target(schema: Any, link: Any, where: str) -> str:
     if not isinstance(link, Mapping):
-        raise ValueError(f"{where} is not a link object")
+        raise ValueError(f"{where} is not a link object; fix the link in the schema")
+    if "$unresolved" in link:
+        raise ValueError(f"{where}: its `$ref` {link['$unresolved']!r} points nowhere")
     if isinstance(link.get("operationId"), str):
         label = schema.by_id.get(link["operationId"])
+        same = sorted(
+            other
+            for other, definition in schema.definitions.items()
+            if definition.get("operationId") == link["operationId"]
+        )
+        if len(same) > 1:
+            raise ValueError(
+                f"{where} names operationId {link['operationId']!r}, which {' and '.join(same)} "
+                "all have; give each operation its own operationId"
+            )
         if label is None:
             hint = difflib.get_close_matches(link["operationId"], sorted(schema.by_id), n=1)
             fix = f"did you mean {hint[0]!r}?" if hint else "fix the link in the schema"
@@ -459,11 +552,16 @@ def _link_target(schema: Any, link: Any, where: str) -> str:
             raise ValueError(
                 f"{where}: operationRef {ref!r} points into another document; use operationId"
             )
-        pointer, _, method = ref.removeprefix("#/paths/").rpartition("/")
+        # A JSON pointer in a URI fragment may be percent-encoded (RFC 6901, section 6).
+        pointer, _, method = urllib.parse.unquote(ref).removeprefix("#/paths/").rpartition("/")
         path = pointer.replace("~1", "/").replace("~0", "~")
         label = f"{method.upper()} {path}"
-        if label not in schema.definitions:
-            raise ValueError(f"{where}: operationRef {ref!r} names no operation of the schema")
+        if label not in schema.definitions or method != method.lower():
+            hint = difflib.get_close_matches(label, sorted(schema.definitions), n=1)
+            fix = f"did you mean {hint[0]!r}?" if hint else "fix the link in the schema"
+            raise ValueError(
+                f"{where}: operationRef {ref!r} names no operation of the schema; {fix}"
+            )
         return label
     raise ValueError(f"{where} has neither operationId nor operationRef")
 
@@ -471,7 +569,8 @@ def _link_target(schema: Any, link: Any, where: str) -> str:
 def _bindings(
     schema: Any, label: str, pairs: Sequence[tuple[str, Any]], where: str
 ) -> tuple[Binding, ...]:
-    bindings = []
+    bindings: dict[tuple[str, str], Binding] = {}
+    keys: dict[tuple[str, str], str] = {}
     for key, value in sorted(pairs, key=lambda pair: pair[0]):  # not in the document's order
         if is_expression(value):
             try:
@@ -479,8 +578,13 @@ def _bindings(
             except ExpressionError as exc:
                 raise ValueError(f"{where}: {key} = {exc}") from None
         target = parse_target(key, schema.parameters_of(label), f"{where} ({label})")
-        bindings.append(Binding(target, value))
-    return tuple(bindings)
+        if target in bindings:
+            raise ValueError(
+                f"{where} ({label}): {keys[target]!r} and {key!r} both set "
+                f"{bindings[target].key}; keep one"
+            )
+        bindings[target], keys[target] = Binding(target, value), key
+    return tuple(bindings.values())
 
 
 def _from_config(schema: Any) -> list[Scenario]:

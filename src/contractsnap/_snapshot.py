@@ -190,6 +190,13 @@ def read(path: Path) -> StoredSnapshot:
     return stored
 
 
+def entries(document: Mapping[str, Any]) -> list[Any]:
+    """What a parsed document holds: an operation's ``cases`` or a scenario's ``steps``
+    (an empty list when the field is missing or not a list)."""
+    found = document.get("steps" if "scenario" in document else "cases")
+    return found if isinstance(found, list) else []
+
+
 @dataclasses.dataclass(frozen=True)
 class StoredScenario:
     """A scenario file as read back: the stored requests of its steps, placeholders kept."""

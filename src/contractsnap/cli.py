@@ -8,7 +8,8 @@
     contractsnap review                  go through the changes one at a time
     contractsnap report --base REF       classify snapshot changes since a git ref
 
-Keys look like ``GET /books/{book_id}#a1b2c3d4``; patterns take shell wildcards.
+Keys look like ``GET /books/{book_id}#a1b2c3d4``, or ``scenario NAME#a1b2c3d4`` for a step
+of a scenario; patterns take shell wildcards. A scenario is accepted or rejected as a whole.
 """
 
 from __future__ import annotations
@@ -107,8 +108,13 @@ def _review(directory: Path, stdin: TextIO, stdout: TextIO) -> int:
         if change.key in decided:
             continue
         stdout.write(change.render(colour=stdout.isatty()) + "\n")
+        prompt = (
+            "[a]ccept [r]eject the whole scenario, [s]kip [q]uit? "
+            if change.scenario
+            else "[a]ccept [r]eject [s]kip [A]ccept the operation [q]uit? "
+        )
         while True:
-            stdout.write("[a]ccept [r]eject [s]kip [A]ccept the operation [q]uit? ")
+            stdout.write(prompt)
             stdout.flush()
             answer = stdin.readline()
             if not answer:  # end of input: stop, keeping what is undecided
@@ -119,6 +125,13 @@ def _review(directory: Path, stdin: TextIO, stdout: TextIO) -> int:
         if answer == "q":
             return 0
         if answer == "s":
+            continue
+        if change.scenario:  # its steps depend on each other: decided together
+            group = [c for c in _pending.changes(directory) if c.snapshot == change.snapshot]
+            verb = "accepted" if answer in ("a", "A") else "rejected"
+            count = _pending.resolve([change], accept=verb == "accepted")
+            decided |= {c.key for c in group}
+            stdout.write(f"{verb} {change.scenario} as a whole: {count} changed step(s)\n")
             continue
         if answer == "A":
             label = change.key.rpartition("#")[0]
@@ -156,6 +169,8 @@ def _resolve(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
         raise ContractsnapError(f"no pending change matches {' '.join(args.patterns)}")
     count = _pending.resolve(chosen, accept=args.command == "accept")
     out.write(f"{args.command}ed {count} change(s)\n")
+    for label in sorted({c.scenario for c in chosen if c.scenario}):
+        out.write(f"{args.command}ed {label} as a whole: its steps depend on each other\n")
     return 0
 
 

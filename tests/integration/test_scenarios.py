@@ -1,0 +1,317 @@
+"""Scenarios: workflows from OpenAPI links and from configuration, recorded and replayed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from .conftest import Project
+
+SETTINGS = {"app": "app_module:app", "setup": "app_module:reset", "probes": ["app_module:items"]}
+SCENARIO = "scenarios/POST_items_201.json"
+#: The create declares links to read and delete the item it made (in this order in the
+#: document: the scenario still reads before it deletes).
+LINKS = (
+    '@app.post("/items", status_code=201, responses={201: {"links": {'
+    '"DeleteItem": {"operationId": "delete_item_items__item_id__delete", '
+    '"parameters": {"item_id": "$response.body#/id"}}, '
+    '"GetItem": {"operationId": "get_item_items__item_id__get", '
+    '"parameters": {"item_id": "$response.body#/id"}}}}})'
+)
+LIFECYCLE = {
+    "name": "deleted-item-is-gone",
+    "steps": [
+        {"operation": "POST /items", "status": 201},
+        {"operation": "DELETE /items/{item_id}", "parameters": {"item_id": "$response.body#/id"}},
+        {
+            "operation": "GET /items/{item_id}",
+            "from": 1,
+            "parameters": {"item_id": "$response.body#/id"},
+        },
+    ],
+}
+
+
+@pytest.fixture
+def linked(project: Project) -> Project:
+    """The SQLite app of the state tests, its create linked to read and delete."""
+    project.add_app("stateful")
+    project.edit("app_module", '@app.post("/items", status_code=201)', LINKS)
+    project.configure(**SETTINGS)
+    return project
+
+
+def _steps(project: Project, name: str = SCENARIO) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = project.snapshot(name)["steps"]
+    return steps
+
+
+class TestLinks:
+    def test_records_the_linked_steps_with_carried_values(self, linked: Project) -> None:
+        """One file: create, then read and delete the created item, the id a placeholder."""
+        result = linked.run("--snapshot-update")
+        result.assert_outcomes(passed=4)  # three operations and one scenario
+        document = linked.snapshot(SCENARIO)
+        assert document["scenario"]["name"] == "POST /items 201"
+        assert document["carried"] == {
+            "<carried:1>": {"expression": "$response.body#/id", "step": 1, "value": 2}
+        }
+        steps = document["steps"]
+        assert [(s["operation"], s.get("link"), s["response"]["status"]) for s in steps] == [
+            ("POST /items", None, 201),
+            ("GET /items/{item_id}", "GetItem", 200),
+            ("DELETE /items/{item_id}", "DeleteItem", 204),
+        ]
+        for step in steps[1:]:
+            assert step["request"]["path"] == "/items/<carried:1>"
+            assert step["request"]["path_parameters"] == {"item_id": "<carried:1>"}
+        created = steps[0]["response"]["body"]
+        assert steps[1]["response"]["body"] == created
+        row = {"id": 2, "name": created["name"], "stock": created["stock"]}
+        assert steps[0]["state"] == {"items": {"added": {"2": row}}}
+        assert "state" not in steps[1]
+        assert steps[2]["state"] == {"items": {"removed": {"2": row}}}
+        gate = linked.run()
+        gate.assert_outcomes(passed=4)
+        assert "scenario POST /items 201" in gate.stdout.str()
+
+    def test_the_same_bytes_every_run_and_process(self, linked: Project) -> None:
+        """Recording again, in another process with another hash seed, changes nothing."""
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        first = linked.snapshots()
+        linked.run_subprocess(
+            "--snapshot-update", "--contractsnap-regenerate", env={"PYTHONHASHSEED": "7"}
+        ).assert_outcomes(passed=4)
+        assert linked.snapshots() == first
+
+    def test_a_broken_read_fails_the_scenario(self, linked: Project) -> None:
+        """The read no longer finds what the create made: the scenario shows the step."""
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        before = linked.snapshots()
+        # Items made after start-up are looked up one row off; the seeded item still works.
+        linked.edit(
+            "app_module",
+            '"SELECT id, name, stock FROM items WHERE id = ?", (item_id,)',
+            '"SELECT id, name, stock FROM items WHERE id = ?", '
+            "(item_id if item_id == 1 else item_id + 1,)",
+        )
+        result = linked.run()
+        result.assert_outcomes(passed=3, failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "*scenario POST /items 201: 2 of 3 steps answered differently from "
+                "snapshots/scenarios/POST_items_201.json",
+                "step 2/3: GET /items/{item_id} (link GetItem)",
+                "  GET /items/<carried:1>",
+                '*-  "status": 200',
+                '*+  "status": 404',
+                "*pytest --snapshot-update --contractsnap-op 'scenario:POST /items 201'",
+            ]
+        )
+        pending = linked.snapshots()[SCENARIO + ".pending"]
+        assert [s["response"]["status"] for s in json.loads(pending)["steps"]] == [201, 404, 404]
+        assert {k: v for k, v in linked.snapshots().items() if not k.endswith(".pending")} == (
+            before
+        )
+
+    def test_an_answer_without_the_carried_value_names_the_expression(
+        self, linked: Project
+    ) -> None:
+        """The create stops answering its id: the read cannot even be sent."""
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        linked.edit(
+            "app_module",
+            "async def create_item(item: ItemIn) -> Item:",
+            "async def create_item(item: ItemIn) -> ItemIn:",
+        )
+        result = linked.run("-p", "no:randomly")
+        result.stdout.fnmatch_lines(
+            [
+                "*scenario POST /items 201, step 2/3: GET /items/{item_id} (link GetItem) "
+                "cannot be sent: `$response.body#/id` of step 1 (POST /items -> 201): the "
+                "response body has nothing at /id",
+                "what the earlier steps answered, against the snapshot:",
+                "step 1/3: POST /items",
+                '*-    "id": 2,',
+            ]
+        )
+        record = linked.run("--snapshot-update")
+        record.stdout.fnmatch_lines(
+            ["*cannot be sent: `$response.body#/id` of step 1*; snapshots/scenarios/*not written*"]
+        )
+
+    def test_a_changed_link_makes_the_scenario_stale(self, linked: Project) -> None:
+        """The link's definition is part of the fingerprint; an update records it again."""
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        linked.edit("app_module", '"DeleteItem": {', '"RemoveItem": {')
+        result = linked.run()
+        result.assert_outcomes(passed=3, failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "*scenario POST /items 201: its steps, links or operations changed since "
+                "snapshots/scenarios/POST_items_201.json was recorded (fingerprint * -> *)*",
+            ]
+        )
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        assert _steps(linked)[2]["link"] == "RemoveItem"
+        linked.run().assert_outcomes(passed=4)
+
+    def test_a_changed_operation_makes_the_scenario_stale(self, linked: Project) -> None:
+        """A step's operation changing its parameters makes its scenario stale too."""
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        linked.edit(
+            "app_module", "stock: int = Field(ge=0, le=100", "stock: int = Field(ge=0, le=99"
+        )
+        result = linked.run()
+        result.stdout.fnmatch_lines(["*scenario POST /items 201: its steps, links or operations*"])
+
+    def test_a_removed_link_orphans_the_file(self, linked: Project) -> None:
+        """No links, no scenario: its file is flagged, then deleted by an update."""
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        linked.edit("app_module", LINKS, '@app.post("/items", status_code=201)')
+        result = linked.run()
+        result.assert_outcomes(passed=3)
+        assert result.ret == 1
+        result.stdout.fnmatch_lines(["*snapshots/scenarios/POST_items_201.json*"])
+        linked.run("--snapshot-update").assert_outcomes(passed=3)
+        assert SCENARIO not in linked.snapshots()
+
+    def test_links_can_be_switched_off(self, linked: Project) -> None:
+        linked.configure(**SETTINGS, links=False)
+        linked.run("--snapshot-update").assert_outcomes(passed=3)
+        assert not (linked.path / "snapshots" / "scenarios").exists()
+
+    def test_a_link_to_an_unknown_operation_fails_its_scenario_alone(self, linked: Project) -> None:
+        linked.edit(
+            "app_module",
+            '"operationId": "get_item_items__item_id__get"',
+            '"operationId": "get_item_items__item_id__gte"',
+        )
+        result = linked.run("--snapshot-update")
+        result.assert_outcomes(passed=3, failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "*scenario POST /items 201: link 'GetItem' of POST /items 201 names operationId "
+                "'get_item_items__item_id__gte', which no operation has; did you mean "
+                "'get_item_items__item_id__get'?"
+            ]
+        )
+        assert SCENARIO not in linked.snapshots()
+
+
+class TestSelection:
+    def test_scenarios_are_selected_by_name(self, linked: Project) -> None:
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        only = linked.run("--contractsnap-op", "scenario:POST /items*")
+        only.assert_outcomes(passed=1)
+        none = linked.run("--contractsnap-op", "POST /items")
+        none.assert_outcomes(passed=1)
+        assert "scenario" not in none.stdout.str().split("short test summary")[-1]
+
+    def test_excluded_scenarios_keep_their_files(self, linked: Project) -> None:
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        recorded = linked.snapshots()
+        linked.configure(**SETTINGS, exclude=["scenario:POST /items 201"])
+        result = linked.run("--snapshot-update")
+        result.assert_outcomes(passed=3)
+        assert linked.snapshots() == recorded
+
+    def test_a_scenario_through_an_excluded_operation_is_left_out(self, linked: Project) -> None:
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        recorded = linked.snapshots()
+        linked.configure(**SETTINGS, exclude=["DELETE /items/{item_id}"])
+        linked.run("--snapshot-update").assert_outcomes(passed=2)
+        assert linked.snapshots() == recorded
+
+    def test_parallel_and_sharded_runs_write_the_serial_files(self, linked: Project) -> None:
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        serial = linked.snapshots()
+        for path in (linked.path / "snapshots").rglob("*.json"):
+            path.unlink()
+        linked.run_subprocess("-n", "2", "--snapshot-update").assert_outcomes(passed=4)
+        assert linked.snapshots() == serial
+        linked.run_subprocess("-n", "2").assert_outcomes(passed=4)
+        shards = [linked.run("--contractsnap-shard", f"{i}/2") for i in (1, 2)]
+        assert sum(r.parseoutcomes()["passed"] for r in shards) == 4
+
+
+class TestConfigured:
+    def test_a_configured_workflow(self, project: Project) -> None:
+        """Create, delete, then read the deleted item by the id the create answered."""
+        project.add_app("stateful")
+        project.configure(**SETTINGS, scenarios=[LIFECYCLE])
+        project.run("--snapshot-update").assert_outcomes(passed=4)
+        document = project.snapshot("scenarios/deleted-item-is-gone.json")
+        assert document["scenario"]["origin"] == "config"
+        steps = document["steps"]
+        assert [s["response"]["status"] for s in steps] == [201, 204, 404]
+        assert [s["request"]["path"] for s in steps] == [
+            "/items",
+            "/items/<carried:1>",
+            "/items/<carried:1>",
+        ]
+        assert list(document["carried"]) == ["<carried:1>"]
+        project.run().assert_outcomes(passed=4)
+
+    def test_a_delete_that_no_longer_deletes_is_caught(self, project: Project) -> None:
+        """The delete answers 204 as before but leaves the row: the read finds it."""
+        project.add_app("stateful")
+        project.configure(**SETTINGS, scenarios=[LIFECYCLE])
+        project.run("--snapshot-update").assert_outcomes(passed=4)
+        project.edit(
+            "app_module",
+            'await app.state.db.execute("DELETE FROM items WHERE id = ?", (item_id,))',
+            "pass",
+        )
+        result = project.run()
+        output = result.stdout.str()
+        assert "scenario deleted-item-is-gone: 2 of 3 steps answered differently" in output
+        assert "step 3/3: GET /items/{item_id}" in output
+        assert "state (probe items):" in output
+
+    def test_the_first_step_must_reach_its_status(self, project: Project) -> None:
+        """No generated create gets 409: nothing is written, and the message says why."""
+        project.add_app("stateful")
+        conflict = {
+            **LIFECYCLE,
+            "steps": [{"operation": "POST /items", "status": 409}] + LIFECYCLE["steps"][1:],
+        }
+        project.configure(**SETTINGS, scenarios=[conflict])
+        result = project.run("--snapshot-update")
+        result.assert_outcomes(passed=3, failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "*scenario deleted-item-is-gone: no generated request of POST /items got "
+                "status 409 (tried * cases, answered 201*), so the later steps have nothing "
+                "to carry; snapshots/scenarios/deleted-item-is-gone.json was not written*"
+            ]
+        )
+        assert "scenarios/deleted-item-is-gone.json" not in project.snapshots()
+
+    def test_an_unknown_operation_is_named_with_a_suggestion(self, project: Project) -> None:
+        project.add_app("stateful")
+        typo = {
+            **LIFECYCLE,
+            "steps": [*LIFECYCLE["steps"][:2], {"operation": "GET /item/{item_id}"}],
+        }
+        project.configure(**SETTINGS, scenarios=[typo])
+        result = project.run("--snapshot-update")
+        result.assert_outcomes(passed=3, failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "*scenario deleted-item-is-gone: scenario 'deleted-item-is-gone', step 3: the "
+                "schema has no operation 'GET /item/{item_id}'; did you mean "
+                "'GET /items/{item_id}'?"
+            ]
+        )
+
+    def test_a_bad_table_is_a_usage_error(self, project: Project) -> None:
+        project.add_app("stateful")
+        project.configure(
+            **SETTINGS, scenarios=[{"name": "x", "steps": [{"operation": "POST /items"}]}]
+        )
+        result = project.run()
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines(["*scenario 'x': `steps` must list two or more steps*"])
