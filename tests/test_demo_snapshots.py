@@ -10,11 +10,12 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 SNAPSHOTS = sorted(p for p in (ROOT / "snapshots").glob("*.json") if p.name != "openapi.json")
+SCENARIOS = sorted((ROOT / "snapshots" / "scenarios").glob("*.json"))
 #: The credentials the demo's conftest.py sends with every request.
 CREDENTIALS = ("demo-secret-key", "reader-token-v1")
 
 
-@pytest.mark.parametrize("path", SNAPSHOTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SNAPSHOTS + SCENARIOS, ids=lambda p: p.name)
 class TestDemoSnapshots:
     def test_no_credential_is_committed(self, path: Path) -> None:
         """No credential the suite sends appears anywhere in a snapshot file."""
@@ -40,3 +41,25 @@ def test_every_demo_operation_has_a_snapshot() -> None:
     assert len(SNAPSHOTS) == 10
     document = json.loads((ROOT / "snapshots" / "openapi.json").read_text())
     assert len([m for item in document["paths"].values() for m in item]) == 10
+
+
+def test_the_demo_workflows_are_committed() -> None:
+    """The create -> read -> update -> delete links and the configured workflow, each a file
+    whose later steps carry the created id as a placeholder."""
+    assert [p.name for p in SCENARIOS] == ["POST_books_201.json", "deleted-book-is-gone.json"]
+    flows = {p.name: json.loads(p.read_text()) for p in SCENARIOS}
+    links = flows["POST_books_201.json"]
+    assert [s["operation"] for s in links["steps"]] == [
+        "POST /books",
+        "GET /books/{book_id}",
+        "PUT /books/{book_id}",
+        "DELETE /books/{book_id}",
+    ]
+    assert [s["response"]["status"] for s in links["steps"]] == [201, 200, 200, 204]
+    for flow in flows.values():
+        assert flow["carried"]["<carried:1>"]["expression"] == "$response.body#/id"
+        for step in flow["steps"][1:]:
+            assert step["request"]["path_parameters"] == {"book_id": "<carried:1>"}
+    gone = flows["deleted-book-is-gone.json"]["steps"]
+    assert [s["response"]["status"] for s in gone] == [201, 204, 404]
+    assert list(gone[1]["state"]["books_table"]) == ["removed"]

@@ -455,7 +455,8 @@ def build(schema: Any) -> tuple[list[Scenario], set[str]]:
             scenario = dataclasses.replace(
                 defined,
                 error=f"its file name {defined.file_stem}.json is taken by scenario "
-                f"{stems[defined.file_stem]!r}; rename one of them",
+                f"{stems[defined.file_stem]!r}; rename "
+                + ("this scenario" if defined.origin == "config" else "one of them"),
             )
         stems.setdefault(scenario.file_stem, scenario.name)
         if any(scenario_matches(s, scenario.name) for s in schema.settings.exclude):

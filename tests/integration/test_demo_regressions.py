@@ -1,0 +1,99 @@
+"""The demo's committed snapshots as a gate: regressions only state and scenarios catch."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from contractsnap._config import read_pyproject
+
+from .conftest import Project, toml_value
+
+ROOT = Path(__file__).parent.parent.parent
+
+
+@pytest.fixture
+def demo(project: Project) -> Project:
+    """A copy of the demo app, its settings, conftest.py and committed snapshots."""
+    shutil.copytree(ROOT / "demo" / "bookstore", project.path / "bookstore")
+    shutil.copytree(ROOT / "snapshots", project.path / "snapshots")
+    shutil.copy(ROOT / "conftest.py", project.path / "conftest.py")
+    settings = read_pyproject(ROOT / "pyproject.toml")
+    assert settings is not None
+    operations = settings.pop("operations", {})
+    scenarios = settings.pop("scenarios", [])
+    project.configure(operations, **settings)
+    with (project.path / "pyproject.toml").open("a") as fh:
+        for scenario in scenarios:
+            fh.write("\n[[tool.contractsnap.scenarios]]\n")
+            fh.writelines(f"{key} = {toml_value(value)}\n" for key, value in scenario.items())
+    return project
+
+
+def _edit(project: Project, module: str, old: str, new: str) -> None:
+    path = project.path / "bookstore" / f"{module}.py"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_the_committed_snapshots_pass(demo: Project) -> None:
+    result = demo.run()
+    result.assert_outcomes(passed=12)  # ten operations, two scenarios
+    assert not list((demo.path / "snapshots").rglob("*.pending"))
+
+
+def test_a_wrong_value_written_behind_the_same_response(demo: Project) -> None:
+    """A stray write after the response is built: the answers are the same, the rows not."""
+    _edit(
+        demo,
+        "db",
+        "    created = await get_book(conn, book_id)\n    assert created is not None\n"
+        "    return created",
+        "    created = await get_book(conn, book_id)\n    assert created is not None\n"
+        '    await conn.execute("UPDATE books SET price = price * 2 WHERE id = ?", (book_id,))\n'
+        "    await conn.commit()\n    return created",
+    )
+    result = demo.run()
+    output = result.stdout.str()
+    failed = {
+        line.split("[", 1)[1].split("]", 1)[0]
+        for line in output.splitlines()
+        if line.startswith("FAILED contractsnap::")
+    }
+    # The create and the workflows that follow it: every other operation passes.
+    assert failed == {"POST /books", "scenario POST /books 201", "scenario deleted-book-is-gone"}
+    result.stdout.fnmatch_lines(
+        [
+            "POST /books: * of * cases answered differently from snapshots/POST_books.json",
+            "  state (probe books_table):",
+        ]
+    )
+    assert '-      "price": 12.5,\n    +      "price": 25.0,' in output
+    create = output.split("POST /books: ", 1)[1].split("If the change is intended", 1)[0]
+    assert "--- snapshot" not in create.replace("    --- snapshot", "")  # no response diff
+
+
+def test_a_broken_link_between_create_and_read(demo: Project) -> None:
+    """The create answers an id the read cannot find: the workflow fails at its read."""
+    _edit(
+        demo,
+        "app",
+        '    response.headers["Location"] = f"/books/{book.id}"\n    return book',
+        '    response.headers["Location"] = f"/books/{book.id}"\n'
+        '    return book.model_copy(update={"id": book.id + 100})',
+    )
+    result = demo.run()
+    result.stdout.fnmatch_lines(
+        [
+            "scenario POST /books 201: 4 of 4 steps answered differently from "
+            "snapshots/scenarios/POST_books_201.json",
+            "step 2/4: GET /books/{book_id} (link GetBook)",
+            "  GET /books/<carried:1>",
+        ]
+    )
+    scenario = result.stdout.str().split("scenario POST /books 201: 4 of 4", 1)[1]
+    assert '-  "status": 200' in scenario
+    assert '+  "status": 404' in scenario
