@@ -105,8 +105,10 @@ class StoredSnapshot:
 
 
 def _fail(path: Path, what: str) -> SnapshotFileError:
+    # snapshots/NAME.json, or snapshots/scenarios/NAME.json for a scenario
+    shown = "/".join(path.parts[-3:] if path.parent.name == "scenarios" else path.parts[-2:])
     return SnapshotFileError(
-        f"{path.name}: {what}; restore it (git checkout -- {path.parent.name}/{path.name}) "
+        f"{path.name}: {what}; restore it (git checkout -- {shown}) "
         "or delete it and record again with `pytest --snapshot-update`"
     )
 

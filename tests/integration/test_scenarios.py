@@ -315,3 +315,60 @@ class TestConfigured:
         result = project.run()
         assert result.ret == pytest.ExitCode.USAGE_ERROR
         result.stderr.fnmatch_lines(["*scenario 'x': `steps` must list two or more steps*"])
+
+
+class TestFindings:
+    def test_a_flaky_step_is_refused(self, linked: Project) -> None:
+        """A read that answers differently each time: the scenario is not written."""
+        linked.edit(
+            "app_module",
+            "async def get_item(item_id: ItemId) -> Item:\n    return await _get(item_id)",
+            "async def get_item(item_id: ItemId) -> Item:\n"
+            "    import random\n"
+            "    item = await _get(item_id)\n"
+            "    return item.model_copy(update={'stock': random.randrange(100)})",
+        )
+        result = linked.run("--snapshot-update")
+        result.stdout.fnmatch_lines(
+            [
+                "*scenario POST /items 201: responses differ between two sends of the same "
+                "request, so a snapshot would flake; snapshots/scenarios/POST_items_201.json "
+                "was not written.",
+                "step 2/3: GET /items/{item_id} (link GetItem)",
+                "  GET /items/<carried:1>",
+            ]
+        )
+        assert SCENARIO not in linked.snapshots()
+
+    def test_a_step_breaking_the_contract_is_named(self, linked: Project) -> None:
+        """A 500 at the delete step is a contract violation of that step."""
+        linked.edit(
+            "app_module",
+            '    await _get(item_id)\n    await app.state.db.execute("DELETE',
+            "    if item_id > 1:\n        raise RuntimeError('boom')\n"
+            '    await _get(item_id)\n    await app.state.db.execute("DELETE',
+        )
+        result = linked.run("--snapshot-update")
+        result.stdout.fnmatch_lines(
+            [
+                "*scenario POST /items 201: the responses break the API contract*",
+                "step 3/3: DELETE /items/{item_id} (link DeleteItem)",
+                "  DELETE /items/<carried:1>",
+                "  -> 500",
+            ]
+        )
+
+    def test_a_damaged_file_fails_its_scenario_alone(self, linked: Project) -> None:
+        linked.run("--snapshot-update").assert_outcomes(passed=4)
+        path = linked.path / "snapshots" / SCENARIO
+        path.write_text(path.read_text()[:200])
+        for args in ((), ("--snapshot-update",)):
+            result = linked.run(*args)
+            result.assert_outcomes(passed=3, failed=1)
+            result.stdout.fnmatch_lines(
+                [
+                    "*POST_items_201.json: not valid JSON (*); restore it (git checkout -- "
+                    "snapshots/scenarios/POST_items_201.json)*"
+                ]
+            )
+        assert len(path.read_text()) == 200
