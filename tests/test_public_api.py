@@ -51,6 +51,7 @@ class TestAll:
             "FlakyResponse",
             "MissingSnapshot",
             "Operation",
+            "Scenario",
             "SchemaError",
             "SnapshotFileError",
             "SnapshotMismatch",

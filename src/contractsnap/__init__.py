@@ -21,6 +21,7 @@ from ._errors import (
     SnapshotMismatch,
     StaleCases,
 )
+from ._scenarios import Scenario
 from ._schema import Operation
 from ._testfunc import contract_test
 
@@ -35,6 +36,7 @@ __all__ = [
     "FlakyResponse",
     "MissingSnapshot",
     "Operation",
+    "Scenario",
     "SchemaError",
     "SnapshotFileError",
     "SnapshotMismatch",
