@@ -9,7 +9,11 @@ import pytest
 
 from .conftest import Project
 
-SETTINGS = {"app": "app_module:app", "setup": "app_module:reset", "probes": ["app_module:items"]}
+SETTINGS: dict[str, Any] = {
+    "app": "app_module:app",
+    "setup": "app_module:reset",
+    "probes": ["app_module:items"],
+}
 SCENARIO = "scenarios/POST_items_201.json"
 #: The create declares links to read and delete the item it made (in this order in the
 #: document: the scenario still reads before it deletes).
@@ -20,7 +24,7 @@ LINKS = (
     '"GetItem": {"operationId": "get_item_items__item_id__get", '
     '"parameters": {"item_id": "$response.body#/id"}}}}})'
 )
-LIFECYCLE = {
+LIFECYCLE: dict[str, Any] = {
     "name": "deleted-item-is-gone",
     "steps": [
         {"operation": "POST /items", "status": 201},
@@ -372,3 +376,21 @@ class TestFindings:
                 ]
             )
         assert len(path.read_text()) == 200
+
+
+def test_asyncio_and_trio_record_the_same_scenario(project: Project) -> None:
+    """The in-memory linked app under both backends: the same files, byte for byte."""
+    project.add_app("linked")
+    settings = {
+        "app": "app_module:app",
+        "setup": "app_module:reset",
+        "probes": ["app_module:items"],
+    }
+    project.configure(**settings, backend="asyncio")
+    project.run("--snapshot-update").assert_outcomes(passed=4)
+    on_asyncio = project.snapshots()
+    assert "scenarios/POST_items_201.json" in on_asyncio
+    project.configure(**settings, backend="trio")
+    project.run("--snapshot-update", "--contractsnap-regenerate").assert_outcomes(passed=4)
+    assert project.snapshots() == on_asyncio
+    project.run().assert_outcomes(passed=4)
