@@ -202,8 +202,8 @@ class ScenarioCheck:
         the steps' tokens (a value a selector hid in its answer keeps that token)."""
         shown: dict[str, Any] = {}
         for (source, expression), placeholder in self.placeholders.items():
-            if placeholder not in values:
-                continue
+            if placeholder not in values or placeholder in shown:
+                continue  # not reached, or another spelling of a value already shown
             value = values[placeholder]
             token = tokens.known("redacted", _normalize.canonical_leaf(value))
             if token is None:

@@ -158,12 +158,13 @@ def _from_request(where: str, name: str, pointer: str, request: Mapping[str, Any
             raise ExpressionError("the request has no body")
         return _pointer(decode_value(request["body"]), pointer, "the request body")
     found = decode_value(request.get(_PARTS[where], {}))
-    if where == "header":
+    key = name
+    if where == "header":  # header names are case-insensitive
         found = {str(k).lower(): v for k, v in found.items()}
-        name = name.lower()
-    if name not in found:
+        key = name.lower()
+    if key not in found:
         raise ExpressionError(f"the request has no {where} parameter {name!r}")
-    return found[name]
+    return found[key]
 
 
 def _text(value: Any) -> str:
@@ -254,13 +255,35 @@ class Scenario:
         """The placeholder of each carried expression, by (source step, expression),
         numbered in the order the steps use them: the same value is always the same name."""
         found: dict[tuple[int, str], str] = {}
+        count = 0
         for step in self.steps:
             for binding in step.bindings:
                 for expression in _expressions(binding.value):
                     key = (step.source, expression)
-                    if key not in found:
-                        found[key] = f"<carried:{len(found) + 1}>"
+                    if key in found:
+                        continue
+                    carried = self._sent_carried(step.source, expression)
+                    if carried is not None and carried in found:
+                        found[key] = found[carried]  # it sent a carried value: the same one
+                    else:
+                        count += 1
+                        found[key] = f"<carried:{count}>"
         return found
+
+    def _sent_carried(self, source: int, expression: str) -> tuple[int, str] | None:
+        """For ``$request.path.id`` of a step that sent a carried ``id``: where it came from."""
+        match = _SOURCES.match(expression)
+        if source < 1 or match is None or match.group(1) != "request" or not match.group(3):
+            return None
+        where, name = match.group(2), match.group(3)
+        sender = self.steps[source - 1]
+        for binding in sender.bindings:
+            kind, target = binding.target
+            same = target.lower() == name.lower() if kind == "header" else target == name
+            value = binding.value
+            if kind == where and same and isinstance(value, str) and value.startswith("$"):
+                return sender.source, value
+        return None
 
 
 def _expressions(value: Any) -> list[str]:
@@ -537,8 +560,8 @@ def _link_target(schema: Any, link: Any, where: str) -> str:
         )
         if len(same) > 1:
             raise ValueError(
-                f"{where} names operationId {link['operationId']!r}, which {' and '.join(same)} "
-                "all have; give each operation its own operationId"
+                f"{where} names operationId {link['operationId']!r}, which {', '.join(same)} "
+                "share; give each operation its own operationId"
             )
         if label is None:
             hint = difflib.get_close_matches(link["operationId"], sorted(schema.by_id), n=1)
@@ -564,7 +587,9 @@ def _link_target(schema: Any, link: Any, where: str) -> str:
                 f"{where}: operationRef {ref!r} names no operation of the schema; {fix}"
             )
         return label
-    raise ValueError(f"{where} has neither operationId nor operationRef")
+    raise ValueError(
+        f"{where} has neither operationId nor operationRef; name the operation it leads to"
+    )
 
 
 def _bindings(

@@ -394,3 +394,26 @@ def test_asyncio_and_trio_record_the_same_scenario(project: Project) -> None:
     project.run("--snapshot-update", "--contractsnap-regenerate").assert_outcomes(passed=4)
     assert project.snapshots() == on_asyncio
     project.run().assert_outcomes(passed=4)
+
+
+def test_a_value_read_back_from_a_request_keeps_its_placeholder(project: Project) -> None:
+    """`$request.path.item_id` of a step that sent `<carried:1>` is `<carried:1>` again."""
+    project.add_app("stateful")
+    again = {
+        **LIFECYCLE,
+        "steps": [
+            *LIFECYCLE["steps"][:2],
+            {
+                "operation": "GET /items/{item_id}",
+                "parameters": {"item_id": "$request.path.item_id"},
+            },
+        ],
+    }
+    project.configure(**SETTINGS, scenarios=[again])
+    project.run("--snapshot-update").assert_outcomes(passed=4)
+    document = project.snapshot("scenarios/deleted-item-is-gone.json")
+    assert list(document["carried"]) == ["<carried:1>"]
+    assert document["carried"]["<carried:1>"]["expression"] == "$response.body#/id"
+    assert document["steps"][2]["request"]["path"] == "/items/<carried:1>"
+    assert [s["response"]["status"] for s in document["steps"]] == [201, 204, 404]
+    project.run().assert_outcomes(passed=4)
