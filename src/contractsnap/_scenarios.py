@@ -176,7 +176,7 @@ def _text(value: Any) -> str:
             return value.decode()
         except UnicodeDecodeError:
             raise ExpressionError("a binary value cannot be written into text") from None
-    return json.dumps(encode_value(value), separators=(",", ":"))
+    return json.dumps(value, separators=(",", ":"), default=_text)
 
 
 def _pointer(document: Any, pointer: str, what: str) -> Any:

@@ -1,7 +1,7 @@
 """The ``contractsnap`` command: run the suite (through pytest) and review pending changes.
 
     contractsnap run [--update] [--op SELECTOR]... [-- PYTEST ARGS...]
-    contractsnap pending                 list pending changes, one key per changed case
+    contractsnap pending                 list pending changes, one key per changed case/step
     contractsnap show KEY                the request and the diff of one change
     contractsnap accept [PATTERN...]     write changes into the snapshots (all by default)
     contractsnap reject [PATTERN...]     drop changes
@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "pytest_args", nargs=argparse.REMAINDER, help="further pytest arguments, after `--`"
     )
-    commands.add_parser("pending", help="list pending changes, one key per changed case")
+    commands.add_parser(
+        "pending", help="list pending changes, one key per changed case or scenario step"
+    )
     show = commands.add_parser("show", help="show the request and diff of one pending change")
     show.add_argument("key")
     for verb, text in (("accept", "write into the snapshots"), ("reject", "drop")):
@@ -102,7 +104,10 @@ def _directory(args: argparse.Namespace) -> Path:
 
 
 def _review(directory: Path, stdin: TextIO, stdout: TextIO) -> int:
-    """One change at a time: [a]ccept, [r]eject, [s]kip, accept [A]ll of the operation, [q]uit."""
+    """One change at a time: [a]ccept, [r]eject, [s]kip, accept [A]ll of the operation, [q]uit.
+
+    A scenario's step decides the whole scenario (its steps depend on each other).
+    """
     decided: set[str] = set()
     for change in list(_pending.changes(directory)):
         if change.key in decided:

@@ -85,12 +85,14 @@ class TestScenarioPending:
         code, output = run_cli("accept", step_keys(relabelled, 2)[0])
         assert code == 0
         assert output == (
-            "accepted 2 change(s)\n"
-            f"accepted {NAME} as a whole: its steps depend on each other\n"
+            f"accepted 2 change(s)\naccepted {NAME} as a whole: its steps depend on each other\n"
         )
         files = relabelled.snapshots()
         assert files[SCENARIO] == new
-        assert pending(relabelled) == {"GET_items_{item_id}.json.pending", "POST_items.json.pending"}
+        assert pending(relabelled) == {
+            "GET_items_{item_id}.json.pending",
+            "POST_items.json.pending",
+        }
         assert run_cli("accept")[0] == 0
         assert not pending(relabelled)
         relabelled.run().assert_outcomes(passed=4)

@@ -280,7 +280,7 @@ class TestConfigured:
         project.add_app("stateful")
         conflict = {
             **LIFECYCLE,
-            "steps": [{"operation": "POST /items", "status": 409}] + LIFECYCLE["steps"][1:],
+            "steps": [{"operation": "POST /items", "status": 409}, *LIFECYCLE["steps"][1:]],
         }
         project.configure(**SETTINGS, scenarios=[conflict])
         result = project.run("--snapshot-update")
@@ -381,7 +381,7 @@ class TestFindings:
 def test_asyncio_and_trio_record_the_same_scenario(project: Project) -> None:
     """The in-memory linked app under both backends: the same files, byte for byte."""
     project.add_app("linked")
-    settings = {
+    settings: dict[str, Any] = {
         "app": "app_module:app",
         "setup": "app_module:reset",
         "probes": ["app_module:items"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from contractsnap import ConfigError
 from contractsnap._config import Settings, build_settings
 from contractsnap._scenarios import (
+    Binding,
     Exchange,
     ExpressionError,
     Scenario,
@@ -108,7 +110,10 @@ def document() -> dict[str, Any]:
                 }
             },
             "links": {
-                "DeleteItem": {"operationId": "deleteItem", "parameters": {"id": "$response.body#/id"}}
+                "DeleteItem": {
+                    "operationId": "deleteItem",
+                    "parameters": {"id": "$response.body#/id"},
+                }
             },
         },
     }
@@ -162,14 +167,15 @@ RESPONSE_BODY = {
     "a": [{"b": "deep"}],
     "a/b": "slash",
     "m~n": "tilde",
+    "x~1y": "escaped escape",
     "token": "t0k",
     "none": None,
 }
 REQUEST: dict[str, Any] = {
     "method": "POST",
     "path": "/books/7",
-    "path_parameters": {"book_id": 7},
-    "query": {"q": "dune", "tags": ["a", "b"]},
+    "path_parameters": {"book_id": 7, "blob": {"$base64": base64.b64encode(b"p").decode()}},
+    "query": {"q": "dune", "tags": ["a", "b"], "n": {"$float": "nan"}},
     "headers": {"X-Token": "abc"},
     "cookies": {"session": "s1"},
     "body": {
@@ -202,6 +208,7 @@ def exchange(
         ("$response.body#/a/0/b", "deep"),
         ("$response.body#/a~1b", "slash"),
         ("$response.body#/m~0n", "tilde"),
+        ("$response.body#/x~01y", "escaped escape"),
         ("$response.body#/id", 7),
         ("$response.body#/none", None),
         ("$response.body", RESPONSE_BODY),
@@ -210,6 +217,7 @@ def exchange(
         ("$response.header.location", "/books/7"),
         ("$response.header.LOCATION", "/books/7"),
         ("$request.path.book_id", 7),
+        ("$request.path.blob", b"p"),
         ("$request.query.q", "dune"),
         ("$request.query.tags", ["a", "b"]),
         ("$request.header.X-Token", "abc"),
@@ -228,6 +236,15 @@ def test_evaluate(expression: str, value: Any) -> None:
     assert evaluate(expression, exchange()) == value
 
 
+def test_evaluate_decodes_stored_values() -> None:
+    """A value the stored form encodes is read as the value it stands for."""
+    value = evaluate("$request.query.n", exchange())
+    assert isinstance(value, float)
+    assert math.isnan(value)
+    assert evaluate("{$request.query.n}", exchange()) == "NaN"
+    assert evaluate("{$request.path.blob}", exchange()) == "p"
+
+
 def test_evaluate_whole_request_body() -> None:
     """``$request.body`` is the body as sent, encoded values decoded."""
     body = evaluate("$request.body", exchange())
@@ -242,6 +259,7 @@ def test_evaluate_whole_request_body() -> None:
         ("{$statusCode}", "201"),
         ("{$response.body#/a}", '[{"b":"deep"}]'),
         ("{$response.body#/none}", "null"),
+        ("{$request.body#/list}", '[{"k":1}]'),
         ("{$request.body#/raw}!", "hi!"),
         ("{$method} {$request.query.q} {$request.header.x-token}", "POST dune abc"),
         ("no expression", "no expression"),
@@ -267,7 +285,7 @@ def _without(key: str) -> dict[str, Any]:
         ("$request.path.id", None, REQUEST, "the request has no path parameter 'id'"),
         ("$request.query.nope", None, REQUEST, "the request has no query parameter 'nope'"),
         ("$request.query.q", None, _without("query"), "the request has no query parameter 'q'"),
-        ("$request.header.X-Nope", None, REQUEST, "the request has no header parameter 'x-nope'"),
+        ("$request.header.X-Nope", None, REQUEST, "the request has no header parameter 'X-Nope'"),
         ("$request.body#/nope", None, REQUEST, "the request body has nothing at /nope"),
         ("$request.body#/title", None, _without("body"), "the request has no body"),
         ("$request.body", None, _without("body"), "the request has no body"),
@@ -285,6 +303,7 @@ def _without(key: str) -> dict[str, Any]:
             "the response body has nothing at /nope",
         ),
         ("{$request.body#/binary}", None, REQUEST, "a binary value cannot be written into text"),
+        ("{$request.body}", None, REQUEST, "a binary value cannot be written into text"),
         (
             "$response.body#id",
             None,
@@ -446,7 +465,11 @@ def test_parse_target(key: str, target: tuple[str, str]) -> None:
             "header.X-Token, path.id, query.id, query.q",
         ),
         ("id", {}, "here: the operation has no parameter 'id'; it has no parameters"),
-        ("path.idd", PARAMETERS, "here: the operation has no path parameter 'idd'; did you mean 'id'?"),
+        (
+            "path.idd",
+            PARAMETERS,
+            "here: the operation has no path parameter 'idd'; did you mean 'id'?",
+        ),
         (
             "body#a",
             PARAMETERS,
@@ -461,9 +484,7 @@ def test_parse_target(key: str, target: tuple[str, str]) -> None:
         ),
     ],
 )
-def test_parse_target_refuses(
-    key: str, parameters: Mapping[str, set[str]], message: str
-) -> None:
+def test_parse_target_refuses(key: str, parameters: Mapping[str, set[str]], message: str) -> None:
     """An ambiguous or unknown name says where it could go."""
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         parse_target(key, parameters, "here")
@@ -569,22 +590,17 @@ def test_concrete(carry: Scenario) -> None:
         "query": {"dry": True},
         "headers": {"X-Token": "Bearer t"},
         "cookies": {"session": "abc"},
-        "body": {"name": "n", "owner": {"name": "o", "id": {"$object": {"$base64": "not a marker"}}}},
+        "body": {
+            "name": "n",
+            "owner": {"name": "o", "id": {"$object": {"$base64": "not a marker"}}},
+        },
         "media_type": "application/json",
     }
 
 
-def _step(carry: Scenario, **bindings: Any) -> Step:
-    """Step 2 of ``carry`` with other bindings."""
-    from contractsnap._scenarios import Binding
-
-    return Step(
-        carry.steps[1].label,
-        carry.steps[1].operation,
-        None,
-        1,
-        tuple(Binding(target, value) for target, value in bindings.items()),
-    )
+def _step(carry: Scenario, *bindings: Binding) -> Step:
+    """Step 2 of ``carry`` (reading step 1) with other bindings."""
+    return Step(carry.steps[1].label, carry.steps[1].operation, None, 1, bindings)
 
 
 @pytest.mark.parametrize(
@@ -599,17 +615,10 @@ def _step(carry: Scenario, **bindings: Any) -> Step:
 )
 def test_body_pointer(carry: Scenario, body: Any, pointer: str, expected: Any) -> None:
     """A body pointer sets one value, making the objects on its way."""
-    step = _step(carry, **{"body": "$response.body#/id"})
-    step = Step(step.label, step.operation, None, 1, (_binding(("body", pointer)),))
+    step = _step(carry, Binding(("body", pointer), "$response.body#/id"))
     request = {"method": "PUT", "path": "/items/1", **({} if body is None else {"body": body})}
     placeholders = {(1, "$response.body#/id"): "<carried:1>"}
     assert masked(step, request, placeholders)["body"] == expected
-
-
-def _binding(target: tuple[str, str]) -> Any:
-    from contractsnap._scenarios import Binding
-
-    return Binding(target, "$response.body#/id")
 
 
 @pytest.mark.parametrize(
@@ -643,7 +652,7 @@ def _binding(target: tuple[str, str]) -> Any:
 )
 def test_body_pointer_does_not_fit(body: Any, pointer: str, message: str, carry: Scenario) -> None:
     """A pointer into a value that is not an object (or a list index) is refused."""
-    step = Step(carry.steps[1].label, carry.steps[1].operation, None, 1, (_binding(("body", pointer)),))
+    step = _step(carry, Binding(("body", pointer), "$response.body#/id"))
     request = {"method": "PUT", "path": "/items/1", "body": body}
     with pytest.raises(ExpressionError, match=f"^{re.escape(message)}$"):
         masked(step, request, {(1, "$response.body#/id"): "<carried:1>"})
@@ -653,10 +662,8 @@ def test_body_pointer_does_not_fit(body: Any, pointer: str, message: str, carry:
 
 def test_whole_body(carry: Scenario) -> None:
     """``body`` replaces the body; a constant is sent as written and carried by nothing."""
-    from contractsnap._scenarios import Binding
-
     constant = {"name": "$not carried", "n": [1]}
-    step = Step(carry.steps[1].label, carry.steps[1].operation, None, 1, (Binding(("body", ""), constant),))
+    step = _step(carry, Binding(("body", ""), constant))
     request = {"method": "PUT", "path": "/items/1", "body": {"name": "x"}}
     assert masked(step, request, {})["body"] == constant
     assert concrete(step, request, lambda e: pytest.fail(f"{e} was evaluated"))["body"] == constant
@@ -700,6 +707,7 @@ def test_links_key_order_does_not_matter() -> None:
     gives the same scenarios, errors included."""
     doc = document()
     links(doc)["Broken"] = {"operationId": "getItm", "parameters": {"id": "$response.body#/id"}}
+    links(doc)["Elsewhere"] = {"operationRef": "other.json#/paths/~1items/get"}
     links(doc)["BadExpression"] = {"operationId": "getItem", "parameters": {"id": "$nope"}}
     doc["paths"]["/items/{id}"]["get"]["responses"]["200"]["links"] = {
         "Z": {"operationId": "deleteItem", "parameters": {"id": "$request.path.id"}},
@@ -727,7 +735,10 @@ def test_link_forms() -> None:
     scenario = only(load(doc), "POST /items 201")
     assert scenario.error is None
     assert [(s.label, s.definition()["bindings"]) for s in scenario.steps[1:]] == [
-        ("GET /items/{id}", {"header.X-Token": "{$response.body#/name}", "path.id": "$response.body#/id"}),
+        (
+            "GET /items/{id}",
+            {"header.X-Token": "{$response.body#/name}", "path.id": "$response.body#/id"},
+        ),
         ("POST /items", {"body": "$response.body"}),
     ]
 
@@ -772,12 +783,12 @@ def test_link_forms() -> None:
         ),
         (
             {"description": "no target"},
-            "link 'Bad' of POST /items 201 has neither operationId nor operationRef",
+            "link 'Bad' of POST /items 201 has neither operationId nor operationRef; name the "
+            "operation it leads to",
         ),
         (
             {"$ref": "#/components/links/Nowhere"},
-            "link 'Bad' of POST /items 201: its `$ref` '#/components/links/Nowhere' points "
-            "nowhere",
+            "link 'Bad' of POST /items 201: its `$ref` '#/components/links/Nowhere' points nowhere",
         ),
     ],
 )
@@ -788,7 +799,13 @@ def test_bad_link(link: dict[str, Any], message: str) -> None:
     links(doc)["Bad"] = link
     scenario = only(load(doc), "POST /items 201")
     assert scenario.error == message
-    assert [s.link for s in scenario.steps] == [None, "GetItem", "ListItems", "UpdateItem", "DeleteItem"]
+    assert [s.link for s in scenario.steps] == [
+        None,
+        "GetItem",
+        "ListItems",
+        "UpdateItem",
+        "DeleteItem",
+    ]
 
 
 def test_duplicate_operation_id() -> None:
@@ -796,8 +813,8 @@ def test_duplicate_operation_id() -> None:
     doc = document()
     doc["paths"]["/health"]["get"]["operationId"] = "getItem"
     message = (
-        "link 'GetItem' of POST /items 201 names operationId 'getItem', which GET /health and "
-        "GET /items/{id} all have; give each operation its own operationId"
+        "link 'GetItem' of POST /items 201 names operationId 'getItem', which GET /health, "
+        "GET /items/{id} share; give each operation its own operationId"
     )
     assert only(load(doc), "POST /items 201").error == message
     assert only(load(reversed_keys(doc)), "POST /items 201").error == message
@@ -935,7 +952,7 @@ def config_error(scenarios: object, message: str) -> None:
 FIRST = {"operation": "POST /items"}
 
 
-def steps(step: Mapping[str, Any], *, first: Mapping[str, Any] = FIRST) -> list[Any]:
+def steps(step: object, *, first: Mapping[str, Any] = FIRST) -> list[Any]:
     """A scenario ``s`` whose second step is ``step``."""
     return [{"name": "s", "steps": [first, step]}]
 
@@ -970,9 +987,7 @@ def test_config_round_trip() -> None:
             "book-lifecycle.v2",
             (
                 StepConfig("POST /books", (("body", {"title": "Dune"}),), None, 201),
-                StepConfig(
-                    "GET /books/{book_id}", (("book_id", "$response.body#/id"), ("q", 1))
-                ),
+                StepConfig("GET /books/{book_id}", (("book_id", "$response.body#/id"), ("q", 1))),
                 StepConfig(
                     "DELETE /books/{book_id}",
                     (("book_id", "$response.body#/id"), ("body", "{$request.path.book_id}")),
@@ -993,8 +1008,7 @@ STEPS_RULE = (
     '"GET /books/{book_id}", parameters = {book_id = "$response.body#/id"}}], got'
 )
 OPERATION_RULE = (
-    '`operation` must be a method and a path as in the schema, such as "GET /books/{book_id}", '
-    "got"
+    '`operation` must be a method and a path as in the schema, such as "GET /books/{book_id}", got'
 )
 WHERE = "test: scenario 's', step 2"
 
