@@ -88,10 +88,10 @@ class ScenarioCheck:
         if scenario.error:
             raise SchemaError(f"{scenario.label}: {scenario.error}")
         for step in scenario.steps:
-            if step.operation.error:
+            if step.resolved.error:
                 raise SchemaError(
                     f"{scenario.label}: its step {step.label} cannot be read by schemathesis: "
-                    f"{step.operation.error}"
+                    f"{step.resolved.error}"
                 )
         stored = _snapshot.read_scenario(self.path) if self.path.exists() else None
         stale = stored is not None and stored.fingerprint != scenario.fingerprint
@@ -148,7 +148,7 @@ class ScenarioCheck:
         from ._runner import CaseResult
 
         suite, scenario = self.suite, self.scenario
-        await suite.call_setup(self.setup, scenario.steps[0].operation)
+        await suite.call_setup(self.setup, scenario.steps[0].resolved)
         rules = suite.rules(self.auth)
         probes = suite.usable_probes(self.probes)
         tokens = _normalize.Tokens()
@@ -182,10 +182,10 @@ class ScenarioCheck:
                 raise _Broken(f"{where} cannot be sent: {exc}", results) from None
             try:
                 normalised, response, failures = await suite.exchange(
-                    step.operation, request, self.auth, probes, where
+                    step.resolved, request, self.auth, probes, where
                 )
             except TimeoutError:
-                seconds = f"{step.operation.settings.timeout:g} s"
+                seconds = f"{step.resolved.settings.timeout:g} s"
                 raise ContractViolation(
                     f"{where}: no response within {seconds} (the `timeout` setting); nothing "
                     f"was recorded or compared, {self.name} is left as it was"
@@ -275,7 +275,7 @@ class ScenarioCheck:
         )
 
     def _generated(self, step: Step) -> list[_cases.FrozenCase]:
-        return self.suite.generated(step.operation, self.auth)
+        return self.suite.generated(step.resolved, self.auth)
 
     def _fix_hint(self) -> str:
         if self.scenario.origin == "links":

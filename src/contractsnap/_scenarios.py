@@ -1,9 +1,10 @@
 """Scenarios: multi-step workflows with values carried from one step's answer to the next.
 
 A scenario comes from the schema's OpenAPI links (an operation's response declares links:
-the scenario sends the operation, then every linked operation in the order the links are
-declared, each with the parameters its link computes from the first step), or from a
-``[[tool.contractsnap.scenarios]]`` table naming the steps and their ``parameters``.
+the scenario sends the operation, then every linked operation, reads first, then writes,
+deletes last, each with the parameters its link computes from the first step's exchange),
+or from a ``[[tool.contractsnap.scenarios]]`` table naming the steps and their
+``parameters``.
 
 A carried value is written into a step's stored request as a correlated placeholder
 (``"<carried:1>"``); the file's ``carried`` table says which expression of which step it
@@ -27,7 +28,7 @@ import httpx
 
 from ._cases import decode_value, encode_value
 from ._naming import file_stem
-from ._schema import a_kind, scenario_matches
+from ._schema import Operation, a_kind, scenario_matches
 
 #: The sub-directory of the snapshot directory that holds the scenario files.
 DIRECTORY = "scenarios"
@@ -214,8 +215,9 @@ class Step:
     """One request of a scenario."""
 
     label: str
-    #: The operation (a ``_schema.Operation``); None when the schema has no such operation.
-    operation: Any
+    #: The operation; None when the schema has no such operation (the scenario's ``error``
+    #: says so, and it never runs).
+    operation: Operation | None
     #: The link that leads here, for scenarios built from links.
     link: str | None
     #: The 1-based step whose request and response the expressions read (0: none).
@@ -224,6 +226,12 @@ class Step:
     #: The status the first step must answer for the scenario to go on (recording picks
     #: the first generated case that gets it): the link's status, or any 2xx when None.
     status: int | None = None
+
+    @property
+    def resolved(self) -> Operation:
+        """The operation of a step of a scenario that runs (one without an ``error``)."""
+        assert self.operation is not None, f"{self.label} is not in the schema"
+        return self.operation
 
     def definition(self) -> dict[str, Any]:
         return {
@@ -292,11 +300,11 @@ def _expressions(value: Any) -> list[str]:
     return [value] if value.startswith("$") else _TEMPLATE.findall(value)
 
 
-def fingerprint(definition: Mapping[str, Any], operations: Sequence[Any]) -> str:
+def fingerprint(definition: Mapping[str, Any], operations: Sequence[Operation | None]) -> str:
     """A scenario goes stale when its steps or any of their operations change."""
     data = {
         "scenario": definition,
-        "operations": [getattr(op, "fingerprint", None) for op in operations],
+        "operations": [None if op is None else op.fingerprint for op in operations],
     }
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -346,7 +354,7 @@ def _apply(
                 del part[other]
         part[name] = encode_value(value)
     if any(kind == "path" for kind, _ in values):
-        out["path"] = _format_path(step.operation.path, out["path_parameters"])
+        out["path"] = _format_path(step.resolved.path, out["path_parameters"])
     return out
 
 

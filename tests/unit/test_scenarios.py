@@ -698,7 +698,7 @@ def test_links() -> None:
         {"path.id": "$response.body#/id"},
     ]
     assert scenario.placeholders() == {(1, "$response.body#/id"): "<carried:1>"}
-    assert [s.operation.label for s in scenario.steps] == [s.label for s in scenario.steps]
+    assert [s.resolved.label for s in scenario.steps] == [s.label for s in scenario.steps]
     assert "POST_items_201" in schema.scenario_stems
 
 
