@@ -91,11 +91,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"uvicorn did not start:\n{(directory / 'uvicorn.log').read_text()}")
+            # A plain socket first: an in-process pytest run of another test may have
+            # re-imported httpcore, whose errors httpx then no longer maps to its own.
             try:
-                if httpx.get(url + "/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            except OSError:
                 time.sleep(0.1)
+                continue
+            if httpx.get(url + "/openapi.json", timeout=10).status_code == 200:
+                break
         yield url
     finally:
         process.terminate()
