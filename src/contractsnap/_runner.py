@@ -33,6 +33,7 @@ from ._errors import (
 )
 from ._outcome import Outcome
 from ._probes import Probe
+from ._scenario_run import ScenarioCheck
 from ._scenarios import Scenario
 from ._schema import ApiSchema, Operation
 
@@ -240,8 +241,11 @@ class Suite:
 
     # -- one operation -----------------------------------------------------------------------
 
-    def file_for(self, operation: Operation) -> Path:
-        return self.directory / f"{operation.file_stem}.json"
+    def file_for(self, target: Operation | Scenario) -> Path:
+        """The snapshot file of an operation, or ``scenarios/NAME.json`` of a scenario."""
+        if isinstance(target, Scenario):
+            return self.directory / _scenarios.DIRECTORY / f"{target.file_stem}.json"
+        return self.directory / f"{target.file_stem}.json"
 
     def display(self, path: Path) -> str:
         try:
@@ -257,7 +261,7 @@ class Suite:
 
     async def check(
         self,
-        operation: Operation,
+        target: Operation | Scenario,
         *,
         assert_snapshot: AssertSnapshot,
         update: bool,
@@ -267,21 +271,21 @@ class Suite:
         probes: Mapping[str, Probe] | None = None,
         auth_params: Mapping[str, str] | None = None,
     ) -> None:
-        """Replay or record one operation; raise a ``ContractFailure`` on a finding."""
-        self.outcome.started.add(operation.label)
+        """Replay or record one operation or scenario; raise a ``ContractFailure`` on a
+        finding."""
+        self.outcome.started.add(target.label)
+        auth = Credentials(auth_headers, auth_params or {})
         try:
-            await self._check(
-                operation,
-                assert_snapshot,
-                update,
-                regenerate,
-                Credentials(auth_headers, auth_params or {}),
-                setup,
-                probes or {},
-            )
+            if isinstance(target, Scenario):
+                check = ScenarioCheck(self, target, auth, setup, probes or {})
+                await check.check(assert_snapshot, update=update, regenerate=regenerate)
+            else:
+                await self._check(
+                    target, assert_snapshot, update, regenerate, auth, setup, probes or {}
+                )
         finally:
-            if self.file_for(operation).exists():
-                self.outcome.recorded.add(operation.label)
+            if self.file_for(target).exists():
+                self.outcome.recorded.add(target.label)
 
     async def _check(
         self,
@@ -368,31 +372,6 @@ class Suite:
         if any(s.label == operation.label for sc in self.scenarios for s in sc.steps):
             self._generated[key] = cases
         return cases
-
-    async def check_scenario(
-        self,
-        scenario: Scenario,
-        *,
-        assert_snapshot: AssertSnapshot,
-        update: bool,
-        regenerate: bool,
-        auth_headers: Mapping[str, str],
-        setup: Setup | None,
-        probes: Mapping[str, Probe] | None = None,
-        auth_params: Mapping[str, str] | None = None,
-    ) -> None:
-        """Replay or record one scenario; raise a ``ContractFailure`` on a finding."""
-        from ._scenario_run import ScenarioCheck
-
-        self.outcome.started.add(scenario.label)
-        check = ScenarioCheck(
-            self, scenario, Credentials(auth_headers, auth_params or {}), setup, probes or {}
-        )
-        try:
-            await check.check(assert_snapshot, update=update, regenerate=regenerate)
-        finally:
-            if check.path.exists():
-                self.outcome.recorded.add(scenario.label)
 
     def _reached(self, operation: Operation, results: Sequence[CaseResult]) -> None:
         statuses = {r.response.get("status") for r in results}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _cases, _normalize, _pending, _report, _scenarios, _snapshot
@@ -77,7 +76,7 @@ class ScenarioCheck:
         self.auth = auth
         self.setup = setup
         self.probes = probes
-        self.path = suite.directory / _scenarios.DIRECTORY / f"{scenario.file_stem}.json"
+        self.path = suite.file_for(scenario)
         self.name = suite.display(self.path)
         self.placeholders = scenario.placeholders()
 
@@ -145,7 +144,7 @@ class ScenarioCheck:
 
     async def _pass(self, requests: Sequence[Mapping[str, Any]], *, steps: int = 0) -> _Pass:
         """Send the steps (the first ``steps`` only, if given) after a fresh set-up."""
-        from ._runner import CaseResult
+        from ._runner import CaseResult  # here: ``_runner`` imports this module
 
         suite, scenario = self.suite, self.scenario
         await suite.call_setup(self.setup, scenario.steps[0].resolved)
@@ -369,7 +368,3 @@ def _wanted(step: Step, status: Any) -> bool:
     if not isinstance(status, int):
         return False
     return status == step.status if step.status else 200 <= status < 300
-
-
-def scenario_file(directory: Path, scenario: Scenario) -> Path:
-    return directory / _scenarios.DIRECTORY / f"{scenario.file_stem}.json"

@@ -61,11 +61,10 @@ def contract_test(**settings: Any) -> Any:
         def assert_snapshot(document: Mapping[str, Any]) -> bool:
             return bool(document == assertion(name=target.file_stem))
 
-        check = suite.check_scenario if scenario else suite.check
         failure = None
         try:
-            await check(
-                target,  # type: ignore[arg-type]  # the one that fits, chosen above
+            await suite.check(
+                target,
                 assert_snapshot=assert_snapshot,
                 update=bool(request.config.getoption("update_snapshots", False)),
                 regenerate=bool(request.config.getoption("contractsnap_regenerate", False)),
