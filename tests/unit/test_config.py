@@ -303,6 +303,16 @@ class TestValues:
         assert settings.include == tuple(selectors)
         assert settings.exclude == ("GET /books/*",)
 
+    def test_scenario_selectors_only_exclude(self) -> None:
+        """`scenario:NAME` leaves scenarios out; scenarios cannot be included one by one."""
+        assert build({"exclude": ["scenario:POST /books*"]}).exclude == ("scenario:POST /books*",)
+        message = (
+            "test: 'scenario:x' selects scenarios, which only `exclude` (and --contractsnap-op) "
+            "take; scenarios run when all their operations are included"
+        )
+        config_error({"include": ["scenario:x"]}, message)
+        config_error({"operations": {"scenario:x": {"timeout": 1}}}, message)
+
     @pytest.mark.parametrize(
         ("key", "name", "fix"),
         [
