@@ -21,6 +21,7 @@ from ._errors import (
     FlakyResponse,
     MissingSnapshot,
     SchemaError,
+    SnapshotFileError,
     SnapshotMismatch,
     StaleCases,
 )
@@ -93,6 +94,13 @@ class ScenarioCheck:
                     f"{step.resolved.error}"
                 )
         stored = _snapshot.read_scenario(self.path) if self.path.exists() else None
+        if stored is not None and len(stored.requests) != len(scenario.steps):
+            raise SnapshotFileError(
+                f"{self.name} has {_report.plural(len(stored.requests), 'step')} but "
+                f"{scenario.label} has {len(scenario.steps)}, with the same fingerprint: the "
+                f"file was edited; restore it (git checkout -- {self.name}) or delete it and "
+                "record again with `pytest --snapshot-update`"
+            )
         stale = stored is not None and stored.fingerprint != scenario.fingerprint
         if not update:
             if stored is None:

@@ -417,3 +417,21 @@ def test_a_value_read_back_from_a_request_keeps_its_placeholder(project: Project
     assert document["steps"][2]["request"]["path"] == "/items/<carried:1>"
     assert [s["response"]["status"] for s in document["steps"]] == [201, 204, 404]
     project.run().assert_outcomes(passed=4)
+
+
+def test_a_file_missing_a_step_is_named(linked: Project) -> None:
+    """A hand-edited file with a step less (same fingerprint) is refused, not replayed."""
+    linked.run("--snapshot-update").assert_outcomes(passed=4)
+    path = linked.path / "snapshots" / SCENARIO
+    document = json.loads(path.read_text())
+    del document["steps"][1]
+    path.write_text(json.dumps(document))
+    for args in ((), ("--snapshot-update",)):
+        result = linked.run(*args)
+        result.assert_outcomes(passed=3, failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "*snapshots/scenarios/POST_items_201.json has 2 steps but scenario POST /items "
+                "201 has 3, with the same fingerprint: the file was edited; restore it*"
+            ]
+        )

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from contractsnap import SnapshotFileError
 from contractsnap._cases import FrozenCase
-from contractsnap._snapshot import FORMAT, StoredSnapshot, is_ours, read
+from contractsnap._snapshot import FORMAT, StoredSnapshot, is_ours, read, read_scenario
 
 FUZZ = settings(max_examples=150, database=None, deadline=None, derandomize=True)
 NAME = "GET_books_{book_id}.json"
@@ -182,3 +182,83 @@ class TestReaderFuzz:
         stored = check(json.dumps(valid_document(2)).encode())
         assert stored is not None
         assert [c["id"] for c in valid_document(2)["cases"]] == [c.id for c in stored.cases]
+
+
+SCENARIO_NAME = "POST_books_201.json"
+
+
+def valid_scenario(steps: int) -> dict[str, Any]:
+    return {
+        "carried": {"<carried:1>": {"expression": "$response.body#/id", "step": 1, "value": 7}},
+        "format": FORMAT,
+        "scenario": {
+            "fingerprint": "0123456789abcdef",
+            "name": "POST /books 201",
+            "origin": "links",
+        },
+        "steps": [
+            {
+                "id": f"{i:08x}",
+                "operation": "GET /books/{book_id}",
+                "request": {"method": "GET", "path": "/books/<carried:1>"},
+                "response": {"status": 200},
+            }
+            for i in range(steps)
+        ],
+    }
+
+
+@st.composite
+def mutated_scenarios(draw: st.DrawFn) -> Any:
+    """A valid scenario document with one to four keys deleted or values replaced."""
+    document: Any = copy.deepcopy(valid_scenario(draw(st.integers(0, 3))))
+    for _ in range(draw(st.integers(1, 4))):
+        where = draw(st.sampled_from(list(locations(document))))
+        if not where:
+            document = draw(JSON)
+            continue
+        parent = document
+        for step in where[:-1]:
+            parent = parent[step]
+        if draw(st.booleans()):
+            del parent[where[-1]]
+        else:
+            parent[where[-1]] = draw(JSON)
+    return document
+
+
+class TestScenarioReaderFuzz:
+    """``read_scenario`` returns usable requests or one line naming the file."""
+
+    @FUZZ
+    @given(document=mutated_scenarios())
+    def test_mutated_scenarios(self, document: Any) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "scenarios" / SCENARIO_NAME
+            path.parent.mkdir()
+            path.write_text(json.dumps(document))
+            try:
+                stored = read_scenario(path)
+            except SnapshotFileError as exc:
+                message = str(exc)
+                assert SCENARIO_NAME in message, message
+                assert "\n" not in message, message
+                return
+            assert all(isinstance(r, dict) and "method" in r for r in stored.requests)
+            assert isinstance(stored.fingerprint, str)
+
+    @FUZZ
+    @given(content=st.binary(max_size=500))
+    def test_arbitrary_bytes(self, content: bytes) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / SCENARIO_NAME
+            path.write_bytes(content)
+            with pytest.raises(SnapshotFileError, match=SCENARIO_NAME):
+                read_scenario(path)
+
+    def test_valid_scenario_is_read(self, tmp_path: Path) -> None:
+        path = tmp_path / SCENARIO_NAME
+        path.write_text(json.dumps(valid_scenario(2)))
+        stored = read_scenario(path)
+        assert stored.fingerprint == "0123456789abcdef"
+        assert [r["path"] for r in stored.requests] == ["/books/<carried:1>"] * 2
