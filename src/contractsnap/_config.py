@@ -329,6 +329,8 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
     )
 
 
+#: Parameter locations: `parameters = {header.X = ...}` means "header.X".
+_PLACES = ("path", "query", "header", "cookie")
 _STEP_KEYS = ("operation", "parameters", "body", "from", "status")
 
 
@@ -400,7 +402,13 @@ def _step_config(raw: object, number: int, where: str) -> Any:
             f'{where}: `parameters` must be a table such as {{book_id = "$response.body#/id"}}, '
             f"got {type(parameters).__name__} {parameters!r}"
         )
-    pairs = [(str(k), v) for k, v in parameters.items()]
+    pairs: list[tuple[str, Any]] = []
+    for key, value in parameters.items():
+        if key in _PLACES and isinstance(value, Mapping):
+            # TOML reads `header.Authorization = ...` (unquoted) as a table in a table.
+            pairs += [(f"{key}.{name}", item) for name, item in value.items()]
+        else:
+            pairs.append((str(key), value))
     named = [(f"parameters.{k}", v) for k, v in pairs]
     if "body" in table:
         if "body" in parameters:

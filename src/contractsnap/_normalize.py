@@ -298,6 +298,9 @@ class Tokens:
     def __init__(self) -> None:
         self._tokens: dict[tuple[str, str], str] = {}
         self._counts: dict[str, int] = {}
+        #: Text values a ``$``-selector hid, by their token: their repeats elsewhere (in a
+        #: header, a state change, a later step) are hidden too.
+        self.echoes: dict[str, str] = {}
 
     def __call__(self, kind: str, value: str) -> str:
         key = (kind, value)
@@ -358,7 +361,7 @@ def redact(
     def secrets(value: Any, _path: JsonPath) -> Any:
         return hide(value) if isinstance(value, str) else value
 
-    redacted: dict[str, str] = {}
+    redacted = tokens.echoes
 
     def selected(value: Any, path: JsonPath) -> Any:
         if any(_matches(steps, path) for steps in rules.selectors):

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import _cases, _normalize, _pending, _report, _scenarios, _snapshot
+from ._checks import CheckFailure
 from ._errors import (
     ContractViolation,
     FlakyResponse,
@@ -39,9 +40,10 @@ _MAX_TRIES = 20
 class _Broken(Exception):
     """A step could not be sent: a value it carries has no value in the source answer."""
 
-    def __init__(self, message: str, done: list[CaseResult]) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.done = done
+        #: The steps sent before it, redacted (set by the pass that raises it).
+        self.done: list[CaseResult] = []
 
 
 @dataclasses.dataclass
@@ -59,6 +61,36 @@ def step_title(number: int, total: int, step: Step) -> str:
 
 def accept_command(scenario: Scenario) -> str:
     return _report.accept_command(f"scenario:{scenario.name}")
+
+
+class _SentCredentials:
+    """The run's credentials and those the steps of a pass send that it does not (a token
+    a login answered, say): every step's answer is redacted with all of them."""
+
+    def __init__(self, suite: Suite, auth: Credentials) -> None:
+        self.suite = suite
+        self.headers, self.params = dict(auth.headers), dict(auth.params)
+        security = suite.schema.security if suite.schema else {}
+        self.secret = {
+            "header": suite.rules(auth).secret_headers,
+            "query": {*security.get("query", ()), *auth.params},
+            "cookie": security.get("cookie", set()),
+        }
+
+    def add(self, step: Step, request: Mapping[str, Any]) -> None:
+        """The credentials the bindings of ``step`` put in its (concrete) ``request``."""
+        for kind, name, value in _scenarios.sent(step, request):
+            key = name.lower() if kind == "header" else name
+            if isinstance(value, str) and value.isascii() and key in self.secret.get(kind, ()):
+                if kind == "header":
+                    self.headers[name] = value
+                else:  # only the values matter to the rules: a cookie's goes with these
+                    self.params[f"{kind}:{name}"] = value
+
+    def rules(self) -> _normalize.Rules:
+        from ._runner import Credentials  # here: ``_runner`` imports this module
+
+        return self.suite.rules(Credentials(self.headers, self.params))
 
 
 class ScenarioCheck:
@@ -94,14 +126,9 @@ class ScenarioCheck:
                     f"{step.resolved.error}"
                 )
         stored = _snapshot.read_scenario(self.path) if self.path.exists() else None
-        if stored is not None and len(stored.requests) != len(scenario.steps):
-            raise SnapshotFileError(
-                f"{self.name} has {_report.plural(len(stored.requests), 'step')} but "
-                f"{scenario.label} has {len(scenario.steps)}, with the same fingerprint: the "
-                f"file was edited; restore it (git checkout -- {self.name}) or delete it and "
-                "record again with `pytest --snapshot-update`"
-            )
         stale = stored is not None and stored.fingerprint != scenario.fingerprint
+        if stored is not None and not stale:
+            self._check_stored(stored.requests)
         if not update:
             if stored is None:
                 raise MissingSnapshot(
@@ -148,6 +175,25 @@ class ScenarioCheck:
             _pending.discard(self.path)
         self.suite.contract(self.scenario, run.results)
 
+    def _check_stored(self, requests: Sequence[Mapping[str, Any]]) -> None:
+        """Refuse a file whose steps cannot be replayed as stored (a hand edit)."""
+        fix = (
+            f"the file was edited; restore it (git checkout -- {self.name}) or delete it and "
+            "record again with `pytest --snapshot-update`"
+        )
+        if len(requests) != len(self.scenario.steps):
+            raise SnapshotFileError(
+                f"{self.name} has {_report.plural(len(requests), 'step')} but "
+                f"{self.scenario.label} has {len(self.scenario.steps)}, with the same "
+                f"fingerprint: {fix}"
+            )
+        for number, request in enumerate(requests, 1):
+            problem = _snapshot.request_problem(request)
+            if problem:
+                raise SnapshotFileError(
+                    f"{self.name}: the request of step {number} {problem}: {fix}"
+                )
+
     # -- one pass --------------------------------------------------------------------------
 
     async def _pass(self, requests: Sequence[Mapping[str, Any]], *, steps: int = 0) -> _Pass:
@@ -156,12 +202,19 @@ class ScenarioCheck:
 
         suite, scenario = self.suite, self.scenario
         await suite.call_setup(self.setup, scenario.steps[0].resolved)
-        rules = suite.rules(self.auth)
         probes = suite.usable_probes(self.probes)
-        tokens = _normalize.Tokens()
         exchanges: list[Exchange] = []
         values: dict[str, Any] = {}
-        results: list[CaseResult] = []
+        answers: list[tuple[_cases.FrozenCase, dict[str, Any], list[CheckFailure]]] = []
+        # The answers are redacted once the pass is over (or broken): with the credentials
+        # every step sent, a token a later step sends too.
+        credentials = _SentCredentials(suite, self.auth)
+
+        def redacted() -> tuple[list[CaseResult], _normalize.Rules, _normalize.Tokens]:
+            rules, tokens = credentials.rules(), _normalize.Tokens()
+            done = [CaseResult.of(f, n, rules, fails, tokens) for f, n, fails in answers]
+            return done, rules, tokens
+
         total = len(scenario.steps)
         chosen = list(zip(scenario.steps, requests, strict=True))[: steps or None]
         for number, (step, stored) in enumerate(chosen, 1):
@@ -176,17 +229,29 @@ class ScenarioCheck:
                     except ExpressionError as exc:
                         sent = f"{source.request['method']} {source.request['path']}"
                         answer = f"{sent} -> {source.response.status_code}"
+                        why = str(exc)
+                        cut = answers[step.source - 1][1].get("truncated")
+                        if cut and expression.startswith("$response.body"):
+                            why = (
+                                f"its body is cut at {suite.settings.max_read_size} bytes (the "
+                                "`max_read_size` setting); raise it for the value to be read"
+                            )
                         raise _Broken(
                             f"{where} cannot be sent: `{expression}` of step {step.source} "
-                            f"({answer}): {exc}",
-                            results,
+                            f"({answer}): {why}"
                         ) from None
                 return values[placeholder]
 
             try:
                 request = _scenarios.concrete(step, stored, value_of)
             except ExpressionError as exc:  # a body pointer that does not fit the body
-                raise _Broken(f"{where} cannot be sent: {exc}", results) from None
+                broken = _Broken(f"{where} cannot be sent: {exc}")
+                broken.done = redacted()[0]
+                raise broken from None
+            except _Broken as exc:
+                exc.done = redacted()[0]
+                raise
+            credentials.add(step, request)
             try:
                 normalised, response, failures = await suite.exchange(
                     step.resolved, request, self.auth, probes, where
@@ -199,7 +264,8 @@ class ScenarioCheck:
                 ) from None
             exchanges.append(Exchange(request, response))
             frozen = _cases.FrozenCase("step", step_title(number, total, step), stored)
-            results.append(CaseResult.of(frozen, normalised, rules, failures, tokens))
+            answers.append((frozen, normalised, failures))
+        results, rules, tokens = redacted()
         return _Pass(results, self._carried(values, rules, tokens))
 
     def _carried(
@@ -211,15 +277,9 @@ class ScenarioCheck:
         for (source, expression), placeholder in self.placeholders.items():
             if placeholder not in values or placeholder in shown:
                 continue  # not reached, or another spelling of a value already shown
-            value = values[placeholder]
-            token = tokens.known("redacted", _normalize.canonical_leaf(value))
-            if token is None:
-                value = _normalize.redact({"carried": value}, rules, tokens)["carried"]
-            shown[placeholder] = {
-                "expression": expression,
-                "step": source,
-                "value": value if token is None else token,
-            }
+            hidden = {"carried": _hidden(values[placeholder], tokens)}
+            value = _normalize.redact(hidden, rules, tokens)["carried"]
+            shown[placeholder] = {"expression": expression, "step": source, "value": value}
         return shown
 
     def _document(self, run: _Pass) -> dict[str, Any]:
@@ -370,6 +430,19 @@ class ScenarioCheck:
             "  " + accept_command(self.scenario),
         ]
         return "\n".join(out)
+
+
+def _hidden(value: Any, tokens: _normalize.Tokens) -> Any:
+    """``value`` with each part a selector hid in a step's answer shown as that token (a
+    carried object holds the hidden value as one of its members, not as the whole)."""
+    token = tokens.known("redacted", _normalize.canonical_leaf(value))
+    if token is not None:
+        return token
+    if isinstance(value, Mapping):
+        return {key: _hidden(member, tokens) for key, member in value.items()}
+    if isinstance(value, list):
+        return [_hidden(item, tokens) for item in value]
+    return value
 
 
 def _wanted(step: Step, status: Any) -> bool:

@@ -331,6 +331,16 @@ def concrete(
     return _apply(step, request, {b.target: _fill(b.value, value_of) for b in step.bindings})
 
 
+def sent(step: Step, request: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """What a step's bindings put in the parameters of its concrete request:
+    ``(location, name, value)`` (its body aside)."""
+    return [
+        (kind, name, _from_request(kind, name, "", request))
+        for kind, name in (b.target for b in step.bindings)
+        if kind != "body"
+    ]
+
+
 def _fill(value: Any, value_of: Callable[[str], Any]) -> Any:
     if not is_expression(value):
         return value
@@ -509,13 +519,13 @@ def _from_links(schema: Any) -> list[Scenario]:
         for status, raw in sorted(responses.items(), key=lambda item: str(item[0])):
             response = schema.resolve(raw)
             links = response.get("links") if isinstance(response, Mapping) else None
-            if not isinstance(links, Mapping) or not links:
+            if links is None or (isinstance(links, Mapping) and not links):
                 continue
             scenarios.append(_link_scenario(schema, label, str(status), links))
     return scenarios
 
 
-def _link_scenario(schema: Any, label: str, status: str, links: Mapping[str, Any]) -> Scenario:
+def _link_scenario(schema: Any, label: str, status: str, links: Any) -> Scenario:
     name = f"{label} {status}"
     first = Step(
         label,
@@ -526,6 +536,12 @@ def _link_scenario(schema: Any, label: str, status: str, links: Mapping[str, Any
         status=int(status) if status.isdecimal() else None,
     )
     steps, errors = [first], []
+    if not isinstance(links, Mapping):
+        errors.append(
+            f"the `links` of {label} {status} are {a_kind(links)}, not an object of links by "
+            "name; fix the response in the schema"
+        )
+        links = {}
     targets: list[tuple[str, str, Any]] = []
     for link_name, raw in sorted(links.items()):
         link = schema.resolve(raw)

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 from syrupy.data import SnapshotCollections
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from ._cases import FrozenCase
+from ._cases import FrozenCase, decode_value
 from ._errors import SnapshotFileError
 
 FORMAT = "contractsnap/1"
@@ -187,9 +187,28 @@ def read(path: Path) -> StoredSnapshot:
     except (KeyError, TypeError, AttributeError) as exc:  # AttributeError: a case not an object
         raise _fail(path, f"missing or malformed field {exc}") from None
     for case in cases:
-        if not isinstance(case.request, dict) or "method" not in case.request:
-            raise _fail(path, "a case has no request method")
+        problem = request_problem(case.request)
+        if problem:
+            raise _fail(path, f"a case {problem}")
     return stored
+
+
+def request_problem(request: Any) -> str | None:
+    """Why a stored request cannot be sent as it is (a hand edit), or None."""
+    if not isinstance(request, Mapping) or not isinstance(request.get("method"), str):
+        return "has no request method"
+    if not isinstance(request.get("path"), str):
+        return "has no `path` as text"
+    if not isinstance(request.get("media_type", ""), (str, type(None))):
+        return "has a `media_type` that is not text"
+    for part in ("path_parameters", "query", "headers", "cookies"):
+        if not isinstance(request.get(part, {}), Mapping):
+            return f"has a `{part}` that is not an object"
+    try:
+        decode_value(dict(request))
+    except (TypeError, ValueError) as exc:  # binascii.Error is a ValueError
+        return f"has a value that cannot be decoded ({exc})"
+    return None
 
 
 def entries(document: Mapping[str, Any]) -> list[Any]:

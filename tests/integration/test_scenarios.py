@@ -328,9 +328,9 @@ class TestFindings:
             "app_module",
             "async def get_item(item_id: ItemId) -> Item:\n    return await _get(item_id)",
             "async def get_item(item_id: ItemId) -> Item:\n"
-            "    import random\n"
             "    item = await _get(item_id)\n"
-            "    return item.model_copy(update={'stock': random.randrange(100)})",
+            "    app.state.reads = getattr(app.state, 'reads', 0) + 1  # never the same twice\n"
+            "    return item.model_copy(update={'stock': app.state.reads % 100})",
         )
         result = linked.run("--snapshot-update")
         result.stdout.fnmatch_lines(
@@ -435,3 +435,18 @@ def test_a_file_missing_a_step_is_named(linked: Project) -> None:
                 "201 has 3, with the same fingerprint: the file was edited; restore it*"
             ]
         )
+
+
+def test_a_hidden_value_stays_hidden_in_every_step(project: Project) -> None:
+    """A name a selector hides in the create's answer is hidden in the later steps' state
+    changes too (the steps share their tokens and what the selectors hid)."""
+    project.add_app("stateful")
+    project.edit("app_module", 'examples=["lamp"]', 'examples=["desk-lamp-01"]')
+    project.configure(**SETTINGS, redact=["$.name"], scenarios=[LIFECYCLE])
+    project.run("--snapshot-update").assert_outcomes(passed=4)
+    document = project.snapshot("scenarios/deleted-item-is-gone.json")
+    steps = document["steps"]
+    answers = [{k: v for k, v in step.items() if k != "request"} for step in steps]
+    assert "desk-lamp-01" not in json.dumps([answers, document["carried"]])  # requests: as sent
+    assert steps[0]["response"]["body"]["name"] == "<redacted:1>"
+    assert steps[1]["state"]["items"]["removed"]["2"]["name"] == "<redacted:1>"

@@ -472,6 +472,27 @@ class TestLoadSettings:
             root=tmp_path,
         )
 
+    def test_dotted_parameter_keys(self, tmp_path: Path) -> None:
+        """`header.Authorization = ...` unquoted is a table in TOML; it means the header."""
+        (tmp_path / "pyproject.toml").write_text(
+            "[tool.contractsnap]\n"
+            'app = "a:app"\n'
+            "[[tool.contractsnap.scenarios]]\n"
+            'name = "login"\n'
+            "steps = [\n"
+            '  {operation = "POST /login"},\n'
+            '  {operation = "GET /me", parameters = {header.Authorization = '
+            '"Bearer {$response.body#/token}", "query.v" = 1, id = 2}},\n'
+            "]\n",
+            encoding="utf-8",
+        )
+        step = load_settings(tmp_path).scenarios[0].steps[1]
+        assert sorted(step.parameters) == [
+            ("header.Authorization", "Bearer {$response.body#/token}"),
+            ("id", 2),
+            ("query.v", 1),
+        ]
+
     def test_overrides(self, tmp_path: Path) -> None:
         """Overrides replace file values; tuples are accepted like lists."""
         (tmp_path / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")

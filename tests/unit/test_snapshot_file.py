@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -37,6 +38,18 @@ RESPONSE: dict[str, Any] = {
     "headers": {"content-type": "application/json"},
     "body": {"title": "Bücher", "id": "<uuid:1>"},
 }
+
+
+def _base64_error() -> str:
+    try:
+        base64.b64decode(5)  # type: ignore[arg-type]
+    except TypeError as exc:
+        return str(exc)
+    raise AssertionError("b64decode accepted an int")
+
+
+#: What this Python says of base64 text that is a number (the wording varies by version).
+BASE64_OF_INT = _base64_error()
 
 
 def document(cases: int = 1, fmt: str = FORMAT) -> dict[str, Any]:
@@ -209,6 +222,14 @@ class TestRead:
             (
                 lambda d: d["cases"][0].__setitem__("request", ["GET"]),
                 "a case has no request method",
+            ),
+            (
+                lambda d: d["cases"][0]["request"].__setitem__("path_parameters", "x"),
+                "a case has a `path_parameters` that is not an object",
+            ),
+            (
+                lambda d: d["cases"][0]["request"].__setitem__("body", {"$base64": 5}),
+                f"a case has a value that cannot be decoded ({BASE64_OF_INT})",
             ),
         ],
     )
