@@ -359,11 +359,12 @@ class Suite:
                     f"rewrote {name} from format {stored.version} in {_snapshot.FORMAT}"
                 )
             _pending.discard(path)
-            self._note_unredacted(operation, results)
+            self.note_unredacted(operation, results)
         self.contract(operation, results)
 
     def generated(self, operation: Operation, auth: Credentials) -> list[_cases.FrozenCase]:
-        """The operation's generated cases (once a run: its scenarios use them too)."""
+        """The operation's generated cases; kept for the run when a scenario steps through
+        the operation (its scenarios then reuse them), generated afresh otherwise."""
         security = self._security(auth)
         key = f"{operation.label} {sorted((k, sorted(v)) for k, v in security.items())}"
         if key in self._generated:
@@ -640,7 +641,7 @@ class Suite:
             line = "redact = [" + ", ".join(f'"{r}"' for r in rules) + "]"
         raise FlakyResponse(_report.flaky_message(operation.label, name, changed, line))
 
-    def _note_unredacted(self, operation: Operation, results: Sequence[CaseResult]) -> None:
+    def note_unredacted(self, operation: Labelled, results: Sequence[CaseResult]) -> None:
         """Point at recorded values that look volatile but were the same in both sends.
 
         A clock read to the second, say, passes the double send and fails a later run.

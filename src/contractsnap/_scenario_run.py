@@ -173,6 +173,7 @@ class ScenarioCheck:
             self._refuse_flaky(run, again)
             assert_snapshot(self._document(run))
             _pending.discard(self.path)
+            self.suite.note_unredacted(self.scenario, run.results)
         self.suite.contract(self.scenario, run.results)
 
     def _check_stored(self, requests: Sequence[Mapping[str, Any]]) -> None:

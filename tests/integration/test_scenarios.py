@@ -450,3 +450,19 @@ def test_a_hidden_value_stays_hidden_in_every_step(project: Project) -> None:
     assert "desk-lamp-01" not in json.dumps([answers, document["carried"]])  # requests: as sent
     assert steps[0]["response"]["body"]["name"] == "<redacted:1>"
     assert steps[1]["state"]["items"]["removed"]["2"]["name"] == "<redacted:1>"
+
+
+def test_a_volatile_looking_value_is_pointed_at(project: Project) -> None:
+    """A recorded step value that looks like a clock reading gets the same note as a case."""
+    project.add_app("linked")
+    project.edit("app_module", 'LABEL = "lamp"', 'LABEL = "2026-11-25T10:00:00Z"')
+    project.configure(app="app_module:app", setup="app_module:reset")
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        [
+            "*scenario POST /items 201: recorded a value that looks like a timestamp at "
+            "$.label ('2026-11-25T10:00:00Z'); if it changes between runs, add \"timestamp\" "
+            "to `redact`"
+        ]
+    )
