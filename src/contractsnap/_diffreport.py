@@ -477,9 +477,12 @@ def markdown(
         out += ["", f"### {level.capitalize()} ({sum(len(g.findings) for g in groups)})", ""]
         for g in groups:
             ops = g.operations
-            scope = (f"{_report.plural(g.cases, 'case')} in " if g.cases else "") + (
-                f"{_report.plural(len(ops), 'operation')}"
-            )
+            scenarios = all(op.startswith("scenario ") for op in ops)
+            scope = (
+                f"{_report.plural(g.cases, 'step' if scenarios else 'case')} in "
+                if g.cases
+                else ""
+            ) + _report.plural(len(ops), "scenario" if scenarios else "operation")
             shown = ", ".join(f"`{op}`" for op in ops[:3]) + (", ..." if len(ops) > 3 else "")
             out.append(f"- **{g.what}**: {scope} ({shown})")
             example = next((f for f in g.findings if f.example), None)

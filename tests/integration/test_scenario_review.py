@@ -257,3 +257,6 @@ class TestReport:
             (f["what"], f["operation"]) for g in json.loads(text)["groups"] for f in g["findings"]
         }
         assert ("new scenario", NAME) in found
+        code, markdown = self.report(repo, "--base", "HEAD", "--head", "main~1")
+        # A group of scenarios only is counted in scenarios, not operations.
+        assert f"- **new scenario**: 1 scenario (`{NAME}`)" in markdown
