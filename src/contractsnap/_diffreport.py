@@ -479,9 +479,7 @@ def markdown(
             ops = g.operations
             scenarios = all(op.startswith("scenario ") for op in ops)
             scope = (
-                f"{_report.plural(g.cases, 'step' if scenarios else 'case')} in "
-                if g.cases
-                else ""
+                f"{_report.plural(g.cases, 'step' if scenarios else 'case')} in " if g.cases else ""
             ) + _report.plural(len(ops), "scenario" if scenarios else "operation")
             shown = ", ".join(f"`{op}`" for op in ops[:3]) + (", ..." if len(ops) > 3 else "")
             out.append(f"- **{g.what}**: {scope} ({shown})")
