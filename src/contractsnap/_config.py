@@ -7,6 +7,7 @@ Every key is checked at start-up, before any request is sent; a bad key or value
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import sys
 from collections.abc import Mapping
@@ -449,8 +450,6 @@ def _step_config(raw: object, number: int, where: str) -> Any:
 
 def _check_step_value(value: object, key: str, number: int, where: str) -> None:
     """A step's value is an expression, a ``{$...}`` text or a JSON constant."""
-    import datetime
-
     from ._scenarios import ExpressionError, check_expression, is_expression
 
     if is_expression(value):
