@@ -60,9 +60,7 @@ def files(directory: Path) -> list[Path]:
 
 def shown(path: Path) -> str:
     """How messages name a file: ``NAME.json``, or ``snapshots/scenarios/NAME.json``."""
-    if path.parent.name != _scenarios.DIRECTORY:
-        return path.name
-    return f"{path.parent.parent.name}/{path.parent.name}/{path.name}"
+    return path.name if path.parent.name != _scenarios.DIRECTORY else _snapshot.in_directory(path)
 
 
 @dataclasses.dataclass(frozen=True)

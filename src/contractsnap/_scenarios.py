@@ -29,9 +29,10 @@ import httpx
 from ._cases import decode_value, encode_value
 from ._naming import file_stem
 from ._schema import Operation, a_kind, scenario_matches
+from ._snapshot import SCENARIO_DIR
 
 #: The sub-directory of the snapshot directory that holds the scenario files.
-DIRECTORY = "scenarios"
+DIRECTORY = SCENARIO_DIR
 _LOCATIONS = ("path", "query", "header", "cookie")
 _TEMPLATE = re.compile(r"\{(\$[^{}]+)\}")
 _SOURCES = re.compile(r"^\$(request|response)\.(header|query|path|body)(?:\.(.*)|#(.*))?$")
@@ -576,24 +577,19 @@ def _link_target(schema: Any, link: Any, where: str) -> str:
     if "$unresolved" in link:
         raise ValueError(f"{where}: its `$ref` {link['$unresolved']!r} points nowhere")
     if isinstance(link.get("operationId"), str):
-        label = schema.by_id.get(link["operationId"])
-        same = sorted(
-            other
-            for other, definition in schema.definitions.items()
-            if definition.get("operationId") == link["operationId"]
-        )
+        same = sorted(schema.by_id.get(link["operationId"], ()))
         if len(same) > 1:
             raise ValueError(
                 f"{where} names operationId {link['operationId']!r}, which {', '.join(same)} "
                 "share; give each operation its own operationId"
             )
-        if label is None:
+        if not same:
             hint = difflib.get_close_matches(link["operationId"], sorted(schema.by_id), n=1)
             fix = f"did you mean {hint[0]!r}?" if hint else "fix the link in the schema"
             raise ValueError(
                 f"{where} names operationId {link['operationId']!r}, which no operation has; {fix}"
             )
-        return str(label)
+        return str(same[0])
     ref = link.get("operationRef")
     if isinstance(ref, str):
         if not ref.startswith("#/paths/"):

@@ -358,10 +358,10 @@ class ApiSchema:
         self.all_stems: set[str] = set()
         self._refs = _References(document)
         #: Every operation object of the document by label, in document order, and the
-        #: parameters of its path item; labels by operationId.
+        #: parameters of its path item; the labels of each operationId (one, unless shared).
         self.definitions: dict[str, Mapping[str, Any]] = {}
         self._path_parameters: dict[str, Any] = {}
-        self.by_id: dict[str, str] = {}
+        self.by_id: dict[str, list[str]] = {}
         self.operations = self._operations()
         self._selected_ops = {op.label: op for op in self.operations}
         self.selected_labels = frozenset(self._selected_ops)
@@ -435,7 +435,7 @@ class ApiSchema:
                 if not isinstance(operation_id, str):
                     operation_id = None
                 else:
-                    self.by_id.setdefault(operation_id, label)
+                    self.by_id.setdefault(operation_id, []).append(label)
                 if not self._selected(method.upper(), path, operation_id, tags):
                     continue
                 op_settings = self.settings.for_operation(

@@ -37,6 +37,8 @@ from ._errors import SnapshotFileError
 FORMAT = "contractsnap/1"
 #: The app's OpenAPI document, stored beside the operation files.
 SCHEMA_FILE = "openapi.json"
+#: The sub-directory of the snapshot directory that holds the scenario files.
+SCENARIO_DIR = "scenarios"
 _PREFIX = "contractsnap/"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -104,11 +106,14 @@ class StoredSnapshot:
     version: str = FORMAT
 
 
+def in_directory(path: Path) -> str:
+    """``snapshots/NAME.json``, or ``snapshots/scenarios/NAME.json`` for a scenario's file."""
+    return "/".join(path.parts[-3:] if path.parent.name == SCENARIO_DIR else path.parts[-2:])
+
+
 def _fail(path: Path, what: str) -> SnapshotFileError:
-    # snapshots/NAME.json, or snapshots/scenarios/NAME.json for a scenario
-    shown = "/".join(path.parts[-3:] if path.parent.name == "scenarios" else path.parts[-2:])
     return SnapshotFileError(
-        f"{path.name}: {what}; restore it (git checkout -- {shown}) "
+        f"{path.name}: {what}; restore it (git checkout -- {in_directory(path)}) "
         "or delete it and record again with `pytest --snapshot-update`"
     )
 

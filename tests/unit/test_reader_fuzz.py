@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +76,10 @@ def locations(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, .
 
 
 @st.composite
-def mutated_documents(draw: st.DrawFn) -> Any:
-    """A valid document with one to four keys deleted or values replaced."""
-    document: Any = copy.deepcopy(valid_document(draw(st.integers(0, 3))))
+def mutated(draw: st.DrawFn, valid: Callable[[int], dict[str, Any]]) -> Any:
+    """A valid document (of 0 to 3 cases or steps) with one to four keys deleted or values
+    replaced, or its format changed."""
+    document: Any = copy.deepcopy(valid(draw(st.integers(0, 3))))
     for _ in range(draw(st.integers(1, 4))):
         where = draw(st.sampled_from(list(locations(document))))
         if not where:
@@ -133,13 +134,13 @@ class TestReaderFuzz:
         check(text.encode())
 
     @FUZZ
-    @given(document=mutated_documents())
+    @given(document=mutated(valid_document))
     def test_mutated_documents(self, document: Any) -> None:
         """A valid document with keys deleted or values of another type is read or refused."""
         check(json.dumps(document).encode())
 
     @FUZZ
-    @given(document=mutated_documents(), cut=st.integers(0, 2000))
+    @given(document=mutated(valid_document), cut=st.integers(0, 2000))
     def test_truncated_documents(self, document: Any, cut: int) -> None:
         """A file cut short (an interrupted copy) is refused with the file's name."""
         text = json.dumps(document, indent=2).encode()
@@ -208,30 +209,11 @@ def valid_scenario(steps: int) -> dict[str, Any]:
     }
 
 
-@st.composite
-def mutated_scenarios(draw: st.DrawFn) -> Any:
-    """A valid scenario document with one to four keys deleted or values replaced."""
-    document: Any = copy.deepcopy(valid_scenario(draw(st.integers(0, 3))))
-    for _ in range(draw(st.integers(1, 4))):
-        where = draw(st.sampled_from(list(locations(document))))
-        if not where:
-            document = draw(JSON)
-            continue
-        parent = document
-        for step in where[:-1]:
-            parent = parent[step]
-        if draw(st.booleans()):
-            del parent[where[-1]]
-        else:
-            parent[where[-1]] = draw(JSON)
-    return document
-
-
 class TestScenarioReaderFuzz:
     """``read_scenario`` returns usable requests or one line naming the file."""
 
     @FUZZ
-    @given(document=mutated_scenarios())
+    @given(document=mutated(valid_scenario))
     def test_mutated_scenarios(self, document: Any) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "scenarios" / SCENARIO_NAME
