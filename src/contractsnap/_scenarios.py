@@ -639,7 +639,7 @@ def _from_config(schema: Any) -> list[Scenario]:
         steps, errors = [], []
         for number, step_config in enumerate(config.steps, 1):
             label = step_config.operation
-            where = f"scenario {config.name!r}, step {number}"
+            where = f"step {number}"  # the error follows the scenario's label
             source = step_config.source if step_config.source is not None else number - 1
             if label not in schema.definitions:
                 hint = difflib.get_close_matches(label, list(schema.definitions), n=1)

@@ -305,7 +305,7 @@ class TestConfigured:
         result.assert_outcomes(passed=3, failed=1)
         result.stdout.fnmatch_lines(
             [
-                "*scenario deleted-item-is-gone: scenario 'deleted-item-is-gone', step 3: the "
+                "*scenario deleted-item-is-gone: step 3: the "
                 "schema has no operation 'GET /item/{item_id}'; did you mean "
                 "'GET /items/{item_id}'?"
             ]

@@ -913,17 +913,15 @@ def test_config_scenario() -> None:
     [
         (
             {"operation": "GET /item/{id}", "parameters": {"id": "$response.body#/id"}},
-            "scenario 'x', step 2: the schema has no operation 'GET /item/{id}'; did you mean "
-            "'GET /items/{id}'?",
+            "step 2: the schema has no operation 'GET /item/{id}'; did you mean 'GET /items/{id}'?",
         ),
         (
             {"operation": "GET /zzzzzzzz"},
-            "scenario 'x', step 2: the schema has no operation 'GET /zzzzzzzz'; check the "
-            "method and path",
+            "step 2: the schema has no operation 'GET /zzzzzzzz'; check the method and path",
         ),
         (
             {"operation": "GET /items/{id}", "parameters": {"book_id": "$response.body#/id"}},
-            "scenario 'x', step 2 (GET /items/{id}): the operation has no parameter 'book_id'; "
+            "step 2 (GET /items/{id}): the operation has no parameter 'book_id'; "
             "its parameters are header.X-Token, path.id, query.verbose",
         ),
     ],
