@@ -10,12 +10,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
-from . import _coverage, _pending, _scenarios
+from . import _coverage
 from ._checks import CheckFailure
-from ._snapshot import SCHEMA_FILE, atomic_write, leftover_temp_files
 
 
 @dataclasses.dataclass
@@ -120,63 +118,3 @@ class Outcome:
     def complete(self) -> bool:
         """Every operation of the suite was selected and its test started."""
         return bool(self.everything) and self.selected == self.everything == self.started
-
-    def refuse_pending(self) -> bool:
-        """In CI, a pending file is itself a failure: a change was left unreviewed."""
-        root = Path(self.directory)
-        found = _pending.files(root)
-        for path in found:
-            shown = f"{self.display}/{path.relative_to(root).as_posix()}"
-            self.notes.append(
-                f"pending snapshot {shown} (CI runs never write or keep them): "
-                "review it with `contractsnap review` and commit the result, or delete it"
-            )
-        return bool(found)
-
-    def settle_schema(self, *, update: bool) -> bool:
-        """Record (update) or check the stored OpenAPI document; True if the run must fail."""
-        if not self.schema:
-            return False
-        path = Path(self.directory) / SCHEMA_FILE
-        stored = path.read_text(encoding="utf-8") if path.exists() else None
-        if stored == self.schema:
-            return False
-        if update:
-            atomic_write(path, self.schema)
-            self.notes.append(f"recorded the OpenAPI document in {self.display}/{SCHEMA_FILE}")
-            return False
-        self.notes.append(
-            f"the OpenAPI document differs from {self.display}/{SCHEMA_FILE}"
-            + (" (not recorded yet)" if stored is None else "")
-            + "; `pytest --snapshot-update` records it, and `contractsnap report` shows the change"
-        )
-        return True
-
-    def settle_orphans(self, *, update: bool) -> bool:
-        """Delete (update) or flag the orphaned files; True if the run must fail for them.
-
-        An update also removes temporary files that an interrupted write left behind.
-        """
-        root = Path(self.directory)
-        if update:
-            for leftover in leftover_temp_files(root):
-                leftover.unlink(missing_ok=True)
-                self.notes.append(
-                    f"removed {self.display}/{leftover.name}, left by an interrupted write"
-                )
-        for name in self.orphans:
-            shown = f"{self.display}/{name}"
-            if update:
-                (root / name).unlink(missing_ok=True)
-                self.notes.append(f"deleted orphaned snapshot file {shown}")
-            else:
-                gone = (
-                    "its scenario is no longer defined (its link or config entry was removed)"
-                    if name.startswith(f"{_scenarios.DIRECTORY}/")
-                    else "its operation is not in the schema"
-                )
-                self.notes.append(
-                    f"orphaned snapshot file {shown}: {gone}; "
-                    "`pytest --snapshot-update` (a full run) deletes it"
-                )
-        return bool(self.orphans) and not update

@@ -6,6 +6,9 @@ collection. So the first suite takes a lease on anyio's pytest test runner at co
 time and holds it until the session ends: the lifespan, the client and every test then share
 one loop. anyio has no public API for this; ``anyio.pytest_plugin.get_runner`` is the
 function its own plugin uses for session-scoped async fixtures.
+
+The run also decides which tests run (selectors, shards) and settles what only the end of
+a whole run can know: orphaned files, the stored OpenAPI document, pending files in CI.
 """
 
 from __future__ import annotations
@@ -17,13 +20,18 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
+from anyio.pytest_plugin import get_runner
 
-from . import _pending
+from . import _pending, _scenarios
 from ._config import Settings, load_settings
 from ._errors import ConfigError, ContractsnapError
+from ._options import Options
 from ._outcome import Outcome
-from ._runner import Suite
+from ._scenarios import Scenario
+from ._schema import scenario_matches, selector_matches
+from ._snapshot import SCHEMA_FILE, atomic_write, leftover_temp_files
+from ._suite import Suite, Test
+from ._verdict import OrphanAction, orphan_action
 
 
 async def _serve(suite: Suite) -> AsyncIterator[Suite]:
@@ -34,13 +42,14 @@ async def _serve(suite: Suite) -> AsyncIterator[Suite]:
 class Run:
     """All suites of one pytest session, keyed by their snapshot directory."""
 
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
+    def __init__(self, rootpath: Path, options: Options) -> None:
+        self.rootpath = rootpath
+        self.options = options
         self.suites: dict[Path, Suite] = {}
         #: Outcomes reported by pytest-xdist workers (on the controller), by directory.
         self.remote: dict[str, Outcome] = {}
         self.worker_crashed = False
-        self._owners: dict[Path, Mapping[str, Any] | None] = {}
+        self._owners: dict[Path, Mapping[str, object] | None] = {}
         self._stack = contextlib.ExitStack()
         self._stops: dict[Path, contextlib.ExitStack] = {}
         self._remaining: dict[Path, int] = {}
@@ -52,22 +61,22 @@ class Run:
     def load_pyproject(self) -> None:
         """Validate ``[tool.contractsnap]`` at start-up; remember it if it names an app
         (or a live server)."""
-        settings = load_settings(self.config.rootpath)
+        settings = load_settings(self.rootpath)
         self.pyproject = self._live(settings) if settings.app or settings.base_url else None
 
     def _live(self, settings: Settings) -> Settings:
         """``--contractsnap-base-url`` overrides ``base_url`` of every suite."""
-        url = self.config.getoption("contractsnap_base_url", None)
+        url = self.options.base_url
         return dataclasses.replace(settings, base_url=url) if url else settings
 
-    def suite(self, overrides: Mapping[str, Any] | None, where: str) -> Suite:
+    def suite(self, overrides: Mapping[str, object] | None, where: str) -> Suite:
         """The started suite for these settings (pyproject.toml, then ``overrides``)."""
         if overrides is None:
             if self.pyproject is None:
                 raise ConfigError("no [tool.contractsnap] `app` in pyproject.toml")
             settings = self.pyproject
         else:
-            settings = self._live(load_settings(self.config.rootpath, overrides, source=where))
+            settings = self._live(load_settings(self.rootpath, overrides, source=where))
         key = settings.snapshot_path
         if key in self.suites:
             if self._owners[key] != overrides:
@@ -79,10 +88,7 @@ class Run:
             return self.suites[key]
         if key in self._failed:
             raise self._failed[key]
-        suite = Suite(settings)
-        suite.outcome.fail_uncovered |= bool(
-            self.config.getoption("contractsnap_fail_uncovered", False)
-        )
+        suite = Suite(settings, self.options)
         try:
             self._start(key, suite, where)
         except ContractsnapError as exc:
@@ -98,6 +104,7 @@ class Run:
         self._owners[key] = overrides
         return suite
 
+    # -- the event loop ----------------------------------------------------------------------
     def _start(self, key: Path, suite: Suite, where: str) -> None:
         """Enter the suite's start-up in the runner task; it stays open until ``stop``."""
         runner = self._lease(suite.settings.backend, where)
@@ -131,8 +138,6 @@ class Run:
 
     def _lease(self, backend: str, where: str) -> Any:
         if self._runner is None:
-            from anyio.pytest_plugin import get_runner
-
             self._runner = self._stack.enter_context(get_runner(backend, {}))
             self._backend = backend
         elif backend != self._backend:
@@ -165,18 +170,46 @@ class Run:
             self._stack.close()
             self._runner = None
 
-    def shard(self, index: int, count: int) -> None:
-        """Restrict every suite to shard ``index`` of ``count`` (its ``everything``).
+    # -- which tests run ---------------------------------------------------------------------
 
-        Test n (operations in schema order, then scenarios) goes to shard n mod count + 1,
-        and only shard 1
-        settles orphans, so each orphan is reported by exactly one shard.
+    def selects(self, test: Test) -> bool:
+        """Whether the ``--contractsnap-op`` selectors (if any) select this test."""
+        selectors = self.options.selectors
+        if not selectors:
+            return True
+        if isinstance(test, Scenario):
+            return any(scenario_matches(s, test.name) for s in selectors)
+        return any(
+            selector_matches(
+                s,
+                method=test.method,
+                path=test.path,
+                operation_id=test.operation_id,
+                tags=test.tags,
+            )
+            for s in selectors
+        )
+
+    def shard(self) -> None:
+        """Restrict every suite to this run's shard (``--contractsnap-shard I/K``).
+
+        Test n (operations in schema order, then scenarios) goes to shard n mod K + 1, and
+        only shard 1 settles orphans, so each orphan is reported by exactly one shard.
         """
+        if self.options.shard is None:
+            return
+        index, count = self.options.shard
         for suite in self.suites.values():
             suite.outcome.everything = {
                 test.label for n, test in enumerate(suite.tests) if n % count == index - 1
             }
             suite.outcome.owns_orphans = index == 1
+
+    def in_shard(self, key: Path, test: Test) -> bool:
+        """Whether ``test`` of the suite at ``key`` is in this run's shard."""
+        return test.label in self.suites[key].outcome.everything
+
+    # -- pytest-xdist ------------------------------------------------------------------------
 
     def worker_report(self) -> list[dict[str, Any]]:
         """This worker's outcomes, for the controller (with the orphans it sees)."""
@@ -200,24 +233,28 @@ class Run:
             return [self.remote[key] for key in sorted(self.remote)]
         return [suite.outcome for suite in self.suites.values()]
 
-    def settle(self, *, update: bool, interrupted: bool) -> bool:
+    # -- the end of the run ------------------------------------------------------------------
+
+    def settle(self, *, interrupted: bool) -> bool:
         """Flag or delete orphans where the run was complete; True if the run must fail."""
         failed = False
+        update = self.options.update
         for outcome in self.outcomes():
-            if _pending.in_ci():
-                failed |= outcome.refuse_pending()
+            if self.options.ci:
+                failed |= _refuse_pending(outcome)
             if interrupted or self.worker_crashed:
                 continue
             failed |= outcome.settle_coverage()  # of the operations this run (or shard) ran
-            if not outcome.complete:
-                continue  # a partial run never flags or deletes what it did not check
-            if not outcome.owns_orphans:
+            action = orphan_action(
+                update=update, complete=outcome.complete, owns_orphans=outcome.owns_orphans
+            )
+            if action is OrphanAction.KEEP:
                 continue
             if not self.remote:
                 suite = self.suites[Path(outcome.directory)]
                 outcome.orphans = suite.orphan_names()
-            failed |= outcome.settle_orphans(update=update)
-            failed |= outcome.settle_schema(update=update)
+            failed |= _settle_orphans(outcome, action)
+            failed |= _settle_schema(outcome, update=update)
         return failed
 
     def close(self) -> None:
@@ -237,3 +274,67 @@ def _finish(generator: Iterator[Any], app: str | None) -> None:
             f"contractsnap: the lifespan of {app} did not shut down cleanly: "
             f"{type(exc).__name__}: {exc}\n"
         )
+
+
+def _refuse_pending(outcome: Outcome) -> bool:
+    """In CI, a pending file is itself a failure: a change was left unreviewed."""
+    root = Path(outcome.directory)
+    found = _pending.files(root)
+    for path in found:
+        shown = f"{outcome.display}/{path.relative_to(root).as_posix()}"
+        outcome.notes.append(
+            f"pending snapshot {shown} (CI runs never write or keep them): "
+            "review it with `contractsnap review` and commit the result, or delete it"
+        )
+    return bool(found)
+
+
+def _settle_schema(outcome: Outcome, *, update: bool) -> bool:
+    """Record (update) or check the stored OpenAPI document; True if the run must fail."""
+    if not outcome.schema:
+        return False
+    path = Path(outcome.directory) / SCHEMA_FILE
+    stored = path.read_text(encoding="utf-8") if path.exists() else None
+    if stored == outcome.schema:
+        return False
+    if update:
+        atomic_write(path, outcome.schema)
+        outcome.notes.append(f"recorded the OpenAPI document in {outcome.display}/{SCHEMA_FILE}")
+        return False
+    outcome.notes.append(
+        f"the OpenAPI document differs from {outcome.display}/{SCHEMA_FILE}"
+        + (" (not recorded yet)" if stored is None else "")
+        + "; `pytest --snapshot-update` records it, and `contractsnap report` shows the change"
+    )
+    return True
+
+
+def _settle_orphans(outcome: Outcome, action: OrphanAction) -> bool:
+    """Delete or flag the orphaned files; True if the run must fail for them.
+
+    A deleting run also removes temporary files that an interrupted write left behind.
+    """
+    root = Path(outcome.directory)
+    delete = action is OrphanAction.DELETE
+    if delete:
+        for leftover in leftover_temp_files(root):
+            leftover.unlink(missing_ok=True)
+            outcome.notes.append(
+                f"removed {outcome.display}/{leftover.name}, left by an interrupted write"
+            )
+    for name in outcome.orphans:
+        shown = f"{outcome.display}/{name}"
+        if delete:
+            (root / name).unlink(missing_ok=True)
+            outcome.notes.append(f"deleted orphaned snapshot file {shown}")
+        else:
+            gone = (
+                "its scenario is no longer defined (its link or config entry was removed)"
+                if name.startswith(f"{_scenarios.DIRECTORY}/")
+                else "its operation is not in the schema"
+            )
+            outcome.notes.append(
+                f"orphaned snapshot file {shown}: {gone}; "
+                "`pytest --snapshot-update` (a full run) deletes it"
+            )
+    return bool(outcome.orphans) and not delete

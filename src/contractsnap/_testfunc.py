@@ -2,26 +2,61 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Literal, cast
 
 import pytest
 
 from ._errors import ContractFailure, ContractsnapError
+from ._exchange import Setup
 from ._probes import Probe
-from ._runner import Setup, Suite
-from ._scenarios import Scenario
-from ._schema import Operation
+from ._suite import Suite, Test
 
 #: The attribute that marks a function as a contract test and holds its settings.
 MARK = "__contractsnap__"
 
+#: A contract test, as pytest calls it (with its fixtures).
+ContractTest = Callable[..., Awaitable[None]]
 
-def contract_test(**settings: Any) -> Any:
+
+def contract_test(
+    *,
+    app: str | None = None,
+    base_url: str | None = None,
+    schema: str | None = None,
+    schema_path: str | None = None,
+    base_path: str | None = None,
+    snapshot_dir: str | None = None,
+    backend: Literal["asyncio", "trio"] | None = None,
+    lifespan: bool | None = None,
+    setup: str | None = None,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    redact: Sequence[str] | None = None,
+    headers: Sequence[str] | None = None,
+    secrets: Sequence[str] | None = None,
+    probes: Sequence[str] | None = None,
+    fail_uncovered: bool | None = None,
+    links: bool | None = None,
+    max_body_size: int | None = None,
+    max_read_size: int | None = None,
+    checks: Sequence[str] | None = None,
+    warn_checks: Sequence[str] | None = None,
+    strict: bool | None = None,
+    timeout: float | None = None,
+    examples: bool | None = None,
+    coverage: bool | None = None,
+    fuzz: int | None = None,
+    negative: bool | None = None,
+    max_cases: int | None = None,
+    operations: Mapping[str, Mapping[str, object]] | None = None,
+    scenarios: Sequence[Mapping[str, object]] | None = None,
+) -> ContractTest:
     """A test function that checks every operation of an app against its snapshots.
 
     Assign it in a test module; keyword arguments take the place of ``[tool.contractsnap]``
-    keys (and override them)::
+    keys, with the same names and meanings (and override them); a keyword left out (or
+    ``None``) keeps the value of ``[tool.contractsnap]``::
 
         from contractsnap import contract_test
 
@@ -29,20 +64,23 @@ def contract_test(**settings: Any) -> Any:
 
     Called with no arguments, it uses ``[tool.contractsnap]`` as is.
     """
+    given = {key: value for key, value in locals().items() if value is not None}
+    return _contract_test(given or None)
 
+
+def _contract_test(settings: Mapping[str, object] | None) -> ContractTest:
     @pytest.mark.anyio
     @pytest.mark.contractsnap
     async def test_contract(
-        contractsnap_operation: Operation | Scenario,
+        contractsnap_operation: Test,
         contractsnap_suite: Suite,
-        contractsnap_app: Any,
+        contractsnap_app: object,
         contractsnap_auth_headers: Mapping[str, str],
         contractsnap_setup: Setup | None,
         contractsnap_probes: Mapping[str, Probe],
         contractsnap_auth_params: Mapping[str, str],
-        snapshot: Any,
-        request: pytest.FixtureRequest,
-        anyio_backend: Any,
+        snapshot: Any,  # syrupy's SnapshotAssertion: untyped where it is called
+        anyio_backend: str,
     ) -> None:
         suite = contractsnap_suite
         if contractsnap_app is not suite.app:
@@ -53,10 +91,7 @@ def contract_test(**settings: Any) -> Any:
                 pytrace=False,
             )
         target = contractsnap_operation
-        scenario = isinstance(target, Scenario)
-        assertion = snapshot.use_extension(
-            suite.scenario_extension if scenario else suite.extension
-        )
+        assertion = snapshot.use_extension(suite.extension_for(target))
 
         def assert_snapshot(document: Mapping[str, Any]) -> bool:
             return bool(document == assertion(name=target.file_stem))
@@ -66,8 +101,6 @@ def contract_test(**settings: Any) -> Any:
             await suite.check(
                 target,
                 assert_snapshot=assert_snapshot,
-                update=bool(request.config.getoption("update_snapshots", False)),
-                regenerate=bool(request.config.getoption("contractsnap_regenerate", False)),
                 auth_headers=contractsnap_auth_headers,
                 setup=contractsnap_setup,
                 probes=contractsnap_probes,
@@ -80,4 +113,4 @@ def contract_test(**settings: Any) -> Any:
             pytest.fail(failure, pytrace=False)
 
     setattr(test_contract, MARK, dict(settings) if settings else None)
-    return test_contract
+    return cast("ContractTest", test_contract)  # pytest's mark decorators return Any

@@ -1,4 +1,4 @@
-"""pytest wiring: options, hooks and fixtures. The work happens in ``_session``/``_runner``."""
+"""pytest wiring: options, hooks and fixtures. The work happens in ``_session``/``_suite``."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 
 from . import _report
-from ._config import check_base_url
 from ._errors import ContractsnapError
+from ._exchange import Setup
+from ._options import Options
 from ._probes import Probe
-from ._runner import Setup, Suite
-from ._scenarios import Scenario
-from ._schema import Operation, scenario_matches, selector_matches, validate_selector
 from ._session import Run
+from ._suite import Suite, Test
 from ._testfunc import MARK
 
 RUN = pytest.StashKey[Run]()
@@ -79,20 +78,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "contractsnap: a contract snapshot test of one API operation."
     )
-    base_url = config.getoption("contractsnap_base_url")
-    if base_url:
-        try:
-            config.option.contractsnap_base_url = check_base_url(
-                base_url, "--contractsnap-base-url"
-            )
-        except ContractsnapError as exc:
-            raise pytest.UsageError(str(exc)) from None
-    for selector in config.getoption("contractsnap_ops"):
-        try:
-            validate_selector(selector)
-        except ValueError as exc:
-            raise pytest.UsageError(f"--contractsnap-op: {exc}") from None
-    run = Run(config)
+    try:
+        run = Run(config.rootpath, Options.from_pytest(config))
+    except ContractsnapError as exc:
+        raise pytest.UsageError(str(exc)) from None
     try:
         run.load_pyproject()
     except ContractsnapError as exc:
@@ -149,25 +138,21 @@ def pytest_collection_modifyitems(
         report = session.ihook.pytest_make_collect_report(collector=module)
         session.ihook.pytest_collectreport(report=report)
         items[:0] = [node for node in report.result if isinstance(node, pytest.Item)]
-    shard = config.getoption("contractsnap_shard")
-    if shard is not None:
-        run.shard(*shard)
+    if run.options.shard is not None:
+        run.shard()
         _deselect(config, items, lambda item: _in_shard(run, item))
-    selectors = config.getoption("contractsnap_ops")
-    if selectors:  # only the matching contract tests, nothing else
-        _deselect(config, items, lambda item: _selected(item, selectors))
+    if run.options.selectors:  # only the matching contract tests, nothing else
+        _deselect(config, items, lambda item: _selected(run, item))
 
 
-def _selected(item: pytest.Item, selectors: list[str]) -> bool:
+def _selected(run: Run, item: pytest.Item) -> bool:
     test = _operation_of(item)
-    if isinstance(test, Scenario):
-        return any(scenario_matches(s, test.name) for s in selectors)
-    return test is not None and any(_matches(s, test) for s in selectors)
+    return test is not None and run.selects(test)
 
 
 def _in_shard(run: Run, item: pytest.Item) -> bool:
-    key, op = _suite_key(item), _operation_of(item)
-    return key is None or op is None or op.label in run.suites[key].outcome.everything
+    key, test = _suite_key(item), _operation_of(item)
+    return key is None or test is None or run.in_shard(key, test)
 
 
 def _deselect(
@@ -195,18 +180,12 @@ class _ContractTestsFirst:
             items[:] = ours + [item for item in items if _suite_key(item) is None]
 
 
-def _matches(selector: str, op: Operation) -> bool:
-    return selector_matches(
-        selector, method=op.method, path=op.path, operation_id=op.operation_id, tags=op.tags
-    )
-
-
-def _operation_of(item: pytest.Item) -> Operation | Scenario | None:
+def _operation_of(item: pytest.Item) -> Test | None:
     """What a contract test checks: an operation or a scenario."""
     for marker in item.iter_markers("contractsnap"):
-        operation = marker.kwargs.get("operation")
-        if isinstance(operation, (Operation, Scenario)):
-            return operation
+        test = marker.kwargs.get("operation")
+        if test is not None:
+            return test  # type: ignore[no-any-return]  # marker kwargs are untyped
     return None
 
 
@@ -225,7 +204,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         if key is not None and operation is not None:
             run.suites[key].outcome.selected.add(operation.label)
             counts[key] = counts.get(key, 0) + 1
-    if not session.config.getoption("collectonly"):
+    if not run.options.collect_only:
         run.expect(counts)
 
 
@@ -256,8 +235,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             workeroutput["contractsnap"] = run.worker_report()
             return
         interrupted = bool(session.shouldstop or session.shouldfail)
-        update = bool(config.getoption("update_snapshots", False))
-        if run.settle(update=update, interrupted=interrupted) and session.exitstatus == 0:
+        if run.settle(interrupted=interrupted) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
     finally:
         run.close()
@@ -284,7 +262,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         coverage = outcome.coverage()
         if coverage:
             terminalreporter.section(f"contractsnap coverage: {outcome.display}/")
-            for line in _report.coverage_lines(coverage, verbose=config.get_verbosity() > 0):
+            for line in _report.coverage_lines(coverage, verbose=run.options.verbose):
                 terminalreporter.write_line(line)
 
 
@@ -362,7 +340,7 @@ def contractsnap_probes(contractsnap_suite: Suite) -> Mapping[str, Probe]:
 
             return {**contractsnap_probes, "books": books}
     """
-    return dict(contractsnap_suite.config_probes)
+    return dict(contractsnap_suite.running.probes)
 
 
 @pytest.fixture

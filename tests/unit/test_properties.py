@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from contractsnap import ConfigError, ContractsnapError
 from contractsnap._cases import canonical, decode_value, encode_value, generate, thaw
 from contractsnap._config import Settings
+from contractsnap._credentials import header_values as _secret_values
 from contractsnap._normalize import Rules, body_fields, differences, redact
-from contractsnap._runner import _secret_values
 from contractsnap._schema import ApiSchema
 from contractsnap._snapshot import dumps
 

@@ -1,0 +1,180 @@
+"""One exchange: a frozen request sent to the app, its answer normalised and checked.
+
+``Exchanger.send`` builds the httpx request from a stored request, sends it through the
+run's client, keeps the response's status, kept headers and body (and, with state probes,
+what the request changed), and runs the contract checks. ``CaseResult`` is that answer
+once redacted: what a snapshot file stores of one case or step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+
+from . import _cases, _client, _normalize, _probes
+from ._checks import CheckFailure, run_checks
+from ._config import OperationSettings, Settings
+from ._credentials import Credentials
+from ._errors import AppLoadError, SchemaError
+from ._probes import Probe
+from ._schema import Operation
+
+#: Called (and awaited if async) with the operation before each pass over its cases.
+Setup = Callable[[Operation], Awaitable[None] | None]
+#: Adds a line to the run's summary.
+Note = Callable[[str], None]
+
+
+@dataclasses.dataclass
+class CaseResult:
+    """One case (or scenario step) as answered and redacted."""
+
+    case: _cases.FrozenCase
+    response: dict[str, Any]
+    failures: list[CheckFailure]
+    #: What the case changed, per state probe (empty: nothing, or no probes).
+    state: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        case: _cases.FrozenCase,
+        answer: Answer,
+        rules: _normalize.Rules,
+        tokens: _normalize.Tokens | None = None,
+    ) -> CaseResult:
+        """Redact the response and the state change together (tokens are shared, with the
+        other steps of a scenario too when ``tokens`` is given)."""
+        redacted = _normalize.redact(answer.normalised, rules, tokens)
+        state = redacted.pop("state", {})
+        return cls(case, redacted, answer.failures, state)
+
+    def stored(self) -> dict[str, Any]:
+        """The case as it is written in the snapshot file."""
+        return {
+            **self.case.to_json(),
+            "response": self.response,
+            **({"state": self.state} if self.state else {}),
+        }
+
+
+@dataclasses.dataclass
+class Answer:
+    """What one request got, before redaction."""
+
+    #: Status, kept headers, body, and ``state`` (the probes' change) if any.
+    normalised: dict[str, Any]
+    response: httpx.Response
+    failures: list[CheckFailure]
+
+
+async def call_setup(setup: Setup | None, operation: Operation) -> None:
+    if setup is not None:
+        result = setup(operation)
+        if inspect.isawaitable(result):
+            await result
+
+
+class Exchanger:
+    """Sends stored requests through the run's client; one per started suite."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, app: object, settings: Settings, note: Note
+    ) -> None:
+        self._client = client
+        self._app = app
+        self._settings = settings
+        self._note = note
+        #: Response headers stored in snapshots (the rest are dropped).
+        self._kept_headers = frozenset({*_normalize.DEFAULT_HEADERS, *settings.headers})
+
+    def usable_probes(self, probes: Mapping[str, Probe]) -> Mapping[str, Probe]:
+        """The probes, or none against a live server (they read the app in this process)."""
+        if probes and self._settings.base_url:
+            self._note(
+                f"state probes ({', '.join(sorted(probes))}) are not run against the live "
+                f"server {self._settings.base_url}: they read the app's state in this process"
+            )
+            return {}
+        return probes
+
+    async def send(
+        self,
+        operation: Operation,
+        request: Mapping[str, Any],
+        auth: Credentials,
+        probes: Mapping[str, Probe],
+        where: str,
+    ) -> Answer:
+        """Send one stored request: its normalised answer (with the state change, before
+        redaction), the response itself, and the contract checks' findings.
+
+        A hang raises ``TimeoutError`` for the caller to report.
+        """
+        timeout = operation.settings.timeout
+        before = await _probes.observe(probes, self._app, where, timeout) if probes else None
+        case = _cases.thaw(operation, request)
+        try:
+            sent = _client.build_request(self._client, case, auth.headers, auth.params)
+        except httpx.InvalidURL as exc:
+            raise SchemaError(
+                f"{where} has no valid URL ({exc}); fix the path in the schema, or exclude the "
+                "operation with `exclude`"
+            ) from None
+        checks, truncated = operation.settings, False
+        try:
+            response = await _client.send(self._client, sent, timeout, self._settings.max_read_size)
+        except httpx.TransportError as exc:  # only a live server: ASGI apps do not drop
+            raise AppLoadError(
+                f"{where}: the server at {self._settings.base_url} stopped answering "
+                f"({type(exc).__name__}: {exc}); check that it is still running, then run again"
+            ) from None
+        except _client.ResponseTruncated as exc:
+            response, truncated = exc.response, True
+            checks = self._truncated(operation, exc.limit)
+        normalised = self._normalise(response, truncated=truncated)
+        if before is not None:
+            after = await _probes.observe(probes, self._app, where, timeout)
+            if state := _probes.changes(before, after):
+                normalised["state"] = state
+        return Answer(normalised, response, run_checks(case, response, checks))
+
+    def _normalise(self, response: httpx.Response, *, truncated: bool) -> dict[str, Any]:
+        """Status, the kept headers and the body of a response, before redaction."""
+        keep = self._kept_headers
+        normalised: dict[str, Any] = {"status": response.status_code}
+        headers = {
+            name: (values[0] if len(values) == 1 else values)
+            for name in sorted({k.lower() for k in response.headers})
+            if name in keep and (values := response.headers.get_list(name))
+        }
+        if headers:
+            normalised["headers"] = headers
+        normalised.update(
+            _normalize.body_fields(
+                response.content,
+                response.headers.get("content-type", ""),
+                self._settings.max_body_size,
+                truncated=truncated,
+            )
+        )
+        return normalised
+
+    def _truncated(self, operation: Operation, limit: int) -> OperationSettings:
+        """An endless or oversized body: its first bytes are recorded, marked truncated, and
+        not validated against the response schema (they are incomplete)."""
+        self._note(
+            f"{operation.label}: a response body is longer than {limit} bytes (the "
+            "`max_read_size` setting); its first bytes are recorded, marked truncated, "
+            "and not checked against the response schema"
+        )
+        unread = "response_schema_conformance"
+        return dataclasses.replace(
+            operation.settings,
+            checks=tuple(c for c in operation.settings.checks if c != unread),
+            warn_checks=tuple(c for c in operation.settings.warn_checks if c != unread),
+        )

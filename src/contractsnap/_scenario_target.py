@@ -1,0 +1,286 @@
+"""A scenario as a target of the record-or-replay policy: its steps in order, from a fresh
+state, one file.
+
+Each pass calls the set-up first (with the first step's operation), then sends the steps in
+order; a step's carried values are computed from the live answer of the step they come
+from. Recording picks the requests: the first step's first generated case that gets the
+status the scenario needs, and each later step's first valid case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import _cases, _normalize, _report, _scenarios, _snapshot
+from ._credentials import SentCredentials
+from ._errors import ContractViolation, SchemaError, SnapshotFileError
+from ._exchange import Answer, CaseResult, call_setup
+from ._messages import step_mismatch, unsendable
+from ._scenarios import Exchange, ExpressionError, Scenario, Step, evaluate
+from ._targets import Context
+from ._verdict import Pass, Stored, Unsendable
+
+#: How many generated cases of the first step recording tries, looking for one that gets
+#: the status the scenario needs.
+_MAX_TRIES = 20
+
+#: A step's request as stored: carried values as placeholders.
+StepRequest = Mapping[str, Any]
+
+
+def step_title(number: int, total: int, step: Step) -> str:
+    via = f" (link {step.link})" if step.link else ""
+    return f"step {number}/{total}: {step.label}{via}"
+
+
+class ScenarioTarget:
+    """One scenario: its steps' requests, replayed or recorded as one file."""
+
+    def __init__(self, scenario: Scenario, path: Path, shown: str, context: Context) -> None:
+        self.scenario = scenario
+        self.path = path
+        self.shown = shown
+        self._context = context
+        self._placeholders = scenario.placeholders()
+        total = len(scenario.steps)
+        self._titles = [step_title(n, total, s) for n, s in enumerate(scenario.steps, 1)]
+
+    @property
+    def label(self) -> str:
+        return self.scenario.label
+
+    @property
+    def fingerprint(self) -> str:
+        return self.scenario.fingerprint
+
+    @property
+    def accept(self) -> str:
+        return _report.accept_command(f"scenario:{self.scenario.name}")
+
+    def check_readable(self) -> None:
+        scenario = self.scenario
+        if scenario.error:
+            raise SchemaError(f"{scenario.label}: {scenario.error}")
+        for step in scenario.steps:
+            if step.resolved.error:
+                raise SchemaError(
+                    f"{scenario.label}: its step {step.label} cannot be read by schemathesis: "
+                    f"{step.resolved.error}"
+                )
+
+    def read(self) -> Stored[StepRequest] | None:
+        if not self.path.exists():
+            return None
+        stored = _snapshot.read_scenario(self.path)
+        return Stored(stored.fingerprint, _snapshot.FORMAT, stored.document, stored.requests)
+
+    def check_stored(self, stored: Stored[StepRequest]) -> None:
+        """Refuse a file whose steps cannot be replayed as stored (a hand edit)."""
+        fix = (
+            f"the file was edited; restore it (git checkout -- {self.shown}) or delete it and "
+            "record again with `pytest --snapshot-update`"
+        )
+        requests = stored.requests
+        if len(requests) != len(self.scenario.steps):
+            raise SnapshotFileError(
+                f"{self.shown} has {_report.plural(len(requests), 'step')} but "
+                f"{self.scenario.label} has {len(self.scenario.steps)}, with the same "
+                f"fingerprint: {fix}"
+            )
+        for number, request in enumerate(requests, 1):
+            problem = _snapshot.request_problem(request)
+            if problem:
+                raise SnapshotFileError(
+                    f"{self.shown}: the request of step {number} {problem}: {fix}"
+                )
+
+    def stale(self, stored: Stored[StepRequest]) -> str:
+        return (
+            f"{self.label}: its steps, links or operations changed since {self.shown} "
+            f"was recorded (fingerprint {stored.fingerprint} -> {self.fingerprint}); "
+            "record it again with:\n  " + self.accept
+        )
+
+    # -- one pass --------------------------------------------------------------------------
+
+    async def send(self, requests: Sequence[StepRequest], *, steps: int = 0) -> Pass:
+        """Send the steps (the first ``steps`` only, if given) after a fresh set-up."""
+        context, scenario = self._context, self.scenario
+        await call_setup(context.setup, scenario.steps[0].resolved)
+        probes = context.exchanger.usable_probes(context.probes)
+        exchanges: list[Exchange] = []
+        values: dict[str, Any] = {}
+        answers: list[tuple[_cases.FrozenCase, Answer]] = []
+        # The answers are redacted once the pass is over (or broken): with the credentials
+        # every step sent, a token a later step sends too.
+        credentials = SentCredentials(context.secrets, context.auth)
+
+        def redacted() -> tuple[list[CaseResult], _normalize.Rules, _normalize.Tokens]:
+            rules, tokens = credentials.rules(), _normalize.Tokens()
+            done = [CaseResult.of(frozen, answer, rules, tokens) for frozen, answer in answers]
+            return done, rules, tokens
+
+        chosen = list(zip(scenario.steps, requests, strict=True))[: steps or None]
+        for number, (step, stored) in enumerate(chosen, 1):
+            where = f"{scenario.label}, {self._titles[number - 1]}"
+
+            def value_of(expression: str, step: Step = step, where: str = where) -> Any:
+                placeholder = self._placeholders[(step.source, expression)]
+                if placeholder not in values:
+                    source = exchanges[step.source - 1]
+                    try:
+                        values[placeholder] = evaluate(expression, source)
+                    except ExpressionError as exc:
+                        raise Unsendable(
+                            f"{where} cannot be sent: `{expression}` of step {step.source} "
+                            f"({self._answered(source)}): "
+                            f"{self._why(exc, expression, answers[step.source - 1][1])}"
+                        ) from None
+                return values[placeholder]
+
+            try:
+                request = _scenarios.concrete(step, stored, value_of)
+            except ExpressionError as exc:  # a body pointer that does not fit the body
+                raise Unsendable(f"{where} cannot be sent: {exc}", redacted()[0]) from None
+            except Unsendable as exc:
+                raise Unsendable(str(exc), redacted()[0]) from None
+            credentials.add(_scenarios.sent(step, request))
+            try:
+                answer = await context.exchanger.send(
+                    step.resolved, request, context.auth, probes, where
+                )
+            except TimeoutError:
+                seconds = f"{step.resolved.settings.timeout:g} s"
+                raise ContractViolation(
+                    f"{where}: no response within {seconds} (the `timeout` setting); nothing "
+                    f"was recorded or compared, {self.shown} is left as it was"
+                ) from None
+            exchanges.append(Exchange(request, answer.response))
+            answers.append((_cases.FrozenCase("step", self._titles[number - 1], stored), answer))
+        results, rules, tokens = redacted()
+        return Pass(results, self._carried(values, rules, tokens))
+
+    @staticmethod
+    def _answered(source: Exchange) -> str:
+        return (
+            f"{source.request['method']} {source.request['path']} -> {source.response.status_code}"
+        )
+
+    def _why(self, exc: ExpressionError, expression: str, answer: Answer) -> str:
+        if answer.normalised.get("truncated") and expression.startswith("$response.body"):
+            return (
+                f"its body is cut at {self._context.max_read_size} bytes (the "
+                "`max_read_size` setting); raise it for the value to be read"
+            )
+        return str(exc)
+
+    def _carried(
+        self, values: Mapping[str, Any], rules: _normalize.Rules, tokens: _normalize.Tokens
+    ) -> dict[str, Any]:
+        """The carried values as stored: where each came from and what it was, redacted with
+        the steps' tokens (a value a selector hid in its answer keeps that token)."""
+        shown: dict[str, Any] = {}
+        for (source, expression), placeholder in self._placeholders.items():
+            if placeholder not in values or placeholder in shown:
+                continue  # not reached, or another spelling of a value already shown
+            hidden = {"carried": _hidden(values[placeholder], tokens)}
+            value = _normalize.redact(hidden, rules, tokens)["carried"]
+            shown[placeholder] = {"expression": expression, "step": source, "value": value}
+        return shown
+
+    def document(self, run: Pass) -> dict[str, Any]:
+        scenario = self.scenario
+        steps = []
+        for number, (step, result) in enumerate(zip(scenario.steps, run.results, strict=True), 1):
+            request = result.case.request
+            digest = hashlib.sha256(_cases.canonical([number, request]).encode()).hexdigest()
+            steps.append(
+                {
+                    "id": digest[:8],
+                    "operation": step.label,
+                    **({"link": step.link} if step.link else {}),
+                    "request": dict(request),
+                    "response": result.response,
+                    **({"state": result.state} if result.state else {}),
+                }
+            )
+        return {
+            "format": _snapshot.FORMAT,
+            "scenario": {
+                "fingerprint": scenario.fingerprint,
+                "name": scenario.name,
+                "origin": scenario.origin,
+            },
+            "carried": run.carried,
+            "steps": steps,
+        }
+
+    def mismatch(self, stored: Stored[StepRequest], run: Pass, document: Mapping[str, Any]) -> str:
+        return step_mismatch(
+            self.label, self.shown, self.accept, self._titles, stored.document, document
+        )
+
+    def unsendable(self, exc: Unsendable, stored: Stored[StepRequest]) -> str:
+        return unsendable(str(exc), self.accept, self._titles, exc.done, stored.document)
+
+    def unsendable_hint(self) -> str:
+        if self.scenario.origin == "links":
+            return "; check the link's parameters in the schema and what the first step answers"
+        return "; check the step's `parameters` and what the step it reads answers"
+
+    # -- recording -------------------------------------------------------------------------
+
+    async def plan(self) -> list[StepRequest]:
+        """The requests to record: the first step's first generated case that gets the
+        status the scenario needs, then each later step's first valid case, its carried
+        values as placeholders."""
+        requests: list[StepRequest] = []
+        for step in self.scenario.steps:
+            valid = self._valid(step)
+            if not valid:
+                raise SchemaError(
+                    f"{self.scenario.label}: no valid request can be generated for {step.label}"
+                )
+            requests.append(_scenarios.masked(step, valid[0].request, self._placeholders))
+        first = self.scenario.steps[0]
+        tried: list[int] = []
+        for case in self._valid(first)[:_MAX_TRIES]:
+            requests[0] = _scenarios.masked(first, case.request, self._placeholders)
+            status = (await self.send(requests, steps=1)).results[0].response.get("status")
+            if _wanted(first, status):
+                return requests
+            tried.append(status if isinstance(status, int) else 0)
+        want = f"status {first.status}" if first.status else "a 2xx status"
+        got = ", ".join(str(s) for s in tried)
+        raise ContractViolation(
+            f"{self.scenario.label}: no generated request of {first.label} got {want} "
+            f"(tried {_report.plural(len(tried), 'case')}, answered {got}), so the later steps "
+            f"have nothing to carry; {self.shown} was not written. Give {first.label} an "
+            "example request that succeeds (the first examples are tried first)"
+            + ("" if self.scenario.origin == "links" else ", or set `status` on the first step")
+        )
+
+    def _valid(self, step: Step) -> list[_cases.FrozenCase]:
+        return [c for c in self._context.generated(step.resolved) if c.source != "negative"]
+
+
+def _hidden(value: Any, tokens: _normalize.Tokens) -> Any:
+    """``value`` with each part a selector hid in a step's answer shown as that token (a
+    carried object holds the hidden value as one of its members, not as the whole)."""
+    token = tokens.known("redacted", _normalize.canonical_leaf(value))
+    if token is not None:
+        return token
+    if isinstance(value, Mapping):
+        return {key: _hidden(member, tokens) for key, member in value.items()}
+    if isinstance(value, list):
+        return [_hidden(item, tokens) for item in value]
+    return value
+
+
+def _wanted(step: Step, status: object) -> bool:
+    if not isinstance(status, int):
+        return False
+    return status == step.status if step.status else 200 <= status < 300

@@ -1,0 +1,212 @@
+"""One contract suite: its app and schema, one check per operation and scenario, and the
+outcome the checks fold into.
+
+Discovery (once per run, inside the run's event loop): start the app, read its OpenAPI
+document, list the operations and scenarios. Each test then runs the record-or-replay
+policy (``_verdict``) on its target; what the check learned is folded into the outcome,
+which the session settles at the end of the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from . import _cases, _scenarios, _snapshot, _verdict
+from ._app import AppUnderTest
+from ._config import Settings
+from ._credentials import Credentials, Locations, Secrets
+from ._exchange import Setup
+from ._options import Options
+from ._outcome import Outcome
+from ._probes import Probe
+from ._scenario_target import ScenarioTarget
+from ._scenarios import Scenario
+from ._schema import ApiSchema, Operation
+from ._targets import Context, OperationTarget
+from ._verdict import AssertSnapshot, Findings
+
+#: What a contract test checks.
+Test = Operation | Scenario
+
+
+class Suite:
+    """The state of one contract suite for the duration of a pytest run."""
+
+    def __init__(self, settings: Settings, options: Options | None = None) -> None:
+        self.settings = settings
+        self.options = options or Options()
+        self.directory = settings.snapshot_path
+        self.extension = _snapshot.OperationSnapshot.for_directory(self.directory)
+        self.scenario_extension = _snapshot.OperationSnapshot.for_directory(
+            self.directory / _scenarios.DIRECTORY
+        )
+        self.outcome = Outcome(
+            str(self.directory),
+            self.display(self.directory),
+            fail_uncovered=settings.fail_uncovered or self.options.fail_uncovered,
+        )
+        #: The app (or live server) while it runs: its client, document, setup and probes.
+        self.running = AppUnderTest(settings, self.outcome.note)
+        self.schema: ApiSchema | None = None
+        self.operations: list[Operation] = []
+        self.scenarios: list[Scenario] = []
+        self._scenario_stems: set[str] = set()
+        #: Cases generated this run, by operation and credentials (scenarios share them).
+        self._generated: dict[str, list[_cases.FrozenCase]] = {}
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def started(self) -> AsyncIterator[Suite]:
+        """Start the app and read its schema; stop the app on exit."""
+        async with self.running.started():
+            yield self
+
+    def load_schema(self) -> None:
+        """List the operations of the fetched document (CPU-bound: outside the event loop)."""
+        self.schema = ApiSchema(self.running.document, self.settings)
+        self.operations = self.schema.operations
+        self.scenarios, self._scenario_stems = _scenarios.build(self.schema)
+        self.outcome.everything = {t.label for t in self.tests}
+        self.outcome.schema = _snapshot.dumps(self.running.document)
+
+    @property
+    def app(self) -> Any:
+        """The app object under test (None against a live server)."""
+        return self.running.app
+
+    @property
+    def client(self) -> httpx.AsyncClient | None:
+        """The run's client, while the suite runs."""
+        return self.running.client
+
+    @property
+    def document(self) -> Mapping[str, Any]:
+        """The app's OpenAPI document, as read at start-up."""
+        return self.running.document
+
+    def default_setup(self) -> Setup | None:
+        """The ``setup`` of the settings, called with the app (whatever the operation)."""
+        return self.running.default_setup()
+
+    @property
+    def tests(self) -> list[Test]:
+        """What the suite's tests check, in order: every operation, then every scenario."""
+        return [*self.operations, *self.scenarios]
+
+    def extension_for(self, test: Test) -> type[_snapshot.OperationSnapshot]:
+        """The syrupy extension that stores this test's file."""
+        return self.scenario_extension if isinstance(test, Scenario) else self.extension
+
+    def file_for(self, target: Test) -> Path:
+        """The snapshot file of an operation, or ``scenarios/NAME.json`` of a scenario."""
+        if isinstance(target, Scenario):
+            return self.directory / _scenarios.DIRECTORY / f"{target.file_stem}.json"
+        return self.directory / f"{target.file_stem}.json"
+
+    def display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.settings.root.resolve()).as_posix()
+        except ValueError:
+            return path.name
+
+    # -- one test --------------------------------------------------------------------------
+
+    async def check(
+        self,
+        test: Test,
+        *,
+        assert_snapshot: AssertSnapshot,
+        auth_headers: Mapping[str, str],
+        setup: Setup | None,
+        probes: Mapping[str, Probe] | None = None,
+        auth_params: Mapping[str, str] | None = None,
+    ) -> None:
+        """Replay or record one operation or scenario; raise a ``ContractFailure`` on a
+        finding."""
+        assert self.schema is not None
+        assert self.running.exchanger is not None
+        self.outcome.started.add(test.label)
+        findings = Findings()
+        context = Context(
+            exchanger=self.running.exchanger,
+            secrets=Secrets(self.schema.security, self.settings.secrets, self.settings.redact),
+            auth=Credentials(auth_headers, auth_params or {}),
+            setup=setup,
+            probes=probes or {},
+            findings=findings,
+            generate=self._generate,
+            max_read_size=self.settings.max_read_size,
+        )
+        path = self.file_for(test)
+        verdict = functools.partial(
+            _verdict.check,
+            options=self.options,
+            assert_snapshot=assert_snapshot,
+            redact=self.settings.redact,
+            findings=findings,
+        )
+        try:
+            if isinstance(test, Scenario):
+                await verdict(ScenarioTarget(test, path, self.display(path), context))
+            else:
+                await verdict(OperationTarget(test, path, self.display(path), context))
+        finally:
+            self._fold(test.label, findings)
+            if path.exists():
+                self.outcome.recorded.add(test.label)
+
+    def _fold(self, label: str, findings: Findings) -> None:
+        outcome = self.outcome
+        for note in findings.notes:
+            outcome.note(note)
+        if findings.warnings:
+            outcome.warnings.setdefault(label, []).extend(findings.warnings)
+        if findings.violations:
+            outcome.violations.setdefault(label, []).extend(findings.violations)
+        if findings.reached is not None:
+            outcome.reached[label] = findings.reached
+
+    def _generate(self, operation: Operation, where: Locations) -> list[_cases.FrozenCase]:
+        """The operation's generated cases; kept for the run when a scenario steps through
+        the operation (its scenarios then reuse them), generated afresh otherwise."""
+        key = f"{operation.label} {sorted((k, sorted(v)) for k, v in where.items())}"
+        if key in self._generated:
+            return self._generated[key]
+        cases = _cases.generate(operation, where)
+        if any(s.label == operation.label for sc in self.scenarios for s in sc.steps):
+            self._generated[key] = cases
+        return cases
+
+    # -- the run as a whole ----------------------------------------------------------------
+
+    def orphan_names(self) -> list[str]:
+        """The orphans, relative to the snapshot directory (``scenarios/NAME.json``)."""
+        return [path.relative_to(self.directory).as_posix() for path in self.orphans()]
+
+    def orphans(self) -> list[Path]:
+        """Snapshot files of ours whose operation is not in the schema at all."""
+        if not self.directory.is_dir() or self.schema is None:
+            return []
+        # Excluded operations are still in the schema: their files are kept, not orphans.
+        expected = {f"{stem}.json" for stem in self.schema.all_stems}
+        found = [
+            path
+            for path in sorted(self.directory.glob("*.json"))
+            if path.name not in expected
+            and path.name != _snapshot.SCHEMA_FILE
+            and _snapshot.is_ours(path)
+        ]
+        scenarios = {f"{stem}.json" for stem in self._scenario_stems}
+        found += [
+            path
+            for path in sorted((self.directory / _scenarios.DIRECTORY).glob("*.json"))
+            if path.name not in scenarios and _snapshot.is_ours(path)
+        ]
+        return found

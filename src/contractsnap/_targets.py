@@ -1,0 +1,155 @@
+"""An operation as a target of the record-or-replay policy: its generated cases, sent in
+order after the operation's set-up, one file per operation."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import _cases, _report, _snapshot
+from ._checks import CheckFailure
+from ._credentials import Credentials, Locations, Secrets
+from ._errors import ContractViolation, SchemaError
+from ._exchange import CaseResult, Exchanger, Setup, call_setup
+from ._messages import case_mismatch
+from ._probes import Probe
+from ._schema import Operation
+from ._verdict import Findings, Pass, Stored, Unsendable
+
+#: The generated cases of an operation, for the places credentials travel.
+Generate = Callable[[Operation, Locations], list[_cases.FrozenCase]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    """What a target needs from its suite and its test for one check."""
+
+    exchanger: Exchanger
+    secrets: Secrets
+    auth: Credentials
+    setup: Setup | None
+    probes: Mapping[str, Probe]
+    findings: Findings
+    generate: Generate
+    #: ``max_read_size``: named when a carried value sits past a cut body.
+    max_read_size: int
+
+    def generated(self, operation: Operation) -> list[_cases.FrozenCase]:
+        return self.generate(operation, self.secrets.locations(self.auth))
+
+
+class OperationTarget:
+    """One operation: its frozen cases, replayed or recorded."""
+
+    def __init__(self, operation: Operation, path: Path, shown: str, context: Context) -> None:
+        self.operation = operation
+        self.path = path
+        self.shown = shown
+        self._context = context
+
+    @property
+    def label(self) -> str:
+        return self.operation.label
+
+    @property
+    def fingerprint(self) -> str:
+        return self.operation.fingerprint
+
+    @property
+    def accept(self) -> str:
+        return _report.accept_command(self.label)
+
+    def check_readable(self) -> None:
+        if self.operation.error:
+            raise SchemaError(
+                f"{self.label}: schemathesis cannot read this operation: "
+                f"{self.operation.error}; fix its definition in the schema or exclude it with "
+                "`exclude`"
+            )
+
+    def read(self) -> Stored[_cases.FrozenCase] | None:
+        if not self.path.exists():
+            return None
+        stored = _snapshot.read(self.path)
+        return Stored(stored.fingerprint, stored.version, stored.document, stored.cases)
+
+    def check_stored(self, stored: Stored[_cases.FrozenCase]) -> None:
+        """The reader has checked every stored request already."""
+
+    def stale(self, stored: Stored[_cases.FrozenCase]) -> str:
+        return (
+            f"{self.label}: its parameters, request body, security or case settings "
+            f"changed since {self.shown} was recorded (fingerprint {stored.fingerprint} -> "
+            f"{self.fingerprint}); its frozen cases are stale. Regenerate them with:\n  "
+            + self.accept
+        )
+
+    async def plan(self) -> Sequence[_cases.FrozenCase]:
+        return self._context.generated(self.operation)
+
+    async def send(self, requests: Sequence[_cases.FrozenCase]) -> Pass:
+        """The cases in order, after the set-up; the first pass's statuses are kept for the
+        coverage."""
+        context, operation = self._context, self.operation
+        await call_setup(context.setup, operation)
+        rules = context.secrets.rules(context.auth)
+        probes = context.exchanger.usable_probes(context.probes)
+        results = []
+        for number, frozen in enumerate(requests, 1):
+            where = f"{operation.label}, case {frozen.id}"
+            try:
+                answer = await context.exchanger.send(
+                    operation, frozen.request, context.auth, probes, where
+                )
+            except TimeoutError:
+                raise self._timed_out(number, len(requests), frozen) from None
+            results.append(CaseResult.of(frozen, answer, rules))
+        if context.findings.reached is None:
+            statuses = {r.response.get("status") for r in results}
+            context.findings.reached = sorted(s for s in statuses if isinstance(s, int))
+        return Pass(results)
+
+    def document(self, run: Pass) -> dict[str, Any]:
+        operation = self.operation
+        return {
+            "format": _snapshot.FORMAT,
+            "operation": {
+                "fingerprint": operation.fingerprint,
+                "method": operation.method,
+                "operationId": operation.operation_id,
+                "path": operation.path,
+            },
+            "cases": [r.stored() for r in run.results],
+        }
+
+    def mismatch(
+        self, stored: Stored[_cases.FrozenCase], run: Pass, document: Mapping[str, Any]
+    ) -> str:
+        return case_mismatch(
+            self.label, self.shown, self.accept, stored.document, document, run.results
+        )
+
+    def unsendable(self, exc: Unsendable, stored: Stored[_cases.FrozenCase]) -> str:
+        return str(exc)  # an operation's cases carry nothing
+
+    def unsendable_hint(self) -> str:
+        return ""
+
+    def _timed_out(self, number: int, total: int, frozen: _cases.FrozenCase) -> ContractViolation:
+        """A hang is not a response: nothing of this operation is recorded or compared
+        (a recorded timeout could later be accepted as the expected answer)."""
+        seconds = f"{self.operation.settings.timeout:g} s"
+        title = _report.case_title(number, total, frozen.id, frozen.source, frozen.description)
+        self._context.findings.violations.append(
+            CheckFailure("TIMEOUT", "No response", f"{title}: none within {seconds}", True)
+        )
+        fate = "is left as it was" if self.path.exists() else "is not written"
+        return ContractViolation(
+            f"{self.label}: no response within {seconds} (the `timeout` setting) "
+            f"to {title}; nothing was recorded or compared, {self.shown} "
+            f"{fate}. Fix the endpoint, or give it more time with `timeout` in "
+            f'[tool.contractsnap.operations."{self.label}"]\n'
+            + "\n".join(_report.indent(_report.request_line(frozen.request).splitlines(), "  "))
+        )

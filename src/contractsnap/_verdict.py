@@ -1,0 +1,261 @@
+"""The record-or-replay policy, once, for every kind of target (an operation, a scenario).
+
+The decision table of one test:
+
+=========================  =================  ==============================================
+snapshot file              run                what happens
+=========================  =================  ==============================================
+missing                    gate               ``MissingSnapshot``, with the record command
+fingerprint differs        gate               ``StaleCases``, with the record command
+present, up to date        gate               replay the stored requests and compare; on a
+                                              difference ``SnapshotMismatch``, and outside CI
+                                              the new result is written beside the file
+                                              (``.pending``); a match removes a stale one
+missing, stale, or         update             plan new requests (generate), send them twice,
+``--contractsnap-regen.``                     refuse a flaky answer, write the file
+present, up to date        update             send the stored requests twice, refuse a flaky
+                                              answer, write the file (upgrading its format)
+any                        any                contract checks on the answers of the last pass
+=========================  =================  ==============================================
+
+A target that cannot be sent as stored (a scenario whose carried value is gone) fails the
+gate with a mismatch and the record with a violation. Orphaned files are the suite's, at the
+end of the run: ``orphan_action``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
+
+from . import _messages, _pending, _snapshot
+from ._checks import CheckFailure
+from ._errors import ContractViolation, FlakyResponse, MissingSnapshot, SnapshotMismatch, StaleCases
+from ._exchange import CaseResult
+from ._options import Options
+
+#: What a target stores per case or step: a frozen case, or a scenario step's request.
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+#: Compares a document with the file through syrupy (and writes it on update).
+AssertSnapshot = Callable[[Mapping[str, Any]], bool]
+
+
+@dataclasses.dataclass(frozen=True)
+class Stored(Generic[R]):
+    """A snapshot file as read back, in the terms the policy needs."""
+
+    fingerprint: str
+    #: The format the file is written in; older than ``FORMAT`` until the next update.
+    version: str
+    #: The file's document (upgraded to the current layout).
+    document: Mapping[str, Any]
+    #: What is replayed: the stored requests, in order.
+    requests: tuple[R, ...]
+
+
+@dataclasses.dataclass
+class Pass:
+    """One pass over a target's requests: the redacted results, and the values a scenario
+    carried from step to step (redacted)."""
+
+    results: list[CaseResult]
+    carried: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class Unsendable(Exception):
+    """A stored request cannot be sent: a value it carries has no value in the answer it
+    comes from."""
+
+    def __init__(self, message: str, done: Sequence[CaseResult] = ()) -> None:
+        super().__init__(message)
+        #: The results of the requests sent before it, redacted.
+        self.done = list(done)
+
+
+@dataclasses.dataclass
+class Findings:
+    """What one test learned besides its verdict; the suite folds it into the outcome."""
+
+    notes: list[str] = dataclasses.field(default_factory=list)
+    warnings: list[CheckFailure] = dataclasses.field(default_factory=list)
+    violations: list[CheckFailure] = dataclasses.field(default_factory=list)
+    #: The statuses the operation's cases got (None: not an operation, or not sent).
+    reached: list[int] | None = None
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+class Target(Protocol[R]):
+    """What the policy checks: something with a snapshot file and requests to send."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def shown(self) -> str:
+        """The snapshot file, as messages show it (``snapshots/GET_books.json``)."""
+
+    @property
+    def accept(self) -> str:
+        """The command that records this target."""
+
+    def check_readable(self) -> None:
+        """Raise a ``SchemaError`` if the schema's definition cannot be sent at all."""
+
+    def read(self) -> Stored[R] | None:
+        """The snapshot file, or None if there is none; a broken file raises."""
+
+    def check_stored(self, stored: Stored[R]) -> None:
+        """Refuse an up-to-date file that cannot be replayed as stored (a hand edit)."""
+
+    def stale(self, stored: Stored[R]) -> str:
+        """Why ``stored`` no longer fits the schema, with the record command."""
+
+    async def plan(self) -> Sequence[R]:
+        """New requests to record."""
+
+    async def send(self, requests: Sequence[R]) -> Pass:
+        """One pass over ``requests``, from a fresh set-up; may raise ``Unsendable``."""
+
+    def document(self, run: Pass) -> dict[str, Any]:
+        """The snapshot document of a pass."""
+
+    def mismatch(self, stored: Stored[R], run: Pass, document: Mapping[str, Any]) -> str:
+        """How a replay's answers differ from ``stored``."""
+
+    def unsendable(self, exc: Unsendable, stored: Stored[R]) -> str:
+        """A replay that could not be sent whole, against ``stored``."""
+
+    def unsendable_hint(self) -> str:
+        """What to check when a recording could not be sent whole."""
+
+
+async def check(
+    target: Target[R],
+    *,
+    options: Options,
+    assert_snapshot: AssertSnapshot,
+    redact: Sequence[str],
+    findings: Findings,
+) -> Pass:
+    """Replay (gate) or record (``options.update``) one target; raise a
+    ``ContractFailure`` on a finding. Returns the pass whose answers were checked."""
+    target.check_readable()
+    stored = target.read()
+    stale = stored is not None and stored.fingerprint != target.fingerprint
+    if stored is not None and not stale:
+        target.check_stored(stored)
+    if options.update:
+        if stored is None or stale or options.regenerate:
+            requests = await target.plan()
+        else:
+            requests = stored.requests
+        run = await _record(target, requests, redact)
+        assert_snapshot(target.document(run))
+        if stored is not None and stored.version != _snapshot.FORMAT:
+            findings.note(
+                f"rewrote {target.shown} from format {stored.version} in {_snapshot.FORMAT}"
+            )
+        _pending.discard(target.path)
+        unredacted = _messages.unredacted(target.label, run.results, redact)
+        if unredacted:
+            findings.notes.append(unredacted)
+    elif stored is None:
+        raise MissingSnapshot(
+            f"{target.label}: no snapshot file {target.shown}; record it with:\n  " + target.accept
+        )
+    elif stale:
+        raise StaleCases(target.stale(stored))
+    else:
+        run = await _replay(target, stored, assert_snapshot, options.ci, findings)
+    warnings, violations, message = _messages.contract(target.label, run.results)
+    findings.warnings += warnings
+    findings.violations += violations
+    if message:
+        raise ContractViolation(message)
+    return run
+
+
+async def _replay(
+    target: Target[R],
+    stored: Stored[R],
+    assert_snapshot: AssertSnapshot,
+    ci: bool,
+    findings: Findings,
+) -> Pass:
+    try:
+        run = await target.send(stored.requests)
+    except Unsendable as exc:
+        raise SnapshotMismatch(target.unsendable(exc, stored)) from None
+    document = target.document(run)
+    if stored.version != _snapshot.FORMAT:
+        # syrupy compares file text; a file in an older format is compared as upgraded.
+        findings.note(
+            f"{target.shown} is in the older format {stored.version}; it replays as is, and "
+            f"the next `pytest --snapshot-update` rewrites it in {_snapshot.FORMAT}"
+        )
+        same = _snapshot.dumps(document) == _snapshot.dumps(stored.document)
+    else:
+        same = assert_snapshot(document)
+    if not same:
+        message = target.mismatch(stored, run, document)
+        if not ci:
+            _pending.write(target.path, document)
+            message += _messages.PENDING_HINT.format(name=target.shown, suffix=_pending.SUFFIX)
+        raise SnapshotMismatch(message)
+    if not ci:  # CI only reads: a stray pending file must fail there
+        _pending.discard(target.path)
+    return run
+
+
+async def _record(
+    target: Target[R],
+    requests: Sequence[R],
+    redact: Sequence[str],
+) -> Pass:
+    """Send ``requests`` twice; refuse answers that differ between the passes."""
+    try:
+        run = await target.send(requests)
+        again = await target.send(requests)
+    except Unsendable as exc:
+        raise ContractViolation(
+            f"{exc}; {target.shown} was not written" + target.unsendable_hint()
+        ) from None
+    flaky = _messages.flaky(
+        target.label, target.shown, run.results, again.results, redact
+    ) or _messages.flaky_carried(target.label, target.shown, run.carried, again.carried)
+    if flaky:
+        raise FlakyResponse(flaky)
+    return run
+
+
+class OrphanAction(enum.Enum):
+    """What the end of a run does with a snapshot file whose target is gone."""
+
+    #: Nothing: the run was interrupted, partial, or another shard settles orphans.
+    KEEP = "keep"
+    #: Report it and fail the run (a gate run).
+    FLAG = "flag"
+    #: Delete it (a full ``--snapshot-update`` run).
+    DELETE = "delete"
+
+
+def orphan_action(*, update: bool, complete: bool, owns_orphans: bool) -> OrphanAction:
+    """A partial run never flags or deletes what it did not check; only the shard that owns
+    orphans settles them; an update deletes them, a gate run fails on them."""
+    if not complete or not owns_orphans:
+        return OrphanAction.KEEP
+    return OrphanAction.DELETE if update else OrphanAction.FLAG

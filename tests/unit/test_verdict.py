@@ -1,0 +1,370 @@
+"""The record-or-replay policy, branch by branch, on an in-memory target.
+
+The target answers from a script instead of an app: each pass returns the next answers
+given to it, so a test says exactly what the two sends of a recording (or the one send of
+a gate run) answer. Files are real, in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from contractsnap._cases import FrozenCase
+from contractsnap._checks import CheckFailure
+from contractsnap._errors import (
+    ContractViolation,
+    FlakyResponse,
+    MissingSnapshot,
+    SnapshotMismatch,
+    StaleCases,
+)
+from contractsnap._exchange import CaseResult
+from contractsnap._options import Options
+from contractsnap._pending import SUFFIX
+from contractsnap._snapshot import FORMAT, dumps
+from contractsnap._verdict import (
+    Findings,
+    OrphanAction,
+    Pass,
+    Stored,
+    Unsendable,
+    check,
+    orphan_action,
+)
+
+GENERATED = FrozenCase("example", "generated", {"method": "GET", "path": "/new"})
+FROZEN = FrozenCase("example", "stored", {"method": "GET", "path": "/old"})
+
+
+@dataclasses.dataclass
+class ScriptedTarget:
+    """A target whose passes answer from ``answers`` (one list of statuses per pass)."""
+
+    path: Path
+    answers: list[list[int]]
+    fingerprint: str = "f1"
+    failures: list[CheckFailure] = dataclasses.field(default_factory=list)
+    carried: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    unsendable_on: int | None = None
+    label: str = "GET /things"
+    accept: str = "pytest --snapshot-update --contractsnap-op 'GET /things'"
+    planned: int = 0
+    sent: list[Sequence[FrozenCase]] = dataclasses.field(default_factory=list)
+
+    @property
+    def shown(self) -> str:
+        return f"snapshots/{self.path.name}"
+
+    def check_readable(self) -> None:
+        pass
+
+    def read(self) -> Stored[FrozenCase] | None:
+        if not self.path.exists():
+            return None
+        document = json.loads(self.path.read_text())
+        cases = tuple(
+            FrozenCase(c["source"], c["description"], c["request"]) for c in document["cases"]
+        )
+        version = document["format"]
+        return Stored(document["fingerprint"], version, document, cases)
+
+    def check_stored(self, stored: Stored[FrozenCase]) -> None:
+        pass
+
+    def stale(self, stored: Stored[FrozenCase]) -> str:
+        return f"stale: {stored.fingerprint} -> {self.fingerprint}"
+
+    async def plan(self) -> Sequence[FrozenCase]:
+        self.planned += 1
+        return [GENERATED]
+
+    async def send(self, requests: Sequence[FrozenCase]) -> Pass:
+        number = len(self.sent)
+        self.sent.append(requests)
+        if self.unsendable_on == number:
+            raise Unsendable("step 2 cannot be sent")
+        statuses = self.answers[number]
+        results = [
+            CaseResult(case, {"status": status}, list(self.failures))
+            for case, status in zip(requests, statuses, strict=True)
+        ]
+        return Pass(results, self.carried[number] if self.carried else {})
+
+    def document(self, run: Pass) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "fingerprint": self.fingerprint,
+            "cases": [r.stored() for r in run.results],
+        }
+
+    def mismatch(self, stored: Stored[FrozenCase], run: Pass, document: Mapping[str, Any]) -> str:
+        return "answered differently"
+
+    def unsendable(self, exc: Unsendable, stored: Stored[FrozenCase]) -> str:
+        return f"replay broke: {exc}"
+
+    def unsendable_hint(self) -> str:
+        return "; check the links"
+
+
+class Files:
+    """The snapshot file, as syrupy's assertion would compare and write it."""
+
+    def __init__(self, path: Path, *, update: bool) -> None:
+        self.path, self.update = path, update
+        self.compared: list[Mapping[str, Any]] = []
+
+    def __call__(self, document: Mapping[str, Any]) -> bool:
+        self.compared.append(document)
+        if self.update:
+            self.path.write_text(dumps(document))
+            return True
+        return self.path.read_text() == dumps(document)
+
+
+def stored_file(path: Path, *, status: int = 200, fingerprint: str = "f1") -> None:
+    document = {
+        "format": FORMAT,
+        "fingerprint": fingerprint,
+        "cases": [{**FROZEN.to_json(), "response": {"status": status}}],
+    }
+    path.write_text(dumps(document))
+
+
+def run(
+    target: ScriptedTarget, *, update: bool = False, regenerate: bool = False, ci: bool = False
+) -> tuple[Pass, Findings, Files]:
+    findings = Findings()
+    files = Files(target.path, update=update)
+    options = Options(update=update, regenerate=regenerate, ci=ci)
+
+    async def main() -> Pass:
+        return await check(
+            target, options=options, assert_snapshot=files, redact=(), findings=findings
+        )
+
+    return anyio.run(main), findings, files
+
+
+def pending(path: Path) -> Path:
+    return path.with_name(path.name + SUFFIX)
+
+
+class TestGate:
+    """A plain run replays and compares; it never writes a snapshot."""
+
+    def test_no_file_is_a_missing_snapshot(self, tmp_path: Path) -> None:
+        """Without a file, the gate fails with the record command and sends nothing."""
+        target = ScriptedTarget(tmp_path / "t.json", answers=[])
+        with pytest.raises(MissingSnapshot) as info:
+            run(target)
+        assert str(info.value) == (
+            "GET /things: no snapshot file snapshots/t.json; record it with:\n  " + target.accept
+        )
+        assert target.sent == []
+
+    def test_another_fingerprint_is_stale(self, tmp_path: Path) -> None:
+        """A file recorded for another request schema is stale; nothing is sent."""
+        stored_file(tmp_path / "t.json", fingerprint="f0")
+        target = ScriptedTarget(tmp_path / "t.json", answers=[])
+        with pytest.raises(StaleCases, match="stale: f0 -> f1"):
+            run(target)
+        assert target.sent == []
+
+    def test_same_answers_pass_and_remove_a_pending_file(self, tmp_path: Path) -> None:
+        """The stored requests are replayed once; a match removes a leftover pending file."""
+        path = tmp_path / "t.json"
+        stored_file(path)
+        pending(path).write_text("{}")
+        target = ScriptedTarget(path, answers=[[200]])
+        run(target)
+        assert target.sent == [(FROZEN,)]
+        assert target.planned == 0
+        assert not pending(path).exists()
+
+    def test_ci_keeps_a_pending_file(self, tmp_path: Path) -> None:
+        """In CI nothing beside the snapshots is written or removed (a stray pending file
+        fails the run at its end)."""
+        path = tmp_path / "t.json"
+        stored_file(path)
+        pending(path).write_text("{}")
+        run(ScriptedTarget(path, answers=[[200]]), ci=True)
+        assert pending(path).read_text() == "{}"
+
+    def test_a_difference_fails_and_writes_the_pending_result(self, tmp_path: Path) -> None:
+        """Outside CI the new result is written beside the file, and the message says so."""
+        path = tmp_path / "t.json"
+        stored_file(path)
+        before = path.read_text()
+        with pytest.raises(SnapshotMismatch) as info:
+            run(ScriptedTarget(path, answers=[[500]]))
+        assert str(info.value).startswith("answered differently\n\nThe new result is in ")
+        assert json.loads(pending(path).read_text())["cases"][0]["response"] == {"status": 500}
+        assert path.read_text() == before
+
+    def test_a_difference_in_ci_writes_nothing(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        stored_file(path)
+        with pytest.raises(SnapshotMismatch) as info:
+            run(ScriptedTarget(path, answers=[[500]]), ci=True)
+        assert str(info.value) == "answered differently"
+        assert not pending(path).exists()
+
+    def test_an_older_format_is_compared_as_upgraded(self, tmp_path: Path) -> None:
+        """A file in an older format replays as is (syrupy would compare its text) and the
+        run notes that the next update rewrites it."""
+        path = tmp_path / "t.json"
+        stored_file(path)
+        document = json.loads(path.read_text())
+        path.write_text(json.dumps({**document, "format": "contractsnap/0"}))
+        target = ScriptedTarget(path, answers=[[200]])
+        target.read = lambda: Stored("f1", "contractsnap/0", document, (FROZEN,))  # type: ignore[method-assign]
+        _, findings, files = run(target)
+        assert files.compared == []
+        assert findings.notes == [
+            "snapshots/t.json is in the older format contractsnap/0; it replays as is, and the "
+            f"next `pytest --snapshot-update` rewrites it in {FORMAT}"
+        ]
+
+    def test_a_request_that_cannot_be_sent_is_a_mismatch(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        stored_file(path)
+        with pytest.raises(SnapshotMismatch, match=r"^replay broke: step 2 cannot be sent$"):
+            run(ScriptedTarget(path, answers=[], unsendable_on=0))
+
+
+class TestRecord:
+    """``--snapshot-update`` sends twice and writes only answers that agree."""
+
+    def test_no_file_plans_new_requests(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        target = ScriptedTarget(path, answers=[[201], [201]])
+        run(target, update=True)
+        assert target.planned == 1
+        assert target.sent == [[GENERATED], [GENERATED]]
+        assert json.loads(path.read_text())["cases"][0]["request"] == GENERATED.request
+
+    def test_an_up_to_date_file_keeps_its_requests(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        stored_file(path)
+        target = ScriptedTarget(path, answers=[[404], [404]])
+        run(target, update=True)
+        assert target.planned == 0
+        assert target.sent == [(FROZEN,), (FROZEN,)]
+        assert json.loads(path.read_text())["cases"][0]["response"] == {"status": 404}
+
+    @pytest.mark.parametrize(
+        ("fingerprint", "regenerate"), [("f0", False), ("f1", True)], ids=["stale", "regenerate"]
+    )
+    def test_stale_or_regenerate_plans_again(
+        self, tmp_path: Path, fingerprint: str, regenerate: bool
+    ) -> None:
+        path = tmp_path / "t.json"
+        stored_file(path, fingerprint=fingerprint)
+        target = ScriptedTarget(path, answers=[[200], [200]])
+        run(target, update=True, regenerate=regenerate)
+        assert target.planned == 1
+
+    def test_update_removes_the_pending_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        pending(path).write_text("{}")
+        run(ScriptedTarget(path, answers=[[200], [200]]), update=True)
+        assert not pending(path).exists()
+
+    def test_answers_that_differ_are_refused(self, tmp_path: Path) -> None:
+        """Two sends that disagree write nothing."""
+        path = tmp_path / "t.json"
+        with pytest.raises(FlakyResponse, match="responses differ between two sends"):
+            run(ScriptedTarget(path, answers=[[200], [500]]), update=True)
+        assert not path.exists()
+
+    def test_carried_values_that_differ_are_refused(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        target = ScriptedTarget(
+            path, answers=[[200], [200]], carried=[{"<carried:1>": 1}, {"<carried:1>": 2}]
+        )
+        with pytest.raises(FlakyResponse, match="carried values"):
+            run(target, update=True)
+        assert not path.exists()
+
+    def test_a_request_that_cannot_be_sent_is_a_violation(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        with pytest.raises(ContractViolation) as info:
+            run(ScriptedTarget(path, answers=[], unsendable_on=0), update=True)
+        assert str(info.value) == (
+            "step 2 cannot be sent; snapshots/t.json was not written; check the links"
+        )
+        assert not path.exists()
+
+    def test_an_older_format_is_rewritten(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        stored_file(path)
+        target = ScriptedTarget(path, answers=[[200], [200]])
+        old = target.read()
+        assert old is not None
+        target.read = lambda: dataclasses.replace(old, version="contractsnap/0")  # type: ignore[method-assign]
+        _, findings, _ = run(target, update=True)
+        assert findings.notes == [
+            f"rewrote snapshots/t.json from format contractsnap/0 in {FORMAT}"
+        ]
+
+
+class TestContract:
+    """Contract checks run on the answers of every check, recorded or replayed."""
+
+    FAILURES = (
+        CheckFailure("E", "Server error", "500", error=True),
+        CheckFailure("W", "Undocumented status", "418", error=False),
+    )
+
+    def test_violations_fail_after_the_file_is_written(self, tmp_path: Path) -> None:
+        """The snapshot is up to date; the violation is reported on its own."""
+        path = tmp_path / "t.json"
+        target = ScriptedTarget(path, answers=[[500], [500]], failures=[*self.FAILURES])
+        findings = Findings()
+        with pytest.raises(ContractViolation, match="break the API contract"):
+            anyio.run(
+                lambda: check(
+                    target,
+                    options=Options(update=True),
+                    assert_snapshot=Files(path, update=True),
+                    redact=(),
+                    findings=findings,
+                )
+            )
+        assert path.exists()
+        assert findings.violations == [self.FAILURES[0]]
+        assert findings.warnings == [self.FAILURES[1]]
+
+    def test_warnings_alone_pass(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        stored_file(path)
+        target = ScriptedTarget(path, answers=[[200]], failures=[self.FAILURES[1]])
+        _, findings, _ = run(target)
+        assert findings.violations == []
+        assert findings.warnings == [self.FAILURES[1]]
+
+
+class TestOrphans:
+    """Orphaned files are settled only by a complete run of the shard that owns them."""
+
+    @pytest.mark.parametrize(
+        ("update", "complete", "owns", "action"),
+        [
+            (False, True, True, OrphanAction.FLAG),
+            (True, True, True, OrphanAction.DELETE),
+            (False, False, True, OrphanAction.KEEP),
+            (True, False, True, OrphanAction.KEEP),
+            (False, True, False, OrphanAction.KEEP),
+            (True, True, False, OrphanAction.KEEP),
+        ],
+    )
+    def test_table(self, update: bool, complete: bool, owns: bool, action: OrphanAction) -> None:
+        assert orphan_action(update=update, complete=complete, owns_orphans=owns) is action
