@@ -11,18 +11,17 @@ deterministic), then optional fuzz cases drawn with a seed derived from the oper
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
 import hashlib
 import json
-import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from schemathesis import GenerationMode
 from schemathesis.core import NotSet
 
+from ._canonical import canonical, decode_value, encode_value, short_id
 from ._errors import SchemaError
 from ._schema import Operation
 
@@ -30,7 +29,6 @@ from ._schema import Operation
 TRANSPORT_HEADERS = frozenset(
     {"x-schemathesis-testcaseid", "connection", "accept-encoding", "content-length"}
 )
-_MARKERS = frozenset({"$base64", "$float", "$repr", "$object"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +42,7 @@ class FrozenCase:
     @property
     def id(self) -> str:
         """A stable id: a short hash of the request, so it never depends on the order."""
-        return hashlib.sha256(canonical(self.request).encode()).hexdigest()[:8]
+        return short_id(self.request)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,43 +51,6 @@ class FrozenCase:
             "description": self.description,
             "request": dict(self.request),
         }
-
-
-def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def encode_value(value: Any) -> Any:
-    """Make a generated value JSON-safe without losing it (bytes, non-finite floats)."""
-    if isinstance(value, bytes):
-        return {"$base64": base64.b64encode(value).decode()}
-    if isinstance(value, float) and not math.isfinite(value):
-        return {"$float": repr(value)}
-    if isinstance(value, Mapping):
-        encoded = {str(k): encode_value(v) for k, v in value.items()}
-        # A real object that looks like one of the markers is wrapped, so it decodes as itself.
-        return {"$object": encoded} if len(encoded) == 1 and set(encoded) <= _MARKERS else encoded
-    if isinstance(value, (list, tuple)):
-        return [encode_value(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return {"$repr": repr(value)}
-
-
-def decode_value(value: Any) -> Any:
-    """The inverse of ``encode_value``."""
-    if isinstance(value, Mapping):
-        if len(value) == 1:
-            if "$base64" in value:
-                return base64.b64decode(value["$base64"])
-            if "$float" in value:
-                return float(value["$float"])
-            if "$object" in value and isinstance(value["$object"], Mapping):
-                return {k: decode_value(v) for k, v in value["$object"].items()}
-        return {k: decode_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode_value(v) for v in value]
-    return value
 
 
 def freeze(case: Any, security: Mapping[str, set[str]]) -> dict[str, Any]:

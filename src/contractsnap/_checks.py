@@ -14,30 +14,11 @@ import httpx
 import requests  # schemathesis' own dependency: its Response keeps a requests request
 from requests.structures import CaseInsensitiveDict
 from schemathesis import Response
-from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.checks import CHECKS
 from schemathesis.core.failures import FailureGroup
 
+from ._checknames import known_checks
 from ._config import OperationSettings
-
-#: Checks that judge one response on its own. The others re-send requests, need the
-#: generator's metadata or real credentials, none of which a replayed frozen case has.
-RESPONSE_CHECKS = frozenset(
-    {
-        "not_a_server_error",
-        "status_code_conformance",
-        "content_type_conformance",
-        "response_headers_conformance",
-        "response_schema_conformance",
-        "allow_header_conformance",
-    }
-)
-
-
-@functools.cache
-def known_checks() -> frozenset[str]:
-    """Names of every check schemathesis registers."""
-    load_all_checks()
-    return frozenset(CHECKS.get_all_names())
 
 
 @dataclasses.dataclass(frozen=True)

@@ -27,8 +27,7 @@ from asgi_lifespan import LifespanManager
 
 from ._cases import TRANSPORT_HEADERS
 from ._config import Settings
-from ._errors import AppLoadError, SchemaError
-from ._schema import a_kind
+from ._errors import AppLoadError, SchemaError, a_kind
 
 BASE_URL = "http://testserver"
 #: Headers schemathesis adds for its own transport; the client sets its own user agent.

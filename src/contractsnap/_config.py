@@ -9,12 +9,17 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from ._checknames import RESPONSE_CHECKS, known_checks
 from ._errors import ConfigError
+from ._expressions import ExpressionError, check_expression, is_expression
+from ._openapi import HTTP_METHODS
+from ._selectors import compile_selector, validate_selector
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,6 +36,7 @@ DEFAULT_CHECKS = ("not_a_server_error", "response_schema_conformance", "content_
 DEFAULT_WARN_CHECKS = ("status_code_conformance", "response_headers_conformance")
 #: Value detectors that ``redact`` accepts besides ``$``-path selectors.
 DETECTORS = ("uuid", "timestamp", "date")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +65,29 @@ class OperationSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class StepConfig:
+    """A step of a ``[[tool.contractsnap.scenarios]]`` table, validated."""
+
+    operation: str
+    parameters: tuple[tuple[str, Any], ...] = ()
+    source: int | None = None
+    status: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ScenarioConfig:
+    """A ``[[tool.contractsnap.scenarios]]`` table, validated: a name and its steps."""
+
+    name: str
+    steps: tuple[StepConfig, ...]
+
+
+def valid_name(name: str) -> bool:
+    """Whether ``name`` can name a scenario (and its file)."""
+    return bool(_NAME.match(name))
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Validated settings of one contract suite."""
 
@@ -84,7 +113,7 @@ class Settings:
     #: Build scenarios from the schema's OpenAPI links.
     links: bool = True
     #: Scenarios declared in ``[[tool.contractsnap.scenarios]]`` (see ``_scenarios``).
-    scenarios: tuple[Any, ...] = ()
+    scenarios: tuple[ScenarioConfig, ...] = ()
     max_body_size: int = 1_000_000
     max_read_size: int = 64 * 1024 * 1024
     defaults: OperationSettings = OperationSettings()
@@ -100,7 +129,7 @@ class Settings:
     def snapshot_path(self) -> Path:
         return (self.root / self.snapshot_dir).resolve()
 
-    def for_operation(self, matches: Any) -> OperationSettings:
+    def for_operation(self, matches: Callable[[str], bool]) -> OperationSettings:
         """Settings of one operation: every matching ``operations`` table, in file order,
         applied on top of the defaults (a later table wins for the keys it sets)."""
         merged = self.defaults
@@ -186,8 +215,6 @@ def _operation_settings(
 
 
 def _validate_checks(names: tuple[str, ...], key: str, source: str) -> None:
-    from ._checks import RESPONSE_CHECKS, known_checks
-
     known = known_checks() & RESPONSE_CHECKS
     for name in names:
         if name in known_checks() and name not in known:
@@ -207,8 +234,6 @@ def _validate_checks(names: tuple[str, ...], key: str, source: str) -> None:
 
 
 def _validate_redact(rules: tuple[str, ...], source: str) -> None:
-    from ._normalize import compile_selector
-
     for rule in rules:
         if rule.startswith("$"):
             try:
@@ -251,7 +276,7 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
     top: dict[str, Any] = {}
     op_raw: dict[str, Any] = {}
     operations_raw: Any = {}
-    scenarios: tuple[Any, ...] = ()
+    scenarios: tuple[ScenarioConfig, ...] = ()
     for key, value in raw.items():
         if key == "scenarios":
             scenarios = _scenario_configs(value, source)
@@ -304,8 +329,6 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
         for selector, table in operations_raw.items()
     )
     operation_keys = tuple(frozenset(table) for table in operations_raw.values())
-    from ._schema import validate_selector
-
     keyed = [(source, s) for key in ("include", "exclude") for s in top.get(key, ())]
     keyed += [(f"{source}.operations.{s!r}", s) for s, _ in operations]
     for where, selector in keyed:
@@ -335,16 +358,14 @@ _PLACES = ("path", "query", "header", "cookie")
 _STEP_KEYS = ("operation", "parameters", "body", "from", "status")
 
 
-def _scenario_configs(value: object, source: str) -> tuple[Any, ...]:
+def _scenario_configs(value: object, source: str) -> tuple[ScenarioConfig, ...]:
     """``[[tool.contractsnap.scenarios]]``: named lists of steps, checked before any run."""
-    from ._scenarios import ScenarioConfig, valid_name
-
     if not isinstance(value, list):
         raise ConfigError(
             f"{source}: `scenarios` must be an array of tables ([[tool.contractsnap.scenarios]]), "
             f"got {type(value).__name__}"
         )
-    found: list[Any] = []
+    found: list[ScenarioConfig] = []
     for index, raw in enumerate(value, 1):
         where = f"{source}: scenario {index}"
         table = _table(raw, where)
@@ -377,10 +398,7 @@ def _scenario_configs(value: object, source: str) -> tuple[Any, ...]:
     return tuple(found)
 
 
-def _step_config(raw: object, number: int, where: str) -> Any:
-    from ._scenarios import StepConfig
-    from ._schema import HTTP_METHODS
-
+def _step_config(raw: object, number: int, where: str) -> StepConfig:
     table = _table(raw, where)
     for key in table:
         if key not in _STEP_KEYS:
@@ -450,8 +468,6 @@ def _step_config(raw: object, number: int, where: str) -> Any:
 
 def _check_step_value(value: object, key: str, number: int, where: str) -> None:
     """A step's value is an expression, a ``{$...}`` text or a JSON constant."""
-    from ._scenarios import ExpressionError, check_expression, is_expression
-
     if is_expression(value):
         assert isinstance(value, str)
         try:

@@ -9,10 +9,10 @@ as missing (it documents every other status, not one that must occur).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._schema import HTTP_METHODS
+from . import _openapi, _pointer
 
 #: Whether an operation (method, path, operationId, tags) takes part in the run.
 Keep = Callable[[str, str, "str | None", "tuple[str, ...]"], bool]
@@ -52,52 +52,34 @@ def _covers(code: str, status: int) -> bool:
     return code == str(status)
 
 
-def _resolve(document: Mapping[str, Any], value: Any) -> Any:
-    """Follow local ``$ref``s (``#/...``); anything else is returned as it is."""
-    seen = set()
-    while isinstance(value, Mapping) and isinstance(value.get("$ref"), str):
-        ref = value["$ref"]
-        if not ref.startswith("#/") or ref in seen:
-            return value
-        seen.add(ref)
-        target: Any = document
-        for escaped in ref[2:].split("/"):
-            part = escaped.replace("~1", "/").replace("~0", "~")
-            target = target.get(part) if isinstance(target, Mapping) else None
-        value = target
-    return value
-
-
-def _operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
-    paths = document.get("paths")
-    for path, raw_item in paths.items() if isinstance(paths, Mapping) else ():
-        item = _resolve(document, raw_item)
-        if not isinstance(item, Mapping):
-            continue
-        for method, definition in item.items():
-            if method in HTTP_METHODS and isinstance(definition, Mapping):
-                yield method.upper(), str(path), definition
+def _resolve(document: Mapping[str, Any], value: object) -> Any:
+    """Follow local ``$ref``s (``#/...``); None where they lead nowhere or round in a circle."""
+    try:
+        return _pointer.follow(document, value)
+    except _pointer.PointerError:
+        return None
 
 
 def documented(document: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     """Every operation of an OpenAPI document (``"GET /books"``) with its documented statuses."""
     out: dict[str, tuple[str, ...]] = {}
-    for method, path, definition in _operations(document):
+    for path, method, definition, _ in _openapi.operations(document):
         responses = _resolve(document, definition.get("responses"))
         codes = sorted(map(str, responses)) if isinstance(responses, Mapping) else []
-        out[f"{method} {path}"] = tuple(codes)
+        out[f"{method.upper()} {path}"] = tuple(codes)
     return out
 
 
 def kept(document: Mapping[str, Any], keep: Keep) -> list[str]:
     """The labels of the operations that ``keep`` accepts (the run's include/exclude)."""
     labels = []
-    for method, path, definition in _operations(document):
+    for path, method, definition, _ in _openapi.operations(document):
         operation_id = definition.get("operationId")
         raw_tags = definition.get("tags")
         tags = tuple(map(str, raw_tags)) if isinstance(raw_tags, list) else ()
-        if keep(method, path, operation_id if isinstance(operation_id, str) else None, tags):
-            labels.append(f"{method} {path}")
+        operation_id = operation_id if isinstance(operation_id, str) else None
+        if keep(method.upper(), path, operation_id, tags):
+            labels.append(f"{method.upper()} {path}")
     return labels
 
 

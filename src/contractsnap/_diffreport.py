@@ -23,16 +23,15 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import hashlib
-import json
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import _report, _scenarios, _schemadiff
+from . import _report, _schemadiff, _snapshot
 from ._errors import ContractsnapError
-from ._normalize import path_to_selector
-from ._snapshot import READABLE_FORMATS, SCHEMA_FILE, entries, upgrade
+from ._selectors import path_to_selector
+from ._snapshot import READABLE_FORMATS, SCENARIO_DIR, SCHEMA_FILE, entries, upgrade
 
 LEVELS = ("breaking", "changed", "additive", "cosmetic")
 Documents = dict[str, Mapping[str, Any]]
@@ -152,12 +151,12 @@ def schema_at(root: Path, ref: str, directory: Path) -> Mapping[str, Any] | None
 
 def schema_in(directory: Path) -> Mapping[str, Any] | None:
     path = directory / SCHEMA_FILE
-    return _schema(path.read_text(encoding="utf-8"), path.name) if path.exists() else None
+    return _schema(_snapshot.read_text(path), path.name) if path.exists() else None
 
 
 def _schema(text: str, where: str) -> Mapping[str, Any]:
     try:
-        document = json.loads(text)
+        document = _snapshot.loads(text)
     except ValueError as exc:
         raise ContractsnapError(f"{where}: not valid JSON ({exc}); record it again") from None
     if not isinstance(document, dict):
@@ -178,7 +177,7 @@ def schema_findings(
 
 
 #: Where scenario files are, relative to the snapshot directory.
-_SCENARIOS = f"{_scenarios.DIRECTORY}/"
+_SCENARIOS = f"{SCENARIO_DIR}/"
 
 
 def _in_scenarios(key: str) -> bool:
@@ -193,7 +192,7 @@ def documents_in(directory: Path) -> tuple[Documents, dict[str, str]]:
     for path in sorted(paths) if directory.is_dir() else []:
         key = path.relative_to(directory).as_posix()
         try:
-            text = path.read_text(encoding="utf-8")
+            text = _snapshot.read_text(path)
         except UnicodeDecodeError:
             continue  # not text, so not a snapshot file: not ours to report on
         document = _parse(text, key)
@@ -205,8 +204,8 @@ def documents_in(directory: Path) -> tuple[Documents, dict[str, str]]:
 
 def _parse(text: str, where: str) -> Mapping[str, Any] | None:
     try:
-        document = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # RecursionError: deep nesting
+        document = _snapshot.loads(text)
+    except ValueError as exc:
         raise ContractsnapError(
             f"{where}: not valid JSON ({exc}); fix or restore the file before reporting"
         ) from None

@@ -69,3 +69,9 @@ class ContractViolation(ContractFailure):
 
 class ProbeError(ContractsnapError):
     """A state probe raised, or returned state that cannot be stored as JSON."""
+
+
+def a_kind(value: object) -> str:
+    """``"a dict"``, ``"an int"``: the type of ``value``, as a message names it."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"

@@ -30,7 +30,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-from ._cases import encode_value
+from ._canonical import canonical_leaf, encode_value
+from ._selectors import JsonPath, PathSelector, compile_selector, path_matches, path_to_selector
 
 #: Response headers kept by default; ``headers`` in the settings adds more.
 DEFAULT_HEADERS = (
@@ -53,82 +54,11 @@ _DETECTORS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
 }
 
-JsonPath = tuple[str | int, ...]
 #: A value redacted by path is also replaced where it is echoed, if it is at least this long
 #: (shorter values, such as an id of 7, would match unrelated text).
 _MIN_ECHO = 6
 #: Shorter credentials (and spellings of them) would match unrelated text everywhere.
 _MIN_SECRET = 4
-
-
-# -- selectors -------------------------------------------------------------------------------
-
-_STEP = re.compile(
-    r"""\.\.(?P<desc>[A-Za-z_][\w\-]*|\*)      # ..name  (any depth)
-      | \.(?P<name>[A-Za-z_][\w\-]*|\*)        # .name or .*
-      | \[(?P<index>\d+|\*)\]                  # [0] or [*]
-      | \[(?P<quote>['"])(?P<key>(?:\\.|(?!(?P=quote)).)*)(?P=quote)\]  # ["any key"]
-    """,
-    re.VERBOSE,
-)
-
-
-def compile_selector(selector: str) -> tuple[tuple[str, str | int], ...]:
-    """Parse ``$.items[*].id``-style selectors; raise ``ValueError`` saying what is wrong."""
-    if not selector.startswith("$"):
-        raise ValueError("a selector starts with `$`, the response body")
-    steps: list[tuple[str, str | int]] = []
-    pos = 1
-    while pos < len(selector):
-        match = _STEP.match(selector, pos)
-        if not match:
-            raise ValueError(f"unexpected {selector[pos:]!r} at position {pos}")
-        if match["desc"]:
-            steps.append(("desc", match["desc"]))
-        elif match["name"]:
-            steps.append(("key", match["name"]))
-        elif match["index"]:
-            steps.append(("key", "*") if match["index"] == "*" else ("index", int(match["index"])))
-        elif match["quote"] == '"':
-            try:
-                steps.append(("key", json.loads(f'"{match["key"]}"')))
-            except ValueError:
-                raise ValueError(f"bad escape in {match.group(0)}") from None
-        else:
-            steps.append(("key", match["key"]))
-        pos = match.end()
-    if not steps:
-        raise ValueError("`$` alone would redact the whole body; name a field, e.g. `$.id`")
-    return tuple(steps)
-
-
-def _matches(steps: Sequence[tuple[str, str | int]], path: JsonPath) -> bool:
-    if not steps:
-        return not path
-    kind, value = steps[0]
-    if kind == "desc":
-        return any(
-            (value == "*" or path[i] == value) and _matches(steps[1:], path[i + 1 :])
-            for i in range(len(path))
-        )
-    if not path:
-        return False
-    head = path[0]
-    ok = (head == value and isinstance(head, int)) if kind == "index" else value in ("*", head)
-    return ok and _matches(steps[1:], path[1:])
-
-
-def path_to_selector(path: JsonPath, *, generalise: bool = True) -> str:
-    """``('items', 3, 'id')`` as ``$.items[*].id`` (or ``[3]`` without ``generalise``)."""
-    out = "$"
-    for part in path:
-        if isinstance(part, int):
-            out += "[*]" if generalise else f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][\w\-]*", part):
-            out += f".{part}"
-        else:
-            out += f"[{json.dumps(part)}]"
-    return out
 
 
 # -- bodies ----------------------------------------------------------------------------------
@@ -188,7 +118,7 @@ class Rules:
     """What to redact in the responses of one suite."""
 
     detectors: tuple[str, ...] = ()
-    selectors: tuple[tuple[tuple[str, str | int], ...], ...] = ()
+    selectors: tuple[PathSelector, ...] = ()
     secret_headers: frozenset[str] = frozenset()
     secret_values: tuple[str, ...] = ()
 
@@ -364,7 +294,7 @@ def redact(
     redacted = tokens.echoes
 
     def selected(value: Any, path: JsonPath) -> Any:
-        if any(_matches(steps, path) for steps in rules.selectors):
+        if any(path_matches(steps, path) for steps in rules.selectors):
             token = tokens("redacted", canonical_leaf(value))
             if isinstance(value, str) and len(value) >= _MIN_ECHO:
                 redacted[value] = token
@@ -400,10 +330,6 @@ def redact(
 
 def _replacer(tokens: Tokens, kind: str) -> Callable[[re.Match[str]], str]:
     return lambda match: tokens(kind, match.group(0))
-
-
-def canonical_leaf(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def volatile_looking(

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from ._config import check_base_url
 from ._errors import ConfigError
-from ._schema import validate_selector
+from ._selectors import validate_selector
 
 #: The values of ``CI`` that do not mean "in CI" (GitHub, GitLab and others set ``true``).
 _NOT_CI = ("", "0", "false", "no")

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import _coverage
 from ._checks import CheckFailure
+from ._verdict import Findings
 
 
 @dataclasses.dataclass
@@ -87,6 +88,17 @@ class Outcome:
             self.reached[label] = sorted({*self.reached.get(label, ()), *statuses})
         self.recorded |= other.recorded
         self.fail_uncovered |= other.fail_uncovered
+
+    def fold(self, label: str, findings: Findings) -> None:
+        """Add what the check of ``label`` found."""
+        for note in findings.notes:
+            self.note(note)
+        if findings.warnings:
+            self.warnings.setdefault(label, []).extend(findings.warnings)
+        if findings.violations:
+            self.violations.setdefault(label, []).extend(findings.violations)
+        if findings.reached is not None:
+            self.reached[label] = findings.reached
 
     def note(self, text: str) -> None:
         """Add a line to the run's summary, once (a suite may be started more than once)."""

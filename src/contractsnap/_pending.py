@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import _report, _scenarios, _snapshot
+from . import _report, _snapshot
+from ._canonical import dumps
 from ._errors import SnapshotFileError
 
 SUFFIX = ".pending"
@@ -41,7 +41,7 @@ def pending_path(snapshot: Path) -> Path:
 
 
 def write(snapshot: Path, document: Mapping[str, Any]) -> None:
-    _snapshot.atomic_write(pending_path(snapshot), _snapshot.dumps(document))
+    _snapshot.atomic_write(pending_path(snapshot), dumps(document))
 
 
 def discard(snapshot: Path) -> None:
@@ -54,13 +54,13 @@ def files(directory: Path) -> list[Path]:
         return []
     pattern = f"*.json{SUFFIX}"
     return sorted(directory.glob(pattern)) + sorted(
-        (directory / _scenarios.DIRECTORY).glob(pattern)
+        (directory / _snapshot.SCENARIO_DIR).glob(pattern)
     )
 
 
 def shown(path: Path) -> str:
     """How messages name a file: ``NAME.json``, or ``snapshots/scenarios/NAME.json``."""
-    return path.name if path.parent.name != _scenarios.DIRECTORY else _snapshot.in_directory(path)
+    return path.name if path.parent.name != _snapshot.SCENARIO_DIR else _snapshot.in_directory(path)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,11 +99,11 @@ _COLOURS = {"-": "\x1b[31m{}\x1b[0m", "+": "\x1b[32m{}\x1b[0m", "@": "\x1b[36m{}
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        raw = _snapshot.load(path)
     except (OSError, ValueError) as exc:
         raise SnapshotFileError(f"{shown(path)}: cannot be read ({exc}); delete it") from None
     try:  # a file of an older format is reviewed (and rewritten) in the current layout
-        document = _snapshot.upgrade(document)
+        document = _snapshot.upgrade(raw) if isinstance(raw, dict) else None
     except (KeyError, TypeError, AttributeError):
         document = None
     if not isinstance(document, dict) or not isinstance(
@@ -129,7 +129,7 @@ def _changes_of(pending: Path) -> Iterator[Change]:
     if not snapshot.exists():
         gone = (
             "the scenario is no longer defined"
-            if pending.parent.name == _scenarios.DIRECTORY
+            if pending.parent.name == _snapshot.SCENARIO_DIR
             else "the operation left the schema"
         )
         raise SnapshotFileError(
@@ -255,7 +255,7 @@ def resolve(chosen: Iterable[Change], *, accept: bool) -> int:
         if snapshot in whole:
             count += len(list(_changes_of(pending)))
             if accept:
-                _snapshot.atomic_write(snapshot, _snapshot.dumps(_load(pending)))
+                _snapshot.atomic_write(snapshot, dumps(_load(pending)))
             pending.unlink()
             continue
         count += len(ids)
@@ -265,9 +265,9 @@ def resolve(chosen: Iterable[Change], *, accept: bool) -> int:
         target["cases"] = [chosen_cases.get(c["id"], c) for c in target["cases"]]
         done = new["cases"] == old["cases"]
         if accept:
-            _snapshot.atomic_write(snapshot, _snapshot.dumps(new if done else old))
+            _snapshot.atomic_write(snapshot, dumps(new if done else old))
         if done:
             pending.unlink()
         else:
-            _snapshot.atomic_write(pending, _snapshot.dumps(new))
+            _snapshot.atomic_write(pending, dumps(new))
     return count

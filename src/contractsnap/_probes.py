@@ -31,6 +31,7 @@ from typing import Any
 
 import anyio
 
+from ._canonical import canonical
 from ._errors import ProbeError
 
 Probe = Callable[[Any], Awaitable[Any] | Any]
@@ -47,7 +48,7 @@ def _encode(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"$base64": base64.b64encode(bytes(value)).decode()}
     if isinstance(value, (set, frozenset)):
-        return sorted((_plain(v) for v in value), key=_canonical)
+        return sorted((_plain(v) for v in value), key=canonical)
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, Sequence) and not isinstance(value, str):
@@ -57,10 +58,6 @@ def _encode(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
 
 def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_encode, allow_nan=False))
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 async def observe(
@@ -100,7 +97,7 @@ async def observe(
 
 def change(before: Any, after: Any) -> Any | None:
     """The difference between two states (see the module docstring), or None if equal."""
-    if _canonical(before) == _canonical(after):  # exact: 1, 1.0 and true differ
+    if canonical(before) == canonical(after):  # exact: 1, 1.0 and true differ
         return None
     if isinstance(before, dict) and isinstance(after, dict):
         parts = {
@@ -124,15 +121,15 @@ def change(before: Any, after: Any) -> Any | None:
 
 def _extra(items: list[Any], other: list[Any]) -> list[Any]:
     """Items of ``items`` beyond those in ``other`` (multiset difference), in canonical order."""
-    available = collections.Counter(_canonical(v) for v in other)
+    available = collections.Counter(canonical(v) for v in other)
     out = []
     for value in items:
-        key = _canonical(value)
+        key = canonical(value)
         if available[key]:
             available[key] -= 1
         else:
             out.append(value)
-    return sorted(out, key=_canonical)
+    return sorted(out, key=canonical)
 
 
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

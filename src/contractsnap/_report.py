@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import _coverage
+from ._canonical import indented
 from ._checks import CheckFailure
 from ._coverage import OperationCoverage
-from ._normalize import JsonPath, path_to_selector
+from ._selectors import JsonPath, path_to_selector
 
 _MAX_BODY = 400
 #: Up to this many operations, the coverage table lists every one of them.
@@ -42,8 +43,8 @@ def request_line(request: Mapping[str, Any]) -> str:
 
 def json_diff(old: Any, new: Any) -> list[str]:
     """A unified diff of two JSON values, as the snapshot file would show it."""
-    a = json.dumps(old, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
-    b = json.dumps(new, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+    a = indented(old).splitlines()
+    b = indented(new).splitlines()
     return list(difflib.unified_diff(a, b, "snapshot", "received", lineterm="", n=3))
 
 

@@ -14,12 +14,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import _cases, _normalize, _report, _scenarios, _snapshot
+from . import _canonical, _cases, _normalize, _report, _scenarios, _snapshot
 from ._credentials import SentCredentials
 from ._errors import ContractViolation, SchemaError, SnapshotFileError
 from ._exchange import Answer, CaseResult, call_setup
+from ._expressions import Exchange, ExpressionError, evaluate
 from ._messages import step_mismatch, unsendable
-from ._scenarios import Exchange, ExpressionError, Scenario, Step, evaluate
+from ._scenarios import Scenario, Step
 from ._targets import Context
 from ._verdict import Pass, Stored, Unsendable
 
@@ -41,24 +42,15 @@ class ScenarioTarget:
 
     def __init__(self, scenario: Scenario, path: Path, shown: str, context: Context) -> None:
         self.scenario = scenario
+        self.label = scenario.label
+        self.fingerprint = scenario.fingerprint
+        self.accept = _report.accept_command(f"scenario:{scenario.name}")
         self.path = path
         self.shown = shown
         self._context = context
         self._placeholders = scenario.placeholders()
         total = len(scenario.steps)
         self._titles = [step_title(n, total, s) for n, s in enumerate(scenario.steps, 1)]
-
-    @property
-    def label(self) -> str:
-        return self.scenario.label
-
-    @property
-    def fingerprint(self) -> str:
-        return self.scenario.fingerprint
-
-    @property
-    def accept(self) -> str:
-        return _report.accept_command(f"scenario:{self.scenario.name}")
 
     def check_readable(self) -> None:
         scenario = self.scenario
@@ -196,7 +188,7 @@ class ScenarioTarget:
         steps = []
         for number, (step, result) in enumerate(zip(scenario.steps, run.results, strict=True), 1):
             request = result.case.request
-            digest = hashlib.sha256(_cases.canonical([number, request]).encode()).hexdigest()
+            digest = hashlib.sha256(_canonical.canonical([number, request]).encode()).hexdigest()
             steps.append(
                 {
                     "id": digest[:8],
@@ -270,7 +262,7 @@ class ScenarioTarget:
 def _hidden(value: Any, tokens: _normalize.Tokens) -> Any:
     """``value`` with each part a selector hid in a step's answer shown as that token (a
     carried object holds the hidden value as one of its members, not as the whole)."""
-    token = tokens.known("redacted", _normalize.canonical_leaf(value))
+    token = tokens.known("redacted", _canonical.canonical_leaf(value))
     if token is not None:
         return token
     if isinstance(value, Mapping):

@@ -17,182 +17,36 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import hashlib
 import json
 import re
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import httpx
-
-from ._cases import decode_value, encode_value
+from . import _pointer
+from ._canonical import decode_value, digest, encode_value
+from ._errors import a_kind
+from ._expressions import (
+    PARTS,
+    ExpressionError,
+    check_expression,
+    expressions_in,
+    fill,
+    from_request,
+    is_expression,
+    parse,
+    text,
+)
 from ._naming import file_stem
-from ._schema import Operation, a_kind, scenario_matches
+from ._schema import ApiSchema, Operation
+from ._selectors import scenario_matches
 from ._snapshot import SCENARIO_DIR
 
 #: The sub-directory of the snapshot directory that holds the scenario files.
 DIRECTORY = SCENARIO_DIR
 _LOCATIONS = ("path", "query", "header", "cookie")
-_TEMPLATE = re.compile(r"\{(\$[^{}]+)\}")
-_SOURCES = re.compile(r"^\$(request|response)\.(header|query|path|body)(?:\.(.*)|#(.*))?$")
 #: The order linked steps are sent in: reads, then writes, then deletes.
 _METHOD_ORDER = {"GET": 0, "HEAD": 0, "OPTIONS": 0, "PUT": 1, "PATCH": 1, "POST": 2, "DELETE": 4}
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
-#: Where each parameter location is in a stored request.
-_PARTS = {"path": "path_parameters", "query": "query", "header": "headers", "cookie": "cookies"}
-
-
-class ExpressionError(ValueError):
-    """A runtime expression that is malformed, or has no value in an exchange."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Exchange:
-    """One sent step: the request as sent (stored form, values filled in) and its answer."""
-
-    request: Mapping[str, Any]
-    response: httpx.Response
-
-
-def is_expression(value: Any) -> bool:
-    return isinstance(value, str) and (value.startswith("$") or "{$" in value)
-
-
-def check_expression(expression: str) -> None:
-    """Raise ``ExpressionError`` if ``expression`` is not an OpenAPI runtime expression
-    (or a string with ``{$...}`` expressions in it) that can have a value."""
-    if expression.startswith("$"):
-        _parse(expression)
-        return
-    parts = _TEMPLATE.findall(expression)
-    if expression.count("{$") != len(parts):
-        raise ExpressionError(
-            f"{expression!r} has a `{{$` with no matching `}}`; write each expression in the "
-            'text as {$...}, such as "Bearer {$response.body#/token}"'
-        )
-    for part in parts:
-        _parse(part)
-
-
-_USE = (
-    "use $response.body#/json/pointer, $response.header.NAME, $request.path.NAME, "
-    "$request.query.NAME, $request.header.NAME, $request.body#/pointer, $statusCode, "
-    "$method or $url"
-)
-#: A header name (RFC 9110 token).
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-
-
-def _parse(expression: str) -> tuple[str, str, str, str]:
-    """``(side, where, name, pointer)`` of a runtime expression (all "" for ``$url``,
-    ``$method`` and ``$statusCode``); ``ExpressionError`` with a fix if it is malformed."""
-    if expression in ("$url", "$method", "$statusCode"):
-        return "", "", "", ""
-    match = _SOURCES.match(expression)
-    if match is None:
-        raise ExpressionError(f"{expression!r} is not a runtime expression; {_USE}")
-    side, where, name, pointer = match.group(1), match.group(2), match.group(3), match.group(4)
-    base = f"${side}.{where}"
-    if where == "body":
-        if name is not None:
-            raise ExpressionError(
-                f"{expression!r}: a body is addressed with a JSON pointer, such as "
-                f"{base}#/{name.replace('.', '/')}"
-            )
-        if pointer and not pointer.startswith("/"):
-            raise ExpressionError(
-                f"{expression!r}: the JSON pointer after `#` must start with `/`, such as "
-                f"{base}#/{pointer}"
-            )
-        if re.search(r"~(?![01])", pointer or ""):
-            raise ExpressionError(
-                f"{expression!r}: in a JSON pointer `~` is written ~0 and `/` is written ~1"
-            )
-        return side, where, "", pointer or ""
-    if side == "response" and where != "header":
-        raise ExpressionError(
-            f"{expression!r}: a response has no {where} parameters; read the request's "
-            f"($request.{where}.NAME) or the response's body or headers"
-        )
-    if pointer is not None or not name:
-        raise ExpressionError(f"{expression!r} names no {where} parameter; use {base}.NAME")
-    if where == "header" and not _TOKEN.match(name):
-        raise ExpressionError(f"{expression!r}: {name!r} is not a header name")
-    return side, where, name, ""
-
-
-def evaluate(expression: str, exchange: Exchange) -> Any:
-    """The value of a runtime expression (or a ``{$...}`` template) in ``exchange``."""
-    if not expression.startswith("$"):
-        check_expression(expression)
-        return _TEMPLATE.sub(lambda m: _text(evaluate(m.group(1), exchange)), expression)
-    side, where, name, pointer = _parse(expression)
-    if expression == "$url":
-        return str(exchange.response.request.url)
-    if expression == "$method":
-        return exchange.request["method"]
-    if expression == "$statusCode":
-        return exchange.response.status_code
-    if side == "response":
-        return _from_response(where, name, pointer, exchange.response)
-    return _from_request(where, name, pointer, exchange.request)
-
-
-def _from_response(where: str, name: str, pointer: str, response: httpx.Response) -> Any:
-    if where == "header":
-        if name not in response.headers:
-            raise ExpressionError(f"the response has no {name} header")
-        return response.headers[name]
-    if not response.content:
-        raise ExpressionError(f"the response ({response.status_code}) has no body")
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        kind = response.headers.get("content-type", "no content-type")
-        raise ExpressionError(f"the response body is not JSON ({kind})") from None
-    return _pointer(body, pointer, "the response body")
-
-
-def _from_request(where: str, name: str, pointer: str, request: Mapping[str, Any]) -> Any:
-    if where == "body":
-        if "body" not in request:
-            raise ExpressionError("the request has no body")
-        return _pointer(decode_value(request["body"]), pointer, "the request body")
-    found = decode_value(request.get(_PARTS[where], {}))
-    key = name
-    if where == "header":  # header names are case-insensitive
-        found = {str(k).lower(): v for k, v in found.items()}
-        key = name.lower()
-    if key not in found:
-        raise ExpressionError(f"the request has no {where} parameter {name!r}")
-    return found[key]
-
-
-def _text(value: Any) -> str:
-    """A value as it is written into a ``{$...}`` template."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        try:
-            return value.decode()
-        except UnicodeDecodeError:
-            raise ExpressionError("a binary value cannot be written into text") from None
-    return json.dumps(value, separators=(",", ":"), default=_text)
-
-
-def _pointer(document: Any, pointer: str, what: str) -> Any:
-    """RFC 6901: the value ``pointer`` names in ``document``; ``ExpressionError`` if none."""
-    node = document
-    for raw in pointer.split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list) and part.isdecimal() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, Mapping) and part in node:
-            node = node[part]
-        else:
-            raise ExpressionError(f"{what} has nothing at {pointer}")
-    return node
 
 
 @dataclasses.dataclass(frozen=True)
@@ -267,7 +121,7 @@ class Scenario:
         count = 0
         for step in self.steps:
             for binding in step.bindings:
-                for expression in _expressions(binding.value):
+                for expression in expressions_in(binding.value):
                     key = (step.source, expression)
                     if key in found:
                         continue
@@ -281,10 +135,12 @@ class Scenario:
 
     def _sent_carried(self, source: int, expression: str) -> tuple[int, str] | None:
         """For ``$request.path.id`` of a step that sent a carried ``id``: where it came from."""
-        match = _SOURCES.match(expression)
-        if source < 1 or match is None or match.group(1) != "request" or not match.group(3):
+        try:
+            side, where, name, _ = parse(expression)
+        except ExpressionError:
             return None
-        where, name = match.group(2), match.group(3)
+        if source < 1 or side != "request" or not name:
+            return None
         sender = self.steps[source - 1]
         for binding in sender.bindings:
             kind, target = binding.target
@@ -295,20 +151,13 @@ class Scenario:
         return None
 
 
-def _expressions(value: Any) -> list[str]:
-    if not is_expression(value):
-        return []
-    return [value] if value.startswith("$") else _TEMPLATE.findall(value)
-
-
 def fingerprint(definition: Mapping[str, Any], operations: Sequence[Operation | None]) -> str:
     """A scenario goes stale when its steps or any of their operations change."""
     data = {
         "scenario": definition,
         "operations": [None if op is None else op.fingerprint for op in operations],
     }
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return digest(data)[:16]
 
 
 # -- applying bindings ----------------------------------------------------------------------
@@ -319,7 +168,7 @@ def masked(
 ) -> dict[str, Any]:
     """The stored form of a step's request: each carried value is its placeholder."""
     shown = {
-        b.target: _fill(b.value, lambda e: placeholders[(step.source, e)]) for b in step.bindings
+        b.target: fill(b.value, lambda e: placeholders[(step.source, e)]) for b in step.bindings
     }
     return _apply(step, request, shown)
 
@@ -329,25 +178,17 @@ def concrete(
 ) -> dict[str, Any]:
     """The request to send: each binding's value computed (``value_of`` evaluates one
     expression against the source step, raising ``ExpressionError``)."""
-    return _apply(step, request, {b.target: _fill(b.value, value_of) for b in step.bindings})
+    return _apply(step, request, {b.target: fill(b.value, value_of) for b in step.bindings})
 
 
 def sent(step: Step, request: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     """What a step's bindings put in the parameters of its concrete request:
     ``(location, name, value)`` (its body aside)."""
     return [
-        (kind, name, _from_request(kind, name, "", request))
+        (kind, name, from_request(kind, name, "", request))
         for kind, name in (b.target for b in step.bindings)
         if kind != "body"
     ]
-
-
-def _fill(value: Any, value_of: Callable[[str], Any]) -> Any:
-    if not is_expression(value):
-        return value
-    if value.startswith("$"):
-        return value_of(value)
-    return _TEMPLATE.sub(lambda m: _text(value_of(m.group(1))), value)
 
 
 def _apply(
@@ -359,7 +200,7 @@ def _apply(
             body = _set_pointer(decode_value(out.get("body")), name, value) if name else value
             out["body"] = encode_value(body)
             continue
-        part = out.setdefault(_PARTS[kind], {})
+        part = out.setdefault(PARTS[kind], {})
         if kind == "header":  # one header, whatever the case it was generated with
             for other in [k for k in part if k.lower() == name.lower()]:
                 del part[other]
@@ -369,36 +210,21 @@ def _apply(
     return out
 
 
-def _set_pointer(document: Any, pointer: str, value: Any) -> Any:
-    raw = pointer.split("/")[1:]
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in raw]
-    root = {} if document is None else document
-    node = root
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        if isinstance(node, list) and part.isdecimal() and int(part) < len(node):
-            if last:
-                node[int(part)] = value
-            else:
-                node = node[int(part)]
-        elif isinstance(node, dict):
-            if last:
-                node[part] = value
-            else:
-                node = node.setdefault(part, {})
-        else:
-            place = "/" + "/".join(raw[:index]) if index else "the body"
-            raise ExpressionError(
-                f"body pointer {pointer} does not fit the request body: {place} is "
-                f"{a_kind(node)} with no {part!r}; set the whole body, or point into its objects"
-            )
-    return root
+def _set_pointer(document: object, pointer: str, value: object) -> object:
+    try:
+        return _pointer.put(document, pointer, value)
+    except _pointer.PointerError as exc:
+        raise ExpressionError(
+            f"body pointer {pointer} does not fit the request body: {exc.reached or 'the body'} "
+            f"is {a_kind(exc.node)} with no {exc.token!r}; set the whole body, or point into "
+            "its objects"
+        ) from None
 
 
 def _format_path(template: str, params: Mapping[str, Any]) -> str:
     return re.sub(
         r"\{([^{}]+)\}",
-        lambda m: _text(params[m.group(1)]) if m.group(1) in params else m.group(0),
+        lambda m: text(params[m.group(1)]) if m.group(1) in params else m.group(0),
         template,
     )
 
@@ -464,28 +290,8 @@ def scenario_stem(name: str, origin: str) -> str:
     return name
 
 
-def valid_name(name: str) -> bool:
-    return bool(_NAME.match(name))
-
-
-@dataclasses.dataclass(frozen=True)
-class StepConfig:
-    """A step of a ``[[tool.contractsnap.scenarios]]`` table, validated."""
-
-    operation: str
-    parameters: tuple[tuple[str, Any], ...] = ()
-    source: int | None = None
-    status: int | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class ScenarioConfig:
-    name: str
-    steps: tuple[StepConfig, ...]
-
-
-def build(schema: Any) -> tuple[list[Scenario], set[str]]:
-    """The scenarios of ``schema`` (an ``ApiSchema``) whose operations are all selected,
+def build(schema: ApiSchema) -> tuple[list[Scenario], set[str]]:
+    """The scenarios of ``schema`` whose operations are all selected,
     and the file stems of every scenario it defines (a file with another stem is an orphan).
     """
     scenarios: list[Scenario] = []
@@ -511,7 +317,7 @@ def build(schema: Any) -> tuple[list[Scenario], set[str]]:
     return scenarios, set(stems)
 
 
-def _from_links(schema: Any) -> list[Scenario]:
+def _from_links(schema: ApiSchema) -> list[Scenario]:
     scenarios = []
     for label, definition in sorted(schema.definitions.items()):  # not the document's order
         responses = definition.get("responses")
@@ -526,7 +332,7 @@ def _from_links(schema: Any) -> list[Scenario]:
     return scenarios
 
 
-def _link_scenario(schema: Any, label: str, status: str, links: Any) -> Scenario:
+def _link_scenario(schema: ApiSchema, label: str, status: str, links: Any) -> Scenario:
     name = f"{label} {status}"
     first = Step(
         label,
@@ -571,7 +377,7 @@ def _link_scenario(schema: Any, label: str, status: str, links: Any) -> Scenario
     return _scenario(name, "links", steps, errors)
 
 
-def _link_target(schema: Any, link: Any, where: str) -> str:
+def _link_target(schema: ApiSchema, link: Any, where: str) -> str:
     if not isinstance(link, Mapping):
         raise ValueError(f"{where} is not a link object; fix the link in the schema")
     if "$unresolved" in link:
@@ -598,7 +404,7 @@ def _link_target(schema: Any, link: Any, where: str) -> str:
             )
         # A JSON pointer in a URI fragment may be percent-encoded (RFC 6901, section 6).
         pointer, _, method = urllib.parse.unquote(ref).removeprefix("#/paths/").rpartition("/")
-        path = pointer.replace("~1", "/").replace("~0", "~")
+        path = _pointer.unescape(pointer)
         label = f"{method.upper()} {path}"
         if label not in schema.definitions or method != method.lower():
             hint = difflib.get_close_matches(label, sorted(schema.definitions), n=1)
@@ -613,7 +419,7 @@ def _link_target(schema: Any, link: Any, where: str) -> str:
 
 
 def _bindings(
-    schema: Any, label: str, pairs: Sequence[tuple[str, Any]], where: str
+    schema: ApiSchema, label: str, pairs: Sequence[tuple[str, Any]], where: str
 ) -> tuple[Binding, ...]:
     bindings: dict[tuple[str, str], Binding] = {}
     keys: dict[tuple[str, str], str] = {}
@@ -633,7 +439,7 @@ def _bindings(
     return tuple(bindings.values())
 
 
-def _from_config(schema: Any) -> list[Scenario]:
+def _from_config(schema: ApiSchema) -> list[Scenario]:
     scenarios = []
     for config in schema.settings.scenarios:
         steps, errors = [], []

@@ -9,23 +9,21 @@ its own and mine the app's source for literals; no config discovery: a stray
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import functools
-import hashlib
 import json
-import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import schemathesis
 from schemathesis.core.result import Err
 
+from . import _openapi, _pointer
+from ._canonical import digest
 from ._config import OperationSettings, Settings
-from ._errors import SchemaError
+from ._errors import SchemaError, a_kind
 from ._naming import file_stem
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_SELECTOR_KINDS = ("tag", "id", "method", "path", "scenario")
+from ._openapi import HTTP_METHODS
+from ._selectors import selected, selector_matches
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,62 +47,6 @@ class Operation:
         return f"{self.method} {self.path}"
 
 
-def validate_selector(selector: str) -> None:
-    """Raise ``ValueError`` with a fix if ``selector`` is not a valid operation selector."""
-    kind, sep, value = selector.partition(":")
-    if sep and kind in _SELECTOR_KINDS:
-        if not value:
-            raise ValueError(f"selector {selector!r} has nothing after `{kind}:`")
-        return
-    method, _, path = selector.partition(" ")
-    if method.lower() in (*HTTP_METHODS, "*") and path.startswith("/"):
-        return
-    raise ValueError(
-        f'invalid operation selector {selector!r}; use "GET /books/{{book_id}}" (globs allowed), '
-        '"tag:NAME", "id:OPERATION_ID", "method:POST", "path:/books/*" or "scenario:NAME"'
-    )
-
-
-def scenario_matches(selector: str, name: str) -> bool:
-    """Whether a ``scenario:NAME`` selector (globs allowed) matches a scenario's name."""
-    kind, sep, value = selector.partition(":")
-    return bool(sep) and kind == "scenario" and fnmatch.fnmatchcase(name, value)
-
-
-def selector_matches(
-    selector: str, *, method: str, path: str, operation_id: str | None, tags: Iterable[str]
-) -> bool:
-    """Whether an operation selector (see ``validate_selector``) matches an operation."""
-    kind, sep, value = selector.partition(":")
-    if sep and kind in _SELECTOR_KINDS:
-        if kind == "scenario":
-            return False
-        if kind == "tag":
-            return value in tags
-        if kind == "id":
-            return value == operation_id
-        if kind == "method":
-            return value.upper() == method
-        return fnmatch.fnmatchcase(path, value)
-    sel_method, _, sel_path = selector.partition(" ")
-    return sel_method.upper() in ("*", method) and fnmatch.fnmatchcase(path, sel_path)
-
-
-def selected(
-    settings: Settings, method: str, path: str, operation_id: str | None, tags: Iterable[str]
-) -> bool:
-    """Whether ``include``/``exclude`` of the settings keep an operation."""
-
-    def match(selector: str) -> bool:
-        return selector_matches(
-            selector, method=method, path=path, operation_id=operation_id, tags=tags
-        )
-
-    if settings.include and not any(match(s) for s in settings.include):
-        return False
-    return not any(match(s) for s in settings.exclude)
-
-
 class _References:
     """Local ``$ref`` resolution and per-reference digests, each computed once.
 
@@ -117,17 +59,12 @@ class _References:
         self._document = document
         self._digests: dict[str, str] = {}
 
-    def resolve(self, ref: str) -> Any:
-        node: Any = self._document
-        for raw in ref.removeprefix("#/").split("/"):
-            part = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, list) and part.isdecimal() and int(part) < len(node):
-                node = node[int(part)]
-            elif isinstance(node, Mapping) and part in node:
-                node = node[part]
-            else:
-                return {"$unresolved": ref}
-        return node
+    def resolve(self, ref: str, *, decode: bool = False) -> Any:
+        """What a local reference points at; ``{"$unresolved": ref}`` if nothing."""
+        try:
+            return _pointer.resolve(self._document, ref, decode=decode)
+        except _pointer.PointerError:
+            return {"$unresolved": ref}
 
     def reachable(self, node: Any) -> dict[str, str]:
         """Digests of every local reference reachable from ``node``."""
@@ -137,7 +74,7 @@ class _References:
             current = stack.pop()
             if isinstance(current, Mapping):
                 ref = current.get("$ref")
-                if isinstance(ref, str) and ref.startswith("#/") and ref not in found:
+                if isinstance(ref, str) and ref.startswith(_pointer.LOCAL) and ref not in found:
                     target = self.resolve(ref)
                     found[ref] = self._digest(ref, target)
                     stack.append(target)
@@ -157,7 +94,8 @@ class _References:
                 ref = current.get("$ref")
                 if isinstance(ref, str) and ref not in seen:
                     seen.add(ref)
-                    target = self.resolve(urllib.parse.unquote(ref)) if ref[:2] == "#/" else None
+                    local = ref.startswith(_pointer.LOCAL)
+                    target = self.resolve(ref, decode=True) if local else None
                     if target is None or (isinstance(target, Mapping) and "$unresolved" in target):
                         found.append(ref)
                     else:
@@ -181,7 +119,7 @@ class _References:
 
     def _digest(self, ref: str, target: Any) -> str:
         if ref not in self._digests:
-            self._digests[ref] = _hash(target)
+            self._digests[ref] = digest(target)
         return self._digests[ref]
 
 
@@ -198,34 +136,8 @@ _NAME_MAPS = frozenset(
 )  # fmt: skip
 
 
-def _hash(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _sequence(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
-
-
-def security_parameters(document: Mapping[str, Any]) -> dict[str, set[str]]:
-    """Names of the headers, query parameters and cookies that carry credentials.
-
-    Authorization, Cookie and Set-Cookie always count; the schema's security schemes add
-    the API-key names they declare.
-    """
-    names: dict[str, set[str]] = {
-        "header": {"authorization", "cookie", "set-cookie", "proxy-authorization"},
-        "query": set(),
-        "cookie": set(),
-    }
-    schemes = document.get("components", {}).get("securitySchemes", {})
-    schemes = {**document.get("securityDefinitions", {}), **schemes}  # Swagger 2.0 spelling
-    for scheme in schemes.values():
-        if isinstance(scheme, Mapping) and scheme.get("type") == "apiKey":
-            where, name = scheme.get("in"), scheme.get("name")
-            if where in names and isinstance(name, str):
-                names[where].add(name.lower() if where == "header" else name)
-    return names
 
 
 def _fingerprint(
@@ -249,7 +161,7 @@ def _fingerprint(
         "security": definition.get("security", document.get("security")),
         "generation": settings.generation_key(),
     }
-    return _hash({"operation": relevant, "references": refs.reachable(relevant)})[:16]
+    return digest({"operation": relevant, "references": refs.reachable(relevant)})[:16]
 
 
 def _where(settings: Settings) -> str:
@@ -270,12 +182,6 @@ def _fix(settings: Settings) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
-
-
-def a_kind(value: Any) -> str:
-    """``"a dict"``, ``"an int"``: the type of ``value`` for a message."""
-    name = type(value).__name__
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _check_version(document: Mapping[str, Any], where: str, fix: str) -> None:
@@ -344,7 +250,7 @@ class ApiSchema:
         _check_path_items(document, where)
         self.document = document
         self.settings = settings
-        self.security = security_parameters(document)
+        self.security = _openapi.security_parameters(document)
         try:
             self.schemathesis = schemathesis.openapi.from_dict(
                 json.loads(json.dumps(document)), config=schemathesis.Config()
@@ -365,9 +271,6 @@ class ApiSchema:
         self.operations = self._operations()
         self._selected_ops = {op.label: op for op in self.operations}
         self.selected_labels = frozenset(self._selected_ops)
-        from . import _scenarios  # it needs ``_cases``, which needs this module
-
-        self.scenarios, self.scenario_stems = _scenarios.build(self)
 
     def operation(self, label: str) -> Operation | None:
         """The selected operation with this label."""
@@ -375,9 +278,8 @@ class ApiSchema:
 
     def resolve(self, node: Any) -> Any:
         """``node``, or what its local ``$ref`` points at."""
-        if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            return self._refs.resolve(node["$ref"])
-        return node
+        ref = _pointer.reference(node)
+        return node if ref is None else self._refs.resolve(ref)
 
     def parameters_of(self, label: str) -> dict[str, set[str]]:
         """The names of an operation's parameters, by location (path, query, header, cookie)."""
@@ -391,19 +293,6 @@ class ApiSchema:
             if isinstance(parameter, Mapping) and isinstance(parameter.get("name"), str):
                 found.setdefault(str(parameter.get("in")), set()).add(parameter["name"])
         return found
-
-    def _path_items(self, refs: _References) -> list[tuple[str, Mapping[str, Any]]]:
-        items = []
-        for path, raw_item in self.document["paths"].items():
-            path_item = raw_item
-            if isinstance(path_item, Mapping) and isinstance(path_item.get("$ref"), str):
-                path_item = {
-                    **refs.resolve(path_item["$ref"]),
-                    **{k: v for k, v in path_item.items() if k != "$ref"},
-                }
-            if isinstance(path_item, Mapping):
-                items.append((str(path), path_item))
-        return items
 
     def _operations(self) -> list[Operation]:
         refs = self._refs
@@ -420,50 +309,47 @@ class ApiSchema:
             loaded[operation.label] = operation
         operations: list[Operation] = []
         seen: set[str] = set()
-        for path, path_item in self._path_items(refs):
-            for method, definition in path_item.items():
-                if method not in HTTP_METHODS or not isinstance(definition, Mapping):
-                    continue
-                label = f"{method.upper()} {path}"
-                seen.add(label)
-                self.definitions[label] = definition
-                self._path_parameters[label] = path_item.get("parameters")
-                stem = file_stem(method.upper(), path)
-                self.all_stems.add(stem)
-                tags = tuple(str(t) for t in _sequence(definition.get("tags")))
-                operation_id = definition.get("operationId")
-                if not isinstance(operation_id, str):
-                    operation_id = None
-                else:
-                    self.by_id.setdefault(operation_id, []).append(label)
-                if not self._selected(method.upper(), path, operation_id, tags):
-                    continue
-                op_settings = self.settings.for_operation(
-                    functools.partial(
-                        selector_matches,
-                        method=method.upper(),
-                        path=path,
-                        operation_id=operation_id,
-                        tags=tags,
-                    )
+        for path, method, definition, path_item in _openapi.operations(self.document):
+            label = f"{method.upper()} {path}"
+            seen.add(label)
+            self.definitions[label] = definition
+            self._path_parameters[label] = path_item.get("parameters")
+            stem = file_stem(method.upper(), path)
+            self.all_stems.add(stem)
+            tags = tuple(str(t) for t in _sequence(definition.get("tags")))
+            operation_id = definition.get("operationId")
+            if not isinstance(operation_id, str):
+                operation_id = None
+            else:
+                self.by_id.setdefault(operation_id, []).append(label)
+            if not self._selected(method.upper(), path, operation_id, tags):
+                continue
+            op_settings = self.settings.for_operation(
+                functools.partial(
+                    selector_matches,
+                    method=method.upper(),
+                    path=path,
+                    operation_id=operation_id,
+                    tags=tags,
                 )
-                operations.append(
-                    Operation(
-                        method=method.upper(),
-                        path=path,
-                        operation_id=operation_id,
-                        tags=tags,
-                        fingerprint=_fingerprint(
-                            self.document, refs, path_item, path, method, op_settings
-                        ),
-                        file_stem=stem,
-                        settings=op_settings,
-                        api_operation=loaded.get(label),
-                        error=errors.get(label, "schemathesis could not load it")
-                        if label not in loaded
-                        else _dangling(refs, path_item, definition),
-                    )
+            )
+            operations.append(
+                Operation(
+                    method=method.upper(),
+                    path=path,
+                    operation_id=operation_id,
+                    tags=tags,
+                    fingerprint=_fingerprint(
+                        self.document, refs, path_item, path, method, op_settings
+                    ),
+                    file_stem=stem,
+                    settings=op_settings,
+                    api_operation=loaded.get(label),
+                    error=errors.get(label, "schemathesis could not load it")
+                    if label not in loaded
+                    else _dangling(refs, path_item, definition),
                 )
+            )
         missing = set(loaded) - seen
         if missing:
             raise SchemaError(

@@ -9,11 +9,11 @@ followed (cycles included) so an edit in ``components`` is seen where it is used
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
-from ._normalize import path_to_selector
+from . import _openapi, _pointer
+from ._selectors import path_to_selector
 
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 Change = tuple[str, str, str]  # (level, what, operation label)
 #: Bounds that narrow a request's accepted range when they get lower (max) or higher (min).
 _BOUNDS = {
@@ -28,7 +28,7 @@ _BOUNDS = {
 }
 
 
-def _number(value: Any) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -36,33 +36,23 @@ class _Resolver:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
 
-    def __call__(self, node: Any) -> Any:
-        seen: set[str] = set()
-        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if ref in seen or not ref.startswith("#/"):
-                return {}
-            seen.add(ref)
-            target: Any = self.document
-            for raw in ref[2:].split("/"):
-                part = raw.replace("~1", "/").replace("~0", "~")
-                target = target.get(part, {}) if isinstance(target, Mapping) else {}
-            node = target
+    def __call__(self, node: object) -> Mapping[str, Any]:
+        """``node`` or what its ``$ref``s lead to, if an object; else an empty one."""
+        try:
+            node = _pointer.follow(self.document, node)
+        except _pointer.PointerError:
+            return {}
         return node if isinstance(node, Mapping) else {}
 
 
-def _operations(document: Mapping[str, Any], resolve: _Resolver) -> dict[str, Mapping[str, Any]]:
+def _operations(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     found: dict[str, Mapping[str, Any]] = {}
-    for path, raw in (document.get("paths") or {}).items():
-        item = resolve(raw)
+    for path, method, definition, item in _openapi.operations(document):
         shared = item.get("parameters") or []
-        for method in _METHODS:
-            if isinstance(item.get(method), Mapping):
-                definition = item[method]
-                found[f"{method.upper()} {path}"] = {
-                    **definition,
-                    "parameters": [*shared, *(definition.get("parameters") or [])],
-                }
+        found[f"{method.upper()} {path}"] = {
+            **definition,
+            "parameters": [*shared, *(definition.get("parameters") or [])],
+        }
     return found
 
 
@@ -186,7 +176,7 @@ def _json_schema(container: Mapping[str, Any]) -> Any:
 def compare(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[Change]:
     """Classified changes between two OpenAPI documents, in a stable order."""
     compare = _Compare(base, head)
-    old, new = _operations(base, compare.old), _operations(head, compare.new)
+    old, new = _operations(base), _operations(head)
     changes: list[Change] = []
     for label in sorted(set(old) - set(new)):
         changes.append(("breaking", "operation removed from the schema", label))

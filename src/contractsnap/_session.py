@@ -28,7 +28,7 @@ from ._errors import ConfigError, ContractsnapError
 from ._options import Options
 from ._outcome import Outcome
 from ._scenarios import Scenario
-from ._schema import scenario_matches, selector_matches
+from ._selectors import scenario_matches, selector_matches
 from ._snapshot import SCHEMA_FILE, atomic_write, leftover_temp_files
 from ._suite import Suite, Test
 from ._verdict import OrphanAction, orphan_action
@@ -39,6 +39,82 @@ async def _serve(suite: Suite) -> AsyncIterator[Suite]:
         yield suite
 
 
+class SharedLoop:
+    """The event loop every suite of the run shares, and the suites started in it.
+
+    A suite starts (its app's lifespan entered) in anyio's runner task and stays started
+    until its last test is done, or until a test of another kind needs the loop.
+    """
+
+    def __init__(self) -> None:
+        self._stack = contextlib.ExitStack()
+        self._stops: dict[Path, contextlib.ExitStack] = {}
+        self._remaining: dict[Path, int] = {}
+        self._backend: str | None = None
+        self._runner: Any = None  # anyio's TestRunner: not public API
+
+    def start(self, key: Path, suite: Suite, where: str) -> None:
+        """Enter the suite's start-up in the runner task; it stays open until ``stop``."""
+        runner = self._lease(suite.settings.backend, where)
+        generator = iter(runner.run_asyncgen_fixture(_serve, {"suite": suite}))
+        try:
+            next(generator)
+        except ContractsnapError:
+            if not self._stops:
+                self.close()
+            raise
+        stop = contextlib.ExitStack()
+        stop.callback(_finish, generator, suite.settings.base_url or suite.settings.app)
+        self._stops[key] = self._stack.enter_context(stop)
+
+    def started(self, key: Path) -> bool:
+        return key in self._stops
+
+    def release(self) -> None:
+        """Stop every suite and free the event loop, before a test that is not a contract
+        test (it may run an event loop of its own)."""
+        for key in list(self._stops):
+            self.stop(key)
+
+    def _lease(self, backend: str, where: str) -> Any:
+        if self._runner is None:
+            self._runner = self._stack.enter_context(get_runner(backend, {}))
+            self._backend = backend
+        elif backend != self._backend:
+            raise ConfigError(
+                f"{where}: backend {backend!r} differs from {self._backend!r} of another suite; "
+                "all suites of a run share one event loop"
+            )
+        return self._runner
+
+    def expect(self, counts: Mapping[Path, int]) -> None:
+        """How many tests of each suite will run; a suite stops after its last one."""
+        self._remaining = dict(counts)
+        for key in list(self._stops):
+            if not self._remaining.get(key):
+                self.stop(key)
+
+    def finished(self, key: Path) -> None:
+        """One test of a suite is done; stop its app after the last one."""
+        if key in self._remaining:
+            self._remaining[key] -= 1
+            if self._remaining[key] <= 0:
+                self.stop(key)
+
+    def stop(self, key: Path) -> None:
+        """Shut the suite's app down; release the event loop after the last suite."""
+        stop = self._stops.pop(key, None)
+        if stop is not None:
+            stop.close()
+        if not self._stops:
+            self.close()
+
+    def close(self) -> None:
+        self._stops.clear()
+        self._stack.close()
+        self._runner = None
+
+
 class Run:
     """All suites of one pytest session, keyed by their snapshot directory."""
 
@@ -46,16 +122,12 @@ class Run:
         self.rootpath = rootpath
         self.options = options
         self.suites: dict[Path, Suite] = {}
+        self.loop = SharedLoop()
         #: Outcomes reported by pytest-xdist workers (on the controller), by directory.
         self.remote: dict[str, Outcome] = {}
         self.worker_crashed = False
         self._owners: dict[Path, Mapping[str, object] | None] = {}
-        self._stack = contextlib.ExitStack()
-        self._stops: dict[Path, contextlib.ExitStack] = {}
-        self._remaining: dict[Path, int] = {}
         self._failed: dict[Path, ContractsnapError] = {}
-        self._backend: str | None = None
-        self._runner: Any = None
         self.pyproject: Settings | None = None
 
     def load_pyproject(self) -> None:
@@ -90,7 +162,7 @@ class Run:
             raise self._failed[key]
         suite = Suite(settings, self.options)
         try:
-            self._start(key, suite, where)
+            self.loop.start(key, suite, where)
         except ContractsnapError as exc:
             self._failed[key] = exc
             raise
@@ -98,77 +170,21 @@ class Run:
             suite.load_schema()
         except ContractsnapError as exc:
             self._failed[key] = exc
-            self.stop(key)
+            self.loop.stop(key)
             raise
         self.suites[key] = suite
         self._owners[key] = overrides
         return suite
 
-    # -- the event loop ----------------------------------------------------------------------
-    def _start(self, key: Path, suite: Suite, where: str) -> None:
-        """Enter the suite's start-up in the runner task; it stays open until ``stop``."""
-        runner = self._lease(suite.settings.backend, where)
-        generator = iter(runner.run_asyncgen_fixture(_serve, {"suite": suite}))
-        try:
-            next(generator)
-        except ContractsnapError:
-            if not self._stops:
-                self._stack.close()
-                self._runner = None
-            raise
-        stop = contextlib.ExitStack()
-        stop.callback(_finish, generator, suite.settings.base_url or suite.settings.app)
-        self._stops[key] = self._stack.enter_context(stop)
-
     def resume(self, key: Path) -> None:
         """Start a stopped suite again, before one of its tests.
 
         A pytest-xdist worker cannot know which tests it will be given: it stops its suites
-        before the first test of another kind (``release``) and starts one again here if a
-        contract test comes after all.
+        before the first test of another kind (``loop.release``) and starts one again here
+        if a contract test comes after all.
         """
-        if key in self.suites and key not in self._stops:
-            self._start(key, self.suites[key], str(key))
-
-    def release(self) -> None:
-        """Stop every suite and free the event loop, before a test that is not a contract
-        test (it may run an event loop of its own)."""
-        for key in list(self._stops):
-            self.stop(key)
-
-    def _lease(self, backend: str, where: str) -> Any:
-        if self._runner is None:
-            self._runner = self._stack.enter_context(get_runner(backend, {}))
-            self._backend = backend
-        elif backend != self._backend:
-            raise ConfigError(
-                f"{where}: backend {backend!r} differs from {self._backend!r} of another suite; "
-                "all suites of a run share one event loop"
-            )
-        return self._runner
-
-    def expect(self, counts: Mapping[Path, int]) -> None:
-        """How many tests of each suite will run; a suite stops after its last one."""
-        self._remaining = dict(counts)
-        for key in self.suites:
-            if not self._remaining.get(key):
-                self.stop(key)
-
-    def finished(self, key: Path) -> None:
-        """One test of a suite is done; stop its app after the last one."""
-        if key in self._remaining:
-            self._remaining[key] -= 1
-            if self._remaining[key] <= 0:
-                self.stop(key)
-
-    def stop(self, key: Path) -> None:
-        """Shut the suite's app down; release the event loop after the last suite."""
-        stop = self._stops.pop(key, None)
-        if stop is not None:
-            stop.close()
-        if not self._stops:
-            self._stack.close()
-            self._runner = None
+        if key in self.suites and not self.loop.started(key):
+            self.loop.start(key, self.suites[key], str(key))
 
     # -- which tests run ---------------------------------------------------------------------
 
@@ -256,11 +272,6 @@ class Run:
             failed |= _settle_orphans(outcome, action)
             failed |= _settle_schema(outcome, update=update)
         return failed
-
-    def close(self) -> None:
-        self._stops.clear()
-        self._stack.close()
-        self._runner = None
 
 
 def _finish(generator: Iterator[Any], app: str | None) -> None:

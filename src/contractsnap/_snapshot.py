@@ -1,4 +1,4 @@
-"""Snapshot files: the format, the codec, atomic writes and the syrupy extension.
+"""Snapshot files: the format, the codec, the one reader, atomic writes and syrupy's extension.
 
 One file per operation, ``<snapshot_dir>/<METHOD>_<path>.json``::
 
@@ -8,8 +8,9 @@ One file per operation, ``<snapshot_dir>/<METHOD>_<path>.json``::
       "operation": {"fingerprint", "method", "operationId", "path"}
     }
 
-Sorted keys, two-space indentation, a final newline, JSON bodies as structured data: a
-diff on a code-review page shows which request changed and how its response changed.
+Sorted keys, two-space indentation, a final newline (``_canonical.dumps``), JSON bodies as
+structured data: a diff on a code-review page shows which request changed and how its
+response changed. Every file of the snapshot directory is parsed here (``load``, ``loads``).
 syrupy compares and writes the files; contractsnap reads them itself to replay the frozen
 requests, and owns orphan detection (syrupy's would delete files of operations it did not
 run, see ``OperationSnapshot.discover_snapshots``).
@@ -21,7 +22,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import re
 import secrets
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -31,7 +31,8 @@ from typing import Any, ClassVar
 from syrupy.data import SnapshotCollections
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from ._cases import FrozenCase, decode_value
+from ._canonical import JSON, decode_value, dumps
+from ._cases import FrozenCase
 from ._errors import SnapshotFileError
 
 FORMAT = "contractsnap/1"
@@ -40,7 +41,6 @@ SCHEMA_FILE = "openapi.json"
 #: The sub-directory of the snapshot directory that holds the scenario files.
 SCENARIO_DIR = "scenarios"
 _PREFIX = "contractsnap/"
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _from_0(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,14 +80,25 @@ def upgrade(document: Mapping[str, Any]) -> dict[str, Any]:
     return {**_SUPPORTED[document["format"]](document), "format": FORMAT}
 
 
-def dumps(document: Mapping[str, Any]) -> str:
-    """The exact text of a snapshot file.
+def loads(data: str | bytes) -> JSON:
+    """The JSON value of a snapshot file's text (or of the OpenAPI document beside them);
+    ``ValueError`` saying why it is not JSON, too deep a nesting included."""
+    try:
+        value: JSON = json.loads(data)
+    except RecursionError as exc:
+        raise ValueError(str(exc)) from None
+    return value
 
-    A lone surrogate (an app may send ``"\\ud800"`` in its JSON) cannot be written as UTF-8;
-    it stays escaped, as the app sent it, so the text still parses back to the same value.
-    """
-    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+def read_text(path: Path) -> str:
+    """The text of a file of the snapshot directory; ``UnicodeDecodeError`` if not UTF-8."""
+    return path.read_text(encoding="utf-8")
+
+
+def load(path: Path) -> JSON:
+    """The JSON value of a file of the snapshot directory (``OSError`` if it cannot be
+    read, ``ValueError`` if it is not UTF-8 JSON)."""
+    return loads(read_text(path))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,8 +134,8 @@ def is_ours(path: Path) -> bool:
     if path.suffix != ".json" or not path.is_file():
         return False
     try:
-        document = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):  # RecursionError: deep nesting
+        document = loads(path.read_bytes())
+    except (OSError, ValueError):
         return False
     version = document.get("format") if isinstance(document, dict) else None
     return isinstance(version, str) and version.startswith(_PREFIX)
@@ -138,12 +149,12 @@ def _newer(version: str) -> bool:
 def _parse(path: Path) -> tuple[dict[str, Any], str]:
     """A snapshot file's JSON object and its format; every problem is a SnapshotFileError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except UnicodeDecodeError:
         raise _fail(path, "not UTF-8 text") from None
     try:
-        raw = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # RecursionError: deep nesting
+        raw = loads(text)
+    except ValueError as exc:
         raise _fail(path, f"not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
         raise _fail(path, "not a JSON object")

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from . import _cases, _scenarios, _snapshot, _verdict
+from . import _canonical, _cases, _scenarios, _snapshot, _verdict
 from ._app import AppUnderTest
 from ._config import Settings
 from ._credentials import Credentials, Locations, Secrets
@@ -74,7 +74,7 @@ class Suite:
         self.operations = self.schema.operations
         self.scenarios, self._scenario_stems = _scenarios.build(self.schema)
         self.outcome.everything = {t.label for t in self.tests}
-        self.outcome.schema = _snapshot.dumps(self.running.document)
+        self.outcome.schema = _canonical.dumps(self.running.document)
 
     @property
     def app(self) -> Any:
@@ -158,20 +158,9 @@ class Suite:
             else:
                 await verdict(OperationTarget(test, path, self.display(path), context))
         finally:
-            self._fold(test.label, findings)
+            self.outcome.fold(test.label, findings)
             if path.exists():
                 self.outcome.recorded.add(test.label)
-
-    def _fold(self, label: str, findings: Findings) -> None:
-        outcome = self.outcome
-        for note in findings.notes:
-            outcome.note(note)
-        if findings.warnings:
-            outcome.warnings.setdefault(label, []).extend(findings.warnings)
-        if findings.violations:
-            outcome.violations.setdefault(label, []).extend(findings.violations)
-        if findings.reached is not None:
-            outcome.reached[label] = findings.reached
 
     def _generate(self, operation: Operation, where: Locations) -> list[_cases.FrozenCase]:
         """The operation's generated cases; kept for the run when a scenario steps through
@@ -187,26 +176,20 @@ class Suite:
     # -- the run as a whole ----------------------------------------------------------------
 
     def orphan_names(self) -> list[str]:
-        """The orphans, relative to the snapshot directory (``scenarios/NAME.json``)."""
-        return [path.relative_to(self.directory).as_posix() for path in self.orphans()]
-
-    def orphans(self) -> list[Path]:
-        """Snapshot files of ours whose operation is not in the schema at all."""
+        """The orphans: snapshot files of ours whose operation or scenario is not defined
+        at all, relative to the snapshot directory (``scenarios/NAME.json``)."""
         if not self.directory.is_dir() or self.schema is None:
             return []
         # Excluded operations are still in the schema: their files are kept, not orphans.
-        expected = {f"{stem}.json" for stem in self.schema.all_stems}
-        found = [
-            path
-            for path in sorted(self.directory.glob("*.json"))
-            if path.name not in expected
-            and path.name != _snapshot.SCHEMA_FILE
-            and _snapshot.is_ours(path)
-        ]
-        scenarios = {f"{stem}.json" for stem in self._scenario_stems}
-        found += [
-            path
-            for path in sorted((self.directory / _scenarios.DIRECTORY).glob("*.json"))
-            if path.name not in scenarios and _snapshot.is_ours(path)
-        ]
-        return found
+        found = _orphans(self.directory, self.schema.all_stems, {_snapshot.SCHEMA_FILE})
+        found += _orphans(self.directory / _scenarios.DIRECTORY, self._scenario_stems, set())
+        return [path.relative_to(self.directory).as_posix() for path in found]
+
+
+def _orphans(directory: Path, stems: set[str], kept: set[str]) -> list[Path]:
+    expected = {f"{stem}.json" for stem in stems} | kept
+    return [
+        path
+        for path in sorted(directory.glob("*.json"))
+        if path.name not in expected and _snapshot.is_ours(path)
+    ]

@@ -45,21 +45,12 @@ class OperationTarget:
 
     def __init__(self, operation: Operation, path: Path, shown: str, context: Context) -> None:
         self.operation = operation
+        self.label = operation.label
+        self.fingerprint = operation.fingerprint
+        self.accept = _report.accept_command(operation.label)
         self.path = path
         self.shown = shown
         self._context = context
-
-    @property
-    def label(self) -> str:
-        return self.operation.label
-
-    @property
-    def fingerprint(self) -> str:
-        return self.operation.fingerprint
-
-    @property
-    def accept(self) -> str:
-        return _report.accept_command(self.label)
 
     def check_readable(self) -> None:
         if self.operation.error:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from . import _messages, _pending, _snapshot
+from . import _canonical, _messages, _pending, _snapshot
 from ._checks import CheckFailure
 from ._errors import ContractViolation, FlakyResponse, MissingSnapshot, SnapshotMismatch, StaleCases
 from ._exchange import CaseResult
@@ -207,7 +207,7 @@ async def _replay(
             f"{target.shown} is in the older format {stored.version}; it replays as is, and "
             f"the next `pytest --snapshot-update` rewrites it in {_snapshot.FORMAT}"
         )
-        same = _snapshot.dumps(document) == _snapshot.dumps(stored.document)
+        same = _canonical.dumps(document) == _canonical.dumps(stored.document)
     else:
         same = assert_snapshot(document)
     if not same:

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import _coverage, _diffreport, _pending, _schema
+from . import _coverage, _diffreport, _pending, _selectors
 from ._config import load_settings
 from ._errors import ContractsnapError
 
@@ -191,7 +191,7 @@ def _report_coverage(
         settings = None  # no usable [tool.contractsnap] here: every operation counts
 
     def keep(method: str, path: str, operation_id: str | None, tags: tuple[str, ...]) -> bool:
-        return settings is None or _schema.selected(settings, method, path, operation_id, tags)
+        return settings is None or _selectors.selected(settings, method, path, operation_id, tags)
 
     return _coverage.measure(
         schema, _coverage.reached(documents.values()), _coverage.kept(schema, keep)

@@ -205,7 +205,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             run.suites[key].outcome.selected.add(operation.label)
             counts[key] = counts.get(key, 0) + 1
     if not run.options.collect_only:
-        run.expect(counts)
+        run.loop.expect(counts)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -213,7 +213,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """Contract tests run first; under pytest-xdist a worker may get other tests before
     its share of them is done, so the event loop is freed before any other test."""
     if _suite_key(item) is None:
-        item.config.stash[RUN].release()
+        item.config.stash[RUN].loop.release()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -223,7 +223,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     finally:
         key = _suite_key(item)
         if key is not None:
-            item.config.stash[RUN].finished(key)
+            item.config.stash[RUN].loop.finished(key)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -238,7 +238,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if run.settle(interrupted=interrupted) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
     finally:
-        run.close()
+        run.loop.close()
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from contractsnap._snapshot import dumps
+from contractsnap._canonical import dumps
 from contractsnap.cli import main
 
 

@@ -15,11 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field
 
+from contractsnap._canonical import canonical, decode_value, dumps, encode_value
 from contractsnap._cases import (
     FrozenCase,
-    canonical,
-    decode_value,
-    encode_value,
     freeze,
     generate,
     stable_seed,
@@ -27,7 +25,6 @@ from contractsnap._cases import (
 )
 from contractsnap._config import build_settings
 from contractsnap._schema import ApiSchema, Operation
-from contractsnap._snapshot import dumps
 
 # -- the app -------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from contractsnap import ConfigError
-from contractsnap._checks import RESPONSE_CHECKS, known_checks
+from contractsnap._checknames import RESPONSE_CHECKS, known_checks
 from contractsnap._config import (
     DEFAULT_CHECKS,
     DEFAULT_WARN_CHECKS,

@@ -8,15 +8,8 @@ from typing import Any
 
 import pytest
 
-from contractsnap._normalize import (
-    Rules,
-    body_fields,
-    compile_selector,
-    differences,
-    path_to_selector,
-    redact,
-    suggest_rules,
-)
+from contractsnap._normalize import Rules, body_fields, differences, redact, suggest_rules
+from contractsnap._selectors import compile_selector, path_to_selector
 
 UUID_A = "123e4567-e89b-12d3-a456-426614174000"
 UUID_B = "00000000-0000-4000-8000-000000000001"

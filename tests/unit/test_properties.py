@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contractsnap import ConfigError, ContractsnapError
-from contractsnap._cases import canonical, decode_value, encode_value, generate, thaw
+from contractsnap._canonical import canonical, decode_value, dumps, encode_value
+from contractsnap._cases import generate, thaw
 from contractsnap._config import Settings
 from contractsnap._credentials import header_values as _secret_values
 from contractsnap._normalize import Rules, body_fields, differences, redact
 from contractsnap._schema import ApiSchema
-from contractsnap._snapshot import dumps
 
 PROPERTY = settings(max_examples=100, database=None, deadline=None, derandomize=True)
 

@@ -9,27 +9,16 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
 
 from contractsnap import ConfigError
-from contractsnap._config import Settings, build_settings
-from contractsnap._scenarios import (
-    Binding,
-    Exchange,
-    ExpressionError,
-    Scenario,
-    ScenarioConfig,
-    Step,
-    StepConfig,
-    check_expression,
-    concrete,
-    evaluate,
-    masked,
-    parse_target,
-)
+from contractsnap._config import ScenarioConfig, Settings, StepConfig, build_settings
+from contractsnap._expressions import Exchange, ExpressionError, check_expression, evaluate
+from contractsnap._scenarios import Binding, Scenario, Step, concrete, masked, parse_target
+from contractsnap._scenarios import build as build_scenarios
 from contractsnap._schema import ApiSchema
 
 SOURCE = "test"
@@ -125,8 +114,17 @@ def links(doc: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def load(doc: Mapping[str, Any], **raw: Any) -> ApiSchema:
-    return ApiSchema(doc, build_settings(raw, root=Path("/project"), source=SOURCE))
+class Built(NamedTuple):
+    """The scenarios a schema runs, and the file stems of all it defines."""
+
+    scenarios: list[Scenario]
+    scenario_stems: set[str]
+
+
+def load(doc: Mapping[str, Any], **raw: Any) -> Built:
+    return Built(
+        *build_scenarios(ApiSchema(doc, build_settings(raw, root=Path("/project"), source=SOURCE)))
+    )
 
 
 def reversed_keys(value: Any) -> Any:
@@ -154,7 +152,7 @@ def summary(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def only(schema: ApiSchema, name: str) -> Scenario:
+def only(schema: Built, name: str) -> Scenario:
     found = [s for s in schema.scenarios if s.name == name]
     assert len(found) == 1, [s.name for s in schema.scenarios]
     return found[0]

@@ -13,12 +13,9 @@ from pydantic import BaseModel, Field
 
 from contractsnap import SchemaError
 from contractsnap._config import OperationSettings, build_settings
-from contractsnap._schema import (
-    ApiSchema,
-    security_parameters,
-    selector_matches,
-    validate_selector,
-)
+from contractsnap._openapi import security_parameters
+from contractsnap._schema import ApiSchema
+from contractsnap._selectors import selector_matches, validate_selector
 
 # -- the app -------------------------------------------------------------------------------
 

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from contractsnap import SnapshotFileError
+from contractsnap._canonical import dumps
 from contractsnap._cases import FrozenCase
 from contractsnap._snapshot import (
     _SUPPORTED,
     FORMAT,
     StoredSnapshot,
     atomic_write,
-    dumps,
     is_ours,
     leftover_temp_files,
     read,
@@ -441,7 +441,7 @@ class TestLeftoverTempFiles:
 def test_lone_surrogates_are_written_escaped(tmp_path: Path) -> None:
     """A lone surrogate from an app's JSON is kept as its escape; the file is valid UTF-8."""
     from contractsnap._normalize import body_fields
-    from contractsnap._snapshot import atomic_write, dumps
+    from contractsnap._snapshot import atomic_write
 
     document = body_fields(b'{"a": "x\\ud800y", "b": "\\ud83d\\ude00"}', "application/json", 1000)
     path = tmp_path / "GET_a.json"

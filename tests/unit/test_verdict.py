@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 import pytest
 
+from contractsnap._canonical import dumps
 from contractsnap._cases import FrozenCase
 from contractsnap._checks import CheckFailure
 from contractsnap._errors import (
@@ -28,7 +29,7 @@ from contractsnap._errors import (
 from contractsnap._exchange import CaseResult
 from contractsnap._options import Options
 from contractsnap._pending import SUFFIX
-from contractsnap._snapshot import FORMAT, dumps
+from contractsnap._snapshot import FORMAT
 from contractsnap._verdict import (
     Findings,
     OrphanAction,

@@ -1,0 +1,69 @@
+"""What an OpenAPI document lists: its operations, one walk over paths and methods, and the
+names its security schemes give credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from . import _pointer
+
+#: The keys of a path item that are operations.
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def path_item(document: Mapping[str, Any], raw: object) -> Mapping[str, Any] | None:
+    """A path item object: ``raw`` itself, or, for a ``$ref``, what it points at with the
+    other fields of ``raw`` on top (nothing where it points nowhere); None if not an object."""
+    if not isinstance(raw, Mapping):
+        return None
+    ref = _pointer.reference(raw)
+    if ref is None:
+        return raw
+    try:
+        target = _pointer.resolve(document, ref)
+    except _pointer.PointerError:
+        target = {}
+    return {
+        **(target if isinstance(target, Mapping) else {}),
+        **{k: v for k, v in raw.items() if k != "$ref"},
+    }
+
+
+def operations(
+    document: Mapping[str, Any],
+) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
+    """Every operation of the document, in document order: ``(path, method, operation
+    object, path item)``, the method in lower case as the document spells it.
+
+    Path items and operations that are not objects are skipped.
+    """
+    paths = document.get("paths")
+    for path, raw in paths.items() if isinstance(paths, Mapping) else ():
+        item = path_item(document, raw)
+        if item is None:
+            continue
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, Mapping):
+                yield str(path), method, operation, item
+
+
+def security_parameters(document: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Names of the headers, query parameters and cookies that carry credentials.
+
+    Authorization, Cookie and Set-Cookie always count; the schema's security schemes add
+    the API-key names they declare.
+    """
+    names: dict[str, set[str]] = {
+        "header": {"authorization", "cookie", "set-cookie", "proxy-authorization"},
+        "query": set(),
+        "cookie": set(),
+    }
+    schemes = document.get("components", {}).get("securitySchemes", {})
+    schemes = {**document.get("securityDefinitions", {}), **schemes}  # Swagger 2.0 spelling
+    for scheme in schemes.values():
+        if isinstance(scheme, Mapping) and scheme.get("type") == "apiKey":
+            where, name = scheme.get("in"), scheme.get("name")
+            if where in names and isinstance(name, str):
+                names[where].add(name.lower() if where == "header" else name)
+    return names
