@@ -23,8 +23,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "leaf helpers",
         frozenset(
-            {"_errors", "_naming", "_canonical", "_pointer", "_selectors", "_expressions"}
-            | {"_openapi", "_checknames"}
+            {"_errors", "_naming", "_canonical", "_documents", "_pointer", "_selectors"}
+            | {"_expressions", "_openapi", "_checknames"}
         ),
     ),
     ("configuration", frozenset({"_config", "_options"})),
