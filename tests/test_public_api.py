@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import types
 from importlib.metadata import version
 
 import contractsnap
+from contractsnap._config import _OP_KINDS, _TOP_KINDS
+from contractsnap._testfunc import MARK
 
 
 def public_names() -> set[str]:
@@ -90,3 +93,21 @@ class TestErrorTree:
         ):
             assert failure.__bases__ == (contractsnap.ContractFailure,)
         assert contractsnap.ContractFailure.__bases__ == (AssertionError,)
+
+
+class TestContractTest:
+    """``contract_test`` takes the keys of ``[tool.contractsnap]`` as typed keywords."""
+
+    def test_one_keyword_per_setting(self) -> None:
+        """Every setting has its keyword, and there is no keyword without a setting."""
+        parameters = inspect.signature(contractsnap.contract_test).parameters
+        assert set(parameters) == {*_TOP_KINDS, *_OP_KINDS, "operations", "scenarios"}
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters.values())
+
+    def test_only_the_keywords_given_override(self) -> None:
+        """Keywords left out keep the values of ``[tool.contractsnap]``."""
+        test = contractsnap.contract_test(redact=["uuid"], fuzz=0)
+        assert getattr(test, MARK) == {"redact": ["uuid"], "fuzz": 0}
+
+    def test_no_keyword_uses_the_table_as_is(self) -> None:
+        assert getattr(contractsnap.contract_test(), MARK) is None

@@ -7,18 +7,18 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
 
 import httpx
 
 from . import _client
+from ._canonical import JSON
 from ._config import Settings
 from ._errors import AppLoadError, ConfigError
 from ._exchange import Exchanger, Note, Setup
 from ._probes import Probe
 
 
-def import_callable(spec: str, key: str, source: str) -> Callable[..., Any]:
+def import_callable(spec: str, key: str, source: str) -> Callable[..., object]:
     """The callable ``module:name`` names; an ``AppLoadError`` naming ``key`` otherwise."""
     module_name, _, attr = spec.partition(":")
     try:
@@ -44,11 +44,11 @@ class AppUnderTest:
         self.settings = settings
         self._note = note
         #: The app object (None against a live server).
-        self.app: Any = None
+        self.app: _client.ASGIApp | None = None
         self.client: httpx.AsyncClient | None = None
-        self.document: Mapping[str, Any] = {}
+        self.document: Mapping[str, JSON] = {}
         self.exchanger: Exchanger | None = None
-        self._setup: Callable[..., Any] | None = None
+        self._setup: Callable[[object], object] | None = None
         #: The ``probes`` of the settings, by function name.
         self.probes: dict[str, Probe] = {}
 

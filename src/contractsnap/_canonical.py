@@ -12,10 +12,14 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, TypeAlias
+from typing import TypeAlias, overload
 
 #: A JSON value, as ``json.loads`` returns it.
 JSON: TypeAlias = dict[str, "JSON"] | list["JSON"] | str | int | float | bool | None
+#: What ``decode_value`` makes of JSON: JSON, with the bytes ``encode_value`` spelled out.
+Decoded: TypeAlias = (
+    dict[str, "Decoded"] | list["Decoded"] | str | int | float | bool | bytes | None
+)
 
 #: The keys of the objects ``encode_value`` uses for what JSON cannot hold.
 _MARKERS = frozenset({"$base64", "$float", "$repr", "$object"})
@@ -64,6 +68,10 @@ def dumps(document: object) -> str:
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
+@overload
+def encode_value(value: Mapping[str, object]) -> dict[str, JSON]: ...
+@overload
+def encode_value(value: object) -> JSON: ...
 def encode_value(value: object) -> JSON:
     """Make a generated value JSON-safe without losing it (bytes, non-finite floats)."""
     if isinstance(value, bytes):
@@ -71,7 +79,7 @@ def encode_value(value: object) -> JSON:
     if isinstance(value, float) and not math.isfinite(value):
         return {"$float": repr(value)}
     if isinstance(value, Mapping):
-        encoded = {str(k): encode_value(v) for k, v in value.items()}
+        encoded: dict[str, JSON] = {str(k): encode_value(v) for k, v in value.items()}
         # A real object that looks like one of the markers is wrapped, so it decodes as itself.
         return {"$object": encoded} if len(encoded) == 1 and set(encoded) <= _MARKERS else encoded
     if isinstance(value, (list, tuple)):
@@ -81,7 +89,11 @@ def encode_value(value: object) -> JSON:
     return {"$repr": repr(value)}
 
 
-def decode_value(value: object) -> Any:
+@overload
+def decode_value(value: JSON) -> Decoded: ...
+@overload
+def decode_value(value: object) -> object: ...
+def decode_value(value: object) -> object:
     """The inverse of ``encode_value``."""
     if isinstance(value, Mapping):
         if len(value) == 1:

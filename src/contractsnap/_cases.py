@@ -13,17 +13,26 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Literal, cast
 
 from schemathesis import GenerationMode
-from schemathesis.core import NotSet
+from schemathesis.core import NOT_SET, Body, NotSet
 
-from ._canonical import canonical, decode_value, encode_value, short_id
+from ._canonical import JSON, Decoded, canonical, decode_value, encode_value, short_id
+from ._documents import Request
 from ._errors import SchemaError
 from ._schema import Operation
+
+if TYPE_CHECKING:
+    from schemathesis.core.transport import HttpMethod
+
+    # schemathesis names the types of an OpenAPI operation and its cases only for type
+    # checkers (aliases of its generic APIOperation and Case).
+    from schemathesis.specs.openapi.schemas import OpenApiCase, OpenApiOperation
 
 #: Request headers that describe the transport, not the case; never stored or compared.
 TRANSPORT_HEADERS = frozenset(
@@ -37,14 +46,14 @@ class FrozenCase:
 
     source: str
     description: str
-    request: Mapping[str, Any]
+    request: Request
 
     @property
     def id(self) -> str:
         """A stable id: a short hash of the request, so it never depends on the order."""
         return short_id(self.request)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "id": self.id,
             "source": self.source,
@@ -53,16 +62,16 @@ class FrozenCase:
         }
 
 
-def freeze(case: Any, security: Mapping[str, set[str]]) -> dict[str, Any]:
+def freeze(case: OpenApiCase, security: Mapping[str, set[str]]) -> Request:
     """The stored form of a schemathesis ``Case``.
 
     Credentials the generator put in a security header, query parameter or cookie are not
     kept: they are generated noise, and the real ones are applied at send time.
     """
-    request: dict[str, Any] = {"method": case.method.upper(), "path": case.formatted_path}
+    request: Request = {"method": case.method.upper(), "path": case.formatted_path}
     if case.path_parameters:
         request["path_parameters"] = encode_value(dict(case.path_parameters))
-    parts = {
+    parts: dict[Literal["query", "headers", "cookies"], dict[str, object]] = {
         "query": ({k: v for k, v in (case.query or {}).items() if k not in security["query"]}),
         "headers": {
             k: v
@@ -81,19 +90,35 @@ def freeze(case: Any, security: Mapping[str, set[str]]) -> dict[str, Any]:
     return request
 
 
-def thaw(operation: Operation, request: Mapping[str, Any]) -> Any:
+def thaw(operation: Operation, request: Request) -> OpenApiCase:
     """Rebuild a schemathesis ``Case`` from a stored request, with no generation involved."""
-    kwargs: dict[str, Any] = {
-        "method": request["method"],
-        "path_parameters": decode_value(request.get("path_parameters", {})),
-        "query": decode_value(request.get("query", {})),
-        "headers": decode_value(request.get("headers", {})),
-        "cookies": decode_value(request.get("cookies", {})),
-        "media_type": request.get("media_type"),
-    }
-    if "body" in request:
-        kwargs["body"] = decode_value(request["body"])
-    return operation.api_operation.Case(**kwargs)
+    return _loaded(operation).Case(
+        # A stored method is the upper-case one ``freeze`` wrote.
+        method=cast("HttpMethod", request["method"]),
+        path_parameters=_decoded(request.get("path_parameters", {})),
+        query=_decoded(request.get("query", {})),
+        headers=_decoded(request.get("headers", {})),
+        cookies=_decoded(request.get("cookies", {})),
+        media_type=request.get("media_type"),
+        # A multipart body holds bytes inside an object, which schemathesis generates but
+        # its ``Body`` type leaves out.
+        body=cast("Body", decode_value(request["body"])) if "body" in request else NOT_SET,
+    )
+
+
+def _loaded(operation: Operation) -> OpenApiOperation:
+    """The schemathesis operation; only an operation it loaded (no ``error``) gets here."""
+    if operation.api_operation is None:
+        raise SchemaError(f"{operation.label}: {operation.error}")
+    return operation.api_operation
+
+
+def _decoded(part: dict[str, JSON]) -> dict[str, Decoded]:
+    """A stored request's parameters (an object), decoded."""
+    decoded = decode_value(part)
+    if not isinstance(decoded, dict):  # only a hand edit: {"$base64": ...} as the whole part
+        raise TypeError(f"{type(decoded).__name__!r} object is not a mapping")
+    return decoded
 
 
 @contextlib.contextmanager
@@ -128,13 +153,13 @@ def stable_seed(label: str, salt: str) -> int:
     return int.from_bytes(digest, "big")
 
 
-def _examples(api_operation: Any) -> list[Any]:
+def _examples(api_operation: OpenApiOperation) -> list[OpenApiCase]:
     from schemathesis.generation.hypothesis.examples import generate_one
 
     return [generate_one(strategy) for strategy in api_operation.get_strategies_from_examples()]
 
 
-def _coverage(api_operation: Any, modes: list[GenerationMode]) -> list[Any]:
+def _coverage(api_operation: OpenApiOperation, modes: list[GenerationMode]) -> list[OpenApiCase]:
     from schemathesis.generation.coverage import GenerationSession
 
     schema = api_operation.schema
@@ -150,11 +175,11 @@ def _coverage(api_operation: Any, modes: list[GenerationMode]) -> list[Any]:
     )
 
 
-def _fuzz(api_operation: Any, count: int, mode: GenerationMode) -> list[Any]:
+def _fuzz(api_operation: OpenApiOperation, count: int, mode: GenerationMode) -> list[OpenApiCase]:
     from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
     from hypothesis.errors import Unsatisfiable
 
-    found: list[Any] = []
+    found: list[OpenApiCase] = []
 
     @seed(stable_seed(api_operation.label, mode.value))
     @given(case=api_operation.as_strategy(generation_mode=mode))
@@ -167,7 +192,7 @@ def _fuzz(api_operation: Any, count: int, mode: GenerationMode) -> list[Any]:
         suppress_health_check=list(HealthCheck),
         verbosity=Verbosity.quiet,
     )
-    def collect(case: Any) -> None:
+    def collect(case: OpenApiCase) -> None:
         found.append(case)
 
     with contextlib.suppress(Unsatisfiable):
@@ -175,13 +200,14 @@ def _fuzz(api_operation: Any, count: int, mode: GenerationMode) -> list[Any]:
     return found
 
 
-def _simplest(api_operation: Any) -> Any:
+def _simplest(api_operation: OpenApiOperation) -> OpenApiCase:
     from schemathesis.generation.hypothesis.examples import generate_one
 
-    return generate_one(api_operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    positive = GenerationMode(GenerationMode.POSITIVE)  # typed as a member (see ``generate``)
+    return generate_one(api_operation.as_strategy(generation_mode=positive))
 
 
-def _describe(case: Any, source: str) -> str:
+def _describe(case: OpenApiCase, source: str) -> str:
     data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
     description = getattr(data, "description", None)
     if isinstance(description, str) and description:
@@ -193,14 +219,19 @@ def _describe(case: Any, source: str) -> str:
     }.get(source, source)
 
 
+#: Produces the cases of one source.
+_Batch = Callable[[], list["OpenApiCase"]]
+
+
 def generate(operation: Operation, security: Mapping[str, set[str]]) -> list[FrozenCase]:
     """Deterministic cases for one operation, de-duplicated, capped at ``max_cases``."""
     settings = operation.settings
-    api_operation = operation.api_operation
-    modes: list[Any] = [GenerationMode.POSITIVE]  # StrEnum members type as str on 3.10
+    api_operation = _loaded(operation)
+    # StrEnum members type as str on 3.10: looked up by value, they type as GenerationMode.
+    modes = [GenerationMode(GenerationMode.POSITIVE)]
     if settings.negative:
-        modes.append(GenerationMode.NEGATIVE)
-    batches: list[tuple[str, Any]] = []
+        modes.append(GenerationMode(GenerationMode.NEGATIVE))
+    batches: list[tuple[str, _Batch]] = []
     if settings.examples:
         batches.append(("examples", lambda: _examples(api_operation)))
     if settings.coverage:
@@ -210,7 +241,7 @@ def generate(operation: Operation, security: Mapping[str, set[str]]) -> list[Fro
             batches.append(
                 (
                     "fuzz" if mode is GenerationMode.POSITIVE else "negative",
-                    lambda m=mode: _fuzz(api_operation, settings.fuzz, m),
+                    functools.partial(_fuzz, api_operation, settings.fuzz, mode),
                 )
             )
     # The coverage phase finds nothing for some schemas (a header with a `pattern`, say);
@@ -228,7 +259,7 @@ def generate(operation: Operation, security: Mapping[str, set[str]]) -> list[Fro
 
 
 def _collect(
-    batches: list[tuple[str, Any]], security: Mapping[str, set[str]], max_cases: int
+    batches: list[tuple[str, _Batch]], security: Mapping[str, set[str]], max_cases: int
 ) -> list[FrozenCase]:
     cases: list[FrozenCase] = []
     seen: set[str] = set()

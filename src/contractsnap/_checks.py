@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 import requests  # schemathesis' own dependency: its Response keeps a requests request
 from requests.structures import CaseInsensitiveDict
-from schemathesis import Response
+from schemathesis import CheckFunction, Response
 from schemathesis.checks import CHECKS
-from schemathesis.core.failures import FailureGroup
+from schemathesis.core.failures import Failure, FailureGroup
 
 from ._checknames import known_checks
 from ._config import OperationSettings
+
+if TYPE_CHECKING:
+    # schemathesis names the type of an OpenAPI case only for type checkers.
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +42,7 @@ class CheckFailure:
 
 
 def run_checks(
-    case: Any, response: httpx.Response, settings: OperationSettings
+    case: OpenApiCase, response: httpx.Response, settings: OperationSettings
 ) -> list[CheckFailure]:
     """Run the configured checks on one response; never raises for a broken contract.
 
@@ -76,7 +80,7 @@ def run_checks(
     return sorted(failures, key=lambda f: (not f.error, f.code, f.title, f.message))
 
 
-def _key(failure: Any) -> tuple[str, str, str]:
+def _key(failure: Failure) -> tuple[str, str, str]:
     return (
         type(failure).__name__,
         str(getattr(failure, "title", "")),
@@ -85,9 +89,10 @@ def _key(failure: Any) -> tuple[str, str, str]:
 
 
 @functools.cache
-def _functions(names: tuple[str, ...]) -> list[Any]:
+def _functions(names: tuple[str, ...]) -> list[CheckFunction]:
     known_checks()  # registers every check first
-    return list(CHECKS.get_by_names(list(names)))
+    # The registry holds check classes too; the settings name only response checks, functions.
+    return [check for check in CHECKS.get_by_names(list(names)) if not isinstance(check, type)]
 
 
 def as_schemathesis(response: httpx.Response) -> Response:
@@ -116,7 +121,7 @@ def as_schemathesis(response: httpx.Response) -> Response:
     )
 
 
-def _run(case: Any, response: Response, names: list[str]) -> list[Any]:
+def _run(case: OpenApiCase, response: Response, names: list[str]) -> list[Failure]:
     try:
         case.validate_response(response, checks=_functions(tuple(names)))
     except FailureGroup as group:  # a BaseExceptionGroup, not an Exception

@@ -17,17 +17,33 @@ import importlib
 import inspect
 import json
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeGuard
 
 import anyio
 import httpx
 from asgi_lifespan import LifespanManager
 
+from ._canonical import JSON
 from ._cases import TRANSPORT_HEADERS
 from ._config import Settings
 from ._errors import AppLoadError, SchemaError, a_kind
+
+if TYPE_CHECKING:
+    # httpx exports no names for the types of a request's body and its multipart parts.
+    from httpx._types import FileTypes, RequestContent
+
+    # schemathesis spells the type of an OpenAPI case for type checkers only.
+    from schemathesis.specs.openapi.schemas import OpenApiCase
+
+#: The ASGI interface: a connection's scope, the messages of one connection, the two
+#: channels an app is called with, and the app itself.
+Scope = MutableMapping[str, object]
+Message = MutableMapping[str, object]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 BASE_URL = "http://testserver"
 #: Headers schemathesis adds for its own transport; the client sets its own user agent.
@@ -37,7 +53,7 @@ USER_AGENT = "contractsnap"
 SHUTDOWN_TIMEOUT = 10
 
 
-def load_app(spec: str, root: Path) -> Any:
+def load_app(spec: str, root: Path) -> ASGIApp:
     """Import ``module:attr`` or call ``module:factory()``; errors name the spec and the fix."""
     module_name, _, attr = spec.partition(":")
     call = attr.endswith("()")
@@ -62,6 +78,7 @@ def load_app(spec: str, root: Path) -> Any:
             f"{_one_line(exc)}; fix the module (`python -c 'import {module_name}'` shows the "
             "traceback)"
         ) from exc
+    obj: object
     try:
         obj = getattr(module, attr) if attr else None
     except AttributeError:
@@ -73,30 +90,36 @@ def load_app(spec: str, root: Path) -> Any:
         )
     if call:
         try:
-            obj = obj()
+            obj = _build(obj)
         except Exception as exc:
             raise AppLoadError(
                 f"app {spec!r}: the factory raised {type(exc).__name__}: {_one_line(exc)}; "
                 "fix the factory"
             ) from exc
-    problem = _not_asgi(obj)
-    if problem:
-        if call:
-            fix = "make the factory return the application object"
-        elif inspect.isclass(obj) or (callable(obj) and _accepts(obj, 0)):
-            fix = f'if it builds the app, write it as "{module_name}:{attr}()"'
-        else:
-            fix = "point `app` in [tool.contractsnap] at the application object (app = FastAPI())"
-        made = "the factory returned" if call else "it is"
-        raise AppLoadError(f"app {spec!r}: {made} {problem}, not an ASGI app; {fix}")
-    return obj
+    if _asgi(obj):
+        return obj
+    if call:
+        fix = "make the factory return the application object"
+    elif inspect.isclass(obj) or (callable(obj) and _accepts(obj, 0)):
+        fix = f'if it builds the app, write it as "{module_name}:{attr}()"'
+    else:
+        fix = "point `app` in [tool.contractsnap] at the application object (app = FastAPI())"
+    made = "the factory returned" if call else "it is"
+    raise AppLoadError(f"app {spec!r}: {made} {_not_asgi(obj)}, not an ASGI app; {fix}")
+
+
+def _build(factory: object) -> object:
+    """Call an app factory; the ``TypeError`` calling a value that is not callable raises."""
+    if not callable(factory):
+        raise TypeError(f"'{type(factory).__name__}' object is not callable")
+    return factory()
 
 
 def _one_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
 
 
-def _accepts(obj: Any, count: int) -> bool:
+def _accepts(obj: Callable[..., object], count: int) -> bool:
     """Whether ``obj`` can be called with ``count`` positional arguments (True if unknown)."""
     try:
         signature = inspect.signature(obj)
@@ -109,7 +132,13 @@ def _accepts(obj: Any, count: int) -> bool:
     return True
 
 
-def _not_asgi(obj: Any) -> str | None:
+def _asgi(obj: object) -> TypeGuard[ASGIApp]:
+    """Whether ``obj`` can be an ASGI app, as far as can be told without calling it
+    (``_not_asgi`` says what it is if not)."""
+    return _not_asgi(obj) is None
+
+
+def _not_asgi(obj: object) -> str | None:
     """What ``obj`` is if it cannot be an ASGI app (``app(scope, receive, send)``), else None."""
     if inspect.isclass(obj):
         return f"the class {obj.__name__}"
@@ -124,7 +153,7 @@ def _not_asgi(obj: Any) -> str | None:
     return None
 
 
-def _per_request_state(app: Any) -> Any:
+def _per_request_state(app: ASGIApp) -> ASGIApp:
     """Give each request its own copy of the lifespan state, as the ASGI spec asks.
 
     asgi-lifespan hands every request the same dict; frameworks that keep per-request data
@@ -132,9 +161,10 @@ def _per_request_state(app: Any) -> Any:
     lifespan manager, so the copy is taken after it has put its state in the scope.
     """
 
-    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "lifespan" and "state" in scope:
-            scope = {**scope, "state": dict(scope["state"])}
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.get("state")
+        if scope["type"] != "lifespan" and isinstance(state, Mapping):
+            scope = {**scope, "state": dict(state)}
         await app(scope, receive, send)
 
     return wrapped
@@ -175,17 +205,17 @@ def unreachable(settings: Settings, exc: Exception) -> AppLoadError:
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def serve(app: ASGIApp | None, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """Run the app's lifespan (unless switched off) and yield the run's client.
 
-    With ``base_url`` set, ``app`` is unused: the client talks to the running server, after
-    checking that it answers at all.
+    With ``base_url`` set, ``app`` is unused (None will do): the client talks to the running
+    server, after checking that it answers at all.
     """
     if settings.base_url:
         async with _live_client(settings) as client:
             if settings.schema:  # else reading the document from the server is the check
                 try:
-                    # Any answer will do (a 404 too): it shows that a server listens there.
+                    # Whatever it answers (a 404 too) shows that a server listens there.
                     await client.request(
                         "HEAD", settings.base_url + "/", timeout=settings.defaults.timeout
                     )
@@ -193,6 +223,7 @@ async def serve(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient
                     raise unreachable(settings, exc) from None
             yield client
         return
+    assert app is not None, "an app is loaded unless `base_url` names a running server"
     async with contextlib.AsyncExitStack() as stack:
         target = bounded_body(_per_request_state(app))
         if settings.lifespan:
@@ -225,7 +256,7 @@ async def serve(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient
         yield client
 
 
-async def fetch_document(client: httpx.AsyncClient, settings: Settings) -> Mapping[str, Any]:
+async def fetch_document(client: httpx.AsyncClient, settings: Settings) -> Mapping[str, JSON]:
     """The app's OpenAPI document: from ``schema`` (a file) or from ``schema_path`` (a URL)."""
     if settings.schema:
         path = settings.root / settings.schema
@@ -273,9 +304,9 @@ async def fetch_document(client: httpx.AsyncClient, settings: Settings) -> Mappi
 
 def _parse_document(
     text: str, where: str, fix: str, *, yaml_only: bool = False
-) -> Mapping[str, Any]:
+) -> Mapping[str, JSON]:
     """A JSON or YAML document; every problem is one line naming ``where`` and the ``fix``."""
-    document: Any = None
+    document: JSON = None
     if yaml_only:
         document = _parse_yaml(text, where, fix)
     else:
@@ -293,16 +324,17 @@ def _parse_document(
     return document
 
 
-def _parse_yaml(text: str, where: str, fix: str) -> Any:
+def _parse_yaml(text: str, where: str, fix: str) -> JSON:
     import yaml  # a dependency of schemathesis
 
     try:
         # Dates and other YAML-only values become strings, as in a JSON document.
-        return json.loads(json.dumps(yaml.safe_load(text), default=str))
+        document: JSON = json.loads(json.dumps(yaml.safe_load(text), default=str))
     except yaml.YAMLError as error:
         raise SchemaError(
             f"{where}: the OpenAPI document is not valid YAML ({_yaml_problem(error)}); {fix}"
         ) from None
+    return document
 
 
 def _yaml_problem(error: Exception) -> str:
@@ -315,7 +347,7 @@ def _yaml_problem(error: Exception) -> str:
 
 def build_request(
     client: httpx.AsyncClient,
-    case: Any,
+    case: OpenApiCase,
     auth_headers: Mapping[str, str],
     auth_params: Mapping[str, str] | None = None,
 ) -> httpx.Request:
@@ -328,16 +360,14 @@ def build_request(
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in kwargs["cookies"].items())
     for name, value in auth_headers.items():
         headers[name] = value  # replaces a generated value whatever its spelling
-    out: dict[str, Any] = {"headers": headers}
     params = {**(kwargs.get("params") or {}), **(auth_params or {})}
-    if params:
-        out["params"] = params
-    if "json" in kwargs:
-        out["json"] = kwargs["json"]
     data, files = kwargs.get("data"), kwargs.get("files")
+    form: Mapping[str, object] | None = None
+    multipart: list[tuple[str, FileTypes]] | None = None
+    content: RequestContent | None = None
     if files:
         # requests accepts non-str part contents; httpx needs str or bytes
-        out["files"] = [
+        multipart = [
             (
                 name,
                 (
@@ -349,12 +379,21 @@ def build_request(
             for name, part in files
         ]
         if isinstance(data, dict):
-            out["data"] = data
+            form = data
     elif isinstance(data, dict):
-        out["data"] = data
+        form = data
     elif data is not None:
-        out["content"] = data
-    return client.build_request(kwargs["method"], kwargs["url"], **out)
+        content = data
+    return client.build_request(
+        kwargs["method"],
+        kwargs["url"],
+        headers=headers,
+        params=params or None,
+        json=kwargs.get("json"),
+        data=form,
+        files=multipart,
+        content=content,
+    )
 
 
 #: Bytes of one response body read at most, unless ``max_read_size`` says otherwise.
@@ -376,7 +415,7 @@ _READ_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 )
 
 
-def bounded_body(app: Any) -> Any:
+def bounded_body(app: ASGIApp) -> ASGIApp:
     """Stop the app once a response body passes the read limit of the current ``send``.
 
     httpx's ``ASGITransport`` buffers the whole body before it returns a response, so an
@@ -386,7 +425,7 @@ def bounded_body(app: Any) -> Any:
     stream that never awaits.
     """
 
-    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         limit = _READ_LIMIT.get()
         if scope["type"] != "http" or limit is None:
             await app(scope, receive, send)
@@ -394,13 +433,15 @@ def bounded_body(app: Any) -> Any:
         seen = 0
         with anyio.CancelScope() as stop:
 
-            async def bounded_send(message: Any) -> None:
+            async def bounded_send(message: Message) -> None:
                 nonlocal seen
                 if stop.cancel_called:
                     await anyio.lowlevel.checkpoint()  # raises the cancellation in the app
                     return
-                if message["type"] == "http.response.body":
-                    body = message.get("body", b"")
+                body = message.get("body", b"")
+                if message["type"] == "http.response.body" and isinstance(
+                    body, (bytes, bytearray, memoryview)
+                ):
                     seen += len(body)
                     if seen > limit:
                         cut = len(body) - (seen - limit - 1)

@@ -11,9 +11,9 @@ import datetime
 import difflib
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Literal, TypeGuard
 
 from ._checknames import RESPONSE_CHECKS, known_checks
 from ._errors import ConfigError
@@ -69,7 +69,8 @@ class StepConfig:
     """A step of a ``[[tool.contractsnap.scenarios]]`` table, validated."""
 
     operation: str
-    parameters: tuple[tuple[str, Any], ...] = ()
+    #: Each value is an expression, a ``{$...}`` text or a constant, as the table wrote it.
+    parameters: tuple[tuple[str, object], ...] = ()
     source: int | None = None
     status: int | None = None
 
@@ -142,25 +143,56 @@ class Settings:
 _STR = "a string"
 _BOOL = "true or false"
 _LIST = "a list of strings"
+_POSITIVE_INT = "a positive integer"
+_COUNT = "an integer >= 0"
+_POSITIVE_NUMBER = "a positive number"
 
 
-def _expect(value: object, kind: str, key: str, source: str) -> Any:
-    ok = {
-        _STR: isinstance(value, str),
-        _BOOL: isinstance(value, bool),
-        _LIST: isinstance(value, list) and all(isinstance(v, str) for v in value),
-        "a positive integer": isinstance(value, int) and not isinstance(value, bool) and value > 0,
-        "an integer >= 0": isinstance(value, int) and not isinstance(value, bool) and value >= 0,
-        "a positive number": isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and value > 0,
-    }[kind]
-    if not ok:
-        raise ConfigError(f"{source}: `{key}` must be {kind}, got {type(value).__name__} {value!r}")
-    return tuple(cast("list[str]", value)) if kind == _LIST else value
+class _Values:
+    """The values of a settings table, each checked against its kind, kept by type."""
+
+    def __init__(self) -> None:
+        self.text: dict[str, str] = {}
+        self.flags: dict[str, bool] = {}
+        self.lists: dict[str, tuple[str, ...]] = {}
+        self.integers: dict[str, int] = {}
+        self.numbers: dict[str, float] = {}
+
+    def expect(self, value: object, kind: str, key: str, source: str) -> None:
+        """Keep ``value`` under ``key`` (a list as a tuple); ``ConfigError`` if it is not
+        of ``kind``."""
+        if kind == _STR and isinstance(value, str):
+            self.text[key] = value
+        elif kind == _BOOL and isinstance(value, bool):
+            self.flags[key] = value
+        elif kind == _LIST and isinstance(value, list) and _strings(value):
+            self.lists[key] = tuple(value)
+        elif kind in (_POSITIVE_INT, _COUNT) and _integer(value, positive=kind == _POSITIVE_INT):
+            self.integers[key] = value
+        elif (
+            kind == _POSITIVE_NUMBER
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and value > 0
+        ):
+            self.numbers[key] = value
+        else:
+            raise ConfigError(
+                f"{source}: `{key}` must be {kind}, got {type(value).__name__} {value!r}"
+            )
 
 
-def _unknown(key: str, known: Any, source: str) -> ConfigError:
+def _strings(values: list[object]) -> TypeGuard[list[str]]:
+    return all(isinstance(v, str) for v in values)
+
+
+def _integer(value: object, *, positive: bool) -> TypeGuard[int]:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    return value > 0 if positive else value >= 0
+
+
+def _unknown(key: str, known: Collection[str], source: str) -> ConfigError:
     hint = difflib.get_close_matches(key, sorted(known), n=1)
     fix = f"did you mean `{hint[0]}`?" if hint else f"known keys: {', '.join(sorted(known))}"
     return ConfigError(f"{source}: unknown key `{key}`; {fix}")
@@ -170,12 +202,12 @@ _OP_KINDS = {
     "checks": _LIST,
     "warn_checks": _LIST,
     "strict": _BOOL,
-    "timeout": "a positive number",
+    "timeout": _POSITIVE_NUMBER,
     "examples": _BOOL,
     "coverage": _BOOL,
-    "fuzz": "an integer >= 0",
+    "fuzz": _COUNT,
     "negative": _BOOL,
-    "max_cases": "a positive integer",
+    "max_cases": _POSITIVE_INT,
 }
 _TOP_KINDS = {
     "app": _STR,
@@ -195,23 +227,35 @@ _TOP_KINDS = {
     "probes": _LIST,
     "fail_uncovered": _BOOL,
     "links": _BOOL,
-    "max_body_size": "a positive integer",
-    "max_read_size": "a positive integer",
+    "max_body_size": _POSITIVE_INT,
+    "max_read_size": _POSITIVE_INT,
 }
 
 
 def _operation_settings(
-    raw: Mapping[str, Any], base: OperationSettings, source: str
+    raw: Mapping[str, object], base: OperationSettings, source: str
 ) -> OperationSettings:
-    values: dict[str, Any] = {}
+    values = _Values()
     for key, value in raw.items():
         if key not in _OP_KINDS:
             raise _unknown(key, _OP_KINDS, source)
-        values[key] = _expect(value, _OP_KINDS[key], key, source)
+        values.expect(value, _OP_KINDS[key], key, source)
     for key in ("checks", "warn_checks"):
-        if key in values:
-            _validate_checks(values[key], key, source)
-    return dataclasses.replace(base, **values)
+        if key in values.lists:
+            _validate_checks(values.lists[key], key, source)
+    flags, lists, integers = values.flags, values.lists, values.integers
+    return dataclasses.replace(
+        base,
+        checks=lists.get("checks", base.checks),
+        warn_checks=lists.get("warn_checks", base.warn_checks),
+        strict=flags.get("strict", base.strict),
+        timeout=values.numbers.get("timeout", base.timeout),
+        examples=flags.get("examples", base.examples),
+        coverage=flags.get("coverage", base.coverage),
+        fuzz=integers.get("fuzz", base.fuzz),
+        negative=flags.get("negative", base.negative),
+        max_cases=integers.get("max_cases", base.max_cases),
+    )
 
 
 def _validate_checks(names: tuple[str, ...], key: str, source: str) -> None:
@@ -271,11 +315,11 @@ def check_base_url(value: str, where: str) -> str:
     return parts.geturl().rstrip("/")
 
 
-def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settings:
+def build_settings(raw: Mapping[str, object], *, root: Path, source: str) -> Settings:
     """Validate a raw settings table (from TOML or keyword arguments) into ``Settings``."""
-    top: dict[str, Any] = {}
-    op_raw: dict[str, Any] = {}
-    operations_raw: Any = {}
+    top = _Values()
+    op_raw: dict[str, object] = {}
+    operations_raw: Mapping[object, object] = {}
     scenarios: tuple[ScenarioConfig, ...] = ()
     for key, value in raw.items():
         if key == "scenarios":
@@ -287,67 +331,80 @@ def build_settings(raw: Mapping[str, Any], *, root: Path, source: str) -> Settin
         elif key in _OP_KINDS:
             op_raw[key] = value
         elif key in _TOP_KINDS:
-            top[key] = _expect(value, _TOP_KINDS[key], key, source)
+            top.expect(value, _TOP_KINDS[key], key, source)
         else:
             raise _unknown(key, {*_TOP_KINDS, *_OP_KINDS, "operations", "scenarios"}, source)
-    if top.get("backend", "asyncio") not in ("asyncio", "trio"):
-        raise ConfigError(
-            f'{source}: `backend` must be "asyncio" or "trio", got {top["backend"]!r}'
-        )
+    text, flags, lists, integers = top.text, top.flags, top.lists, top.integers
+    backend = text.get("backend", "asyncio")
+    if backend not in ("asyncio", "trio"):
+        raise ConfigError(f'{source}: `backend` must be "asyncio" or "trio", got {backend!r}')
     for key in ("app", "setup"):
-        if key in top and not _import_path(top[key].removesuffix("()")):
+        if key in text and not _import_path(text[key].removesuffix("()")):
             raise ConfigError(
                 f'{source}: `{key}` must look like "package.module:name" '
-                f'(or "package.module:factory()"), got {top[key]!r}'
+                f'(or "package.module:factory()"), got {text[key]!r}'
             )
-    for spec in top.get("probes", ()):
+    for spec in lists.get("probes", ()):
         if not _import_path(spec):
             raise ConfigError(
                 f'{source}: `probes` entries must look like "package.module:function", got {spec!r}'
             )
-    if "schema_path" in top and not top["schema_path"].startswith("/"):
+    if "schema_path" in text and not text["schema_path"].startswith("/"):
         raise ConfigError(
-            f'{source}: `schema_path` must start with "/", got {top["schema_path"]!r}'
+            f'{source}: `schema_path` must start with "/", got {text["schema_path"]!r}'
         )
-    if "base_url" in top:
-        top["base_url"] = check_base_url(top["base_url"], f"{source}: `base_url`")
-    if "base_path" in top:
-        top["base_path"] = "/" + top["base_path"].strip("/") if top["base_path"].strip("/") else ""
-    _validate_redact(top.get("redact", ()), source)
-    top["headers"] = tuple(h.lower() for h in top.get("headers", ()))
-    top["secrets"] = tuple(s.lower() for s in top.get("secrets", ()))
+    if "base_url" in text:
+        text["base_url"] = check_base_url(text["base_url"], f"{source}: `base_url`")
+    if "base_path" in text:
+        text["base_path"] = (
+            "/" + text["base_path"].strip("/") if text["base_path"].strip("/") else ""
+        )
+    _validate_redact(lists.get("redact", ()), source)
     defaults = _operation_settings(op_raw, OperationSettings(), source)
-    operations = tuple(
-        (
-            str(selector),
-            _operation_settings(
-                _table(table, f"{source}.operations.{selector!r}"),
-                defaults,
-                f"{source}.operations.{selector!r}",
-            ),
-        )
-        for selector, table in operations_raw.items()
-    )
-    operation_keys = tuple(frozenset(table) for table in operations_raw.values())
-    keyed = [(source, s) for key in ("include", "exclude") for s in top.get(key, ())]
+    operations: list[tuple[str, OperationSettings]] = []
+    operation_keys: list[frozenset[str]] = []
+    for selector, raw_table in operations_raw.items():
+        where = f"{source}.operations.{selector!r}"
+        table = _table(raw_table, where)
+        operations.append((str(selector), _operation_settings(table, defaults, where)))
+        operation_keys.append(frozenset(table))
+    keyed = [(source, s) for key in ("include", "exclude") for s in lists.get(key, ())]
     keyed += [(f"{source}.operations.{s!r}", s) for s, _ in operations]
     for where, selector in keyed:
         try:
             validate_selector(selector)
         except ValueError as exc:
             raise ConfigError(f"{where}: {exc}") from None
-    for selector in [*top.get("include", ()), *(s for s, _ in operations)]:
+    for selector in [*lists.get("include", ()), *(s for s, _ in operations)]:
         if selector.startswith("scenario:"):
             raise ConfigError(
                 f"{source}: {selector!r} selects scenarios, which only `exclude` (and "
                 "--contractsnap-op) take; scenarios run when all their operations are included"
             )
     return Settings(
-        **top,
+        app=text.get("app"),
+        base_url=text.get("base_url"),
+        schema=text.get("schema"),
+        schema_path=text.get("schema_path", Settings.schema_path),
+        base_path=text.get("base_path", Settings.base_path),
+        snapshot_dir=text.get("snapshot_dir", Settings.snapshot_dir),
+        backend="trio" if backend == "trio" else "asyncio",
+        lifespan=flags.get("lifespan", Settings.lifespan),
+        setup=text.get("setup"),
+        include=lists.get("include", ()),
+        exclude=lists.get("exclude", ()),
+        redact=lists.get("redact", ()),
+        headers=tuple(h.lower() for h in lists.get("headers", ())),
+        secrets=tuple(s.lower() for s in lists.get("secrets", ())),
+        probes=lists.get("probes", ()),
+        fail_uncovered=flags.get("fail_uncovered", Settings.fail_uncovered),
+        links=flags.get("links", Settings.links),
         scenarios=scenarios,
+        max_body_size=integers.get("max_body_size", Settings.max_body_size),
+        max_read_size=integers.get("max_read_size", Settings.max_read_size),
         defaults=defaults,
-        operations=operations,
-        operation_keys=operation_keys,
+        operations=tuple(operations),
+        operation_keys=tuple(operation_keys),
         source=source,
         root=root,
     )
@@ -421,7 +478,7 @@ def _step_config(raw: object, number: int, where: str) -> StepConfig:
             f'{where}: `parameters` must be a table such as {{book_id = "$response.body#/id"}}, '
             f"got {type(parameters).__name__} {parameters!r}"
         )
-    pairs: list[tuple[str, Any]] = []
+    pairs: list[tuple[str, object]] = []
     for key, value in parameters.items():
         if key in _PLACES and isinstance(value, Mapping):
             # TOML reads `header.Authorization = ...` (unquoted) as a table in a table.
@@ -510,17 +567,17 @@ def _import_path(spec: str) -> bool:
     return bool(sep) and all(p.isidentifier() for p in (*module.split("."), attr))
 
 
-def _table(value: object, source: str) -> Mapping[str, Any]:
+def _table(value: object, source: str) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{source} must be a table, got {type(value).__name__}")
     return value
 
 
-def read_pyproject(path: Path) -> dict[str, Any] | None:
+def read_pyproject(path: Path) -> dict[str, object] | None:
     """The raw ``[tool.contractsnap]`` table of a pyproject.toml, or None if it has none."""
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            data: dict[str, object] = tomllib.load(fh)
     except FileNotFoundError:
         return None
     except tomllib.TOMLDecodeError as exc:
@@ -536,7 +593,7 @@ def read_pyproject(path: Path) -> dict[str, Any] | None:
     return table
 
 
-def _lists(value: Any) -> Any:
+def _lists(value: object) -> object:
     """Keyword arguments may use tuples where TOML has arrays."""
     if isinstance(value, (tuple, list)):
         return [_lists(v) for v in value]
@@ -546,10 +603,10 @@ def _lists(value: Any) -> Any:
 
 
 def load_settings(
-    rootpath: Path, overrides: Mapping[str, Any] | None = None, *, source: str | None = None
+    rootpath: Path, overrides: Mapping[str, object] | None = None, *, source: str | None = None
 ) -> Settings:
     """Settings from ``rootpath/pyproject.toml``, with ``overrides`` (keyword arguments) on top."""
-    raw: dict[str, Any] = dict(read_pyproject(rootpath / "pyproject.toml") or {})
+    raw: dict[str, object] = dict(read_pyproject(rootpath / "pyproject.toml") or {})
     if overrides:
         if not raw:
             raw = {}

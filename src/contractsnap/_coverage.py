@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from . import _openapi, _pointer
+from ._canonical import JSON
 
 #: Whether an operation (method, path, operationId, tags) takes part in the run.
 Keep = Callable[[str, str, "str | None", "tuple[str, ...]"], bool]
@@ -36,7 +36,7 @@ class OperationCoverage:
             if code != "default" and not any(_covers(code, status) for status in self.reached)
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, JSON]:
         return {
             "operation": self.label,
             "snapshot": self.recorded,
@@ -52,7 +52,7 @@ def _covers(code: str, status: int) -> bool:
     return code == str(status)
 
 
-def _resolve(document: Mapping[str, Any], value: object) -> Any:
+def _resolve(document: Mapping[str, object], value: object) -> object:
     """Follow local ``$ref``s (``#/...``); None where they lead nowhere or round in a circle."""
     try:
         return _pointer.follow(document, value)
@@ -60,7 +60,7 @@ def _resolve(document: Mapping[str, Any], value: object) -> Any:
         return None
 
 
-def documented(document: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+def documented(document: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
     """Every operation of an OpenAPI document (``"GET /books"``) with its documented statuses."""
     out: dict[str, tuple[str, ...]] = {}
     for path, method, definition, _ in _openapi.operations(document):
@@ -70,7 +70,7 @@ def documented(document: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def kept(document: Mapping[str, Any], keep: Keep) -> list[str]:
+def kept(document: Mapping[str, object], keep: Keep) -> list[str]:
     """The labels of the operations that ``keep`` accepts (the run's include/exclude)."""
     labels = []
     for path, method, definition, _ in _openapi.operations(document):
@@ -83,7 +83,7 @@ def kept(document: Mapping[str, Any], keep: Keep) -> list[str]:
     return labels
 
 
-def reached(snapshots: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, ...]]:
+def reached(snapshots: Iterable[Mapping[str, object]]) -> dict[str, tuple[int, ...]]:
     """The statuses recorded in snapshot documents, by operation label."""
     out: dict[str, set[int]] = {}
     for snapshot in snapshots:
@@ -102,7 +102,7 @@ def reached(snapshots: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, ...]
 
 
 def measure(
-    document: Mapping[str, Any],
+    document: Mapping[str, object],
     statuses: Mapping[str, Iterable[int]],
     selected: Iterable[str] | None = None,
     recorded: Iterable[str] | None = None,

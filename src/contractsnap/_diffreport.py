@@ -26,15 +26,18 @@ import hashlib
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from . import _report, _schemadiff, _snapshot
+from ._canonical import JSON
+from ._documents import Case, Document, JSONObject, Response, Step
 from ._errors import ContractsnapError
 from ._selectors import path_to_selector
-from ._snapshot import READABLE_FORMATS, SCENARIO_DIR, SCHEMA_FILE, entries, upgrade
+from ._snapshot import READABLE_FORMATS, SCENARIO_DIR, SCHEMA_FILE, as_scenario, entries, upgrade
 
 LEVELS = ("breaking", "changed", "additive", "cosmetic")
-Documents = dict[str, Mapping[str, Any]]
+Documents = dict[str, Document]
+#: A value an ``enum`` of an OpenAPI document declares, as the report compares them.
+EnumValue = str | int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,7 +144,7 @@ def documents_at(root: Path, ref: str, directory: Path) -> tuple[Documents, dict
     return found, texts
 
 
-def schema_at(root: Path, ref: str, directory: Path) -> Mapping[str, Any] | None:
+def schema_at(root: Path, ref: str, directory: Path) -> JSONObject | None:
     """The OpenAPI document recorded at ``ref``, if the snapshots had one then."""
     relative = (directory.resolve() / SCHEMA_FILE).relative_to(root.resolve()).as_posix()
     if not _git(root, "ls-tree", "--name-only", ref, "--", relative).strip():
@@ -149,12 +152,12 @@ def schema_at(root: Path, ref: str, directory: Path) -> Mapping[str, Any] | None
     return _schema(_git(root, "show", f"{ref}:{relative}"), f"{relative} at {ref}")
 
 
-def schema_in(directory: Path) -> Mapping[str, Any] | None:
+def schema_in(directory: Path) -> JSONObject | None:
     path = directory / SCHEMA_FILE
     return _schema(_snapshot.read_text(path), path.name) if path.exists() else None
 
 
-def _schema(text: str, where: str) -> Mapping[str, Any]:
+def _schema(text: str, where: str) -> JSONObject:
     try:
         document = _snapshot.loads(text)
     except ValueError as exc:
@@ -164,9 +167,7 @@ def _schema(text: str, where: str) -> Mapping[str, Any]:
     return document
 
 
-def schema_findings(
-    base: Mapping[str, Any] | None, head: Mapping[str, Any] | None
-) -> list[Finding]:
+def schema_findings(base: JSONObject | None, head: JSONObject | None) -> list[Finding]:
     """The OpenAPI changes, as findings (``schema:`` in front of what changed)."""
     if base is None or head is None:
         return []
@@ -202,7 +203,7 @@ def documents_in(directory: Path) -> tuple[Documents, dict[str, str]]:
     return found, texts
 
 
-def _parse(text: str, where: str) -> Mapping[str, Any] | None:
+def _parse(text: str, where: str) -> Document | None:
     try:
         document = _snapshot.loads(text)
     except ValueError as exc:
@@ -220,36 +221,30 @@ def _parse(text: str, where: str) -> Mapping[str, Any] | None:
             f"({', '.join(sorted(READABLE_FORMATS))}); upgrade contractsnap"
         )
     try:  # an older format is compared in the current layout
-        document = upgrade(document)
+        upgraded = upgrade(document)
     except (KeyError, TypeError, AttributeError):
-        document = {}  # reported as broken below
-    scenario = "scenario" in document
-    listed = document.get("steps" if scenario else "cases")
-    valid = (
-        isinstance(document.get("scenario" if scenario else "operation"), dict)
-        and isinstance(listed, list)
-        and all(isinstance(c, dict) and {"id", "request", "response"} <= set(c) for c in listed)
-    )
-    if not valid:
-        what = "a scenario, and steps" if scenario else "an operation, and cases"
+        upgraded = {}  # reported as broken below
+    checked = _snapshot.check(upgraded)
+    if checked is None:
+        what = "a scenario, and steps" if "scenario" in upgraded else "an operation, and cases"
         raise ContractsnapError(
             f"{where}: a hand-edited or broken snapshot ({what} with id, request and "
             "response, are required); restore it or record it again"
         )
-    return dict(document)
+    return checked
 
 
 # -- comparing -------------------------------------------------------------------------------
 
 
-def _label(document: Mapping[str, Any]) -> str:
-    if "scenario" in document:
-        return f"scenario {document['scenario'].get('name')}"
-    operation = document.get("operation", {})
-    return f"{operation.get('method')} {operation.get('path')}"
+def _label(document: Document) -> str:
+    if "scenario" not in document:
+        operation = document["operation"]
+        return f"{operation['method']} {operation['path']}"
+    return f"scenario {as_scenario(document)['scenario']['name']}"
 
 
-def _kind(value: Any) -> str:
+def _kind(value: JSON) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -260,7 +255,7 @@ def _kind(value: Any) -> str:
     return names.get(type(value), "value")
 
 
-def _body(old: Any, new: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, str]]:
+def _body(old: JSON, new: JSON, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, str]]:
     where = path_to_selector(path)
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) - set(new)):
@@ -282,7 +277,13 @@ def _body(old: Any, new: Any, path: tuple[str | int, ...] = ()) -> Iterator[tupl
             yield "changed", f"value of `{where}` changed"
 
 
-def _response(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+def _headers(response: Response) -> JSONObject:
+    """A response's headers (none if the file holds anything but an object there)."""
+    headers = response.get("headers", {})
+    return headers if isinstance(headers, dict) else {}
+
+
+def _response(old: Response, new: Response) -> Iterator[tuple[str, str]]:
     before, after = old.get("status"), new.get("status")
     if before != after:
         if isinstance(before, int) and isinstance(after, int) and before < 400 <= after:
@@ -290,7 +291,7 @@ def _response(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[tuple[
         else:
             yield "breaking", f"status {before} -> {after}"
         return  # another status answers with another body: the body is not comparable
-    old_headers, new_headers = old.get("headers", {}), new.get("headers", {})
+    old_headers, new_headers = _headers(old), _headers(new)
     for name in sorted(set(old_headers) - set(new_headers)):
         yield "breaking", f"header `{name}` removed"
     for name in sorted(set(new_headers) - set(old_headers)):
@@ -305,26 +306,27 @@ def _response(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[tuple[
             yield "changed", f"{kind} body changed"
 
 
-def declared_enums(schema: Mapping[str, Any] | None) -> frozenset[Any]:
+def declared_enums(schema: JSONObject | None) -> frozenset[EnumValue]:
     """Every value an ``enum`` of the OpenAPI document declares."""
-    found: set[Any] = set()
-    stack: list[Any] = [schema]
+    found: set[EnumValue] = set()
+    stack: list[JSON] = [schema]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            if isinstance(node.get("enum"), list):
-                found.update(v for v in node["enum"] if isinstance(v, (str, int, bool)))
+            declared = node.get("enum")
+            if isinstance(declared, list):
+                found.update(v for v in declared if isinstance(v, (str, int, bool)))
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
     return frozenset(found)
 
 
-def _values(document: Mapping[str, Any], enums: frozenset[Any]) -> dict[str, set[Any]]:
+def _values(document: Document, enums: frozenset[EnumValue]) -> dict[str, set[EnumValue]]:
     """Enum values each response path of an operation returns, across its cases."""
-    found: dict[str, set[Any]] = {}
+    found: dict[str, set[EnumValue]] = {}
 
-    def walk(value: Any, path: tuple[str | int, ...]) -> None:
+    def walk(value: JSON, path: tuple[str | int, ...]) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 walk(item, (*path, key))
@@ -339,9 +341,7 @@ def _values(document: Mapping[str, Any], enums: frozenset[Any]) -> dict[str, set
     return found
 
 
-def _enums_gone(
-    old: Mapping[str, Any], new: Mapping[str, Any], enums: frozenset[Any]
-) -> list[Finding]:
+def _enums_gone(old: Document, new: Document, enums: frozenset[EnumValue]) -> list[Finding]:
     before, after = _values(old, enums), _values(new, enums)
     return [
         Finding("breaking", f"enum value {value!r} of `{where}` no longer returned", _label(new))
@@ -355,7 +355,7 @@ def compare(
     head: Documents,
     base_text: Mapping[str, str] | None = None,
     head_text: Mapping[str, str] | None = None,
-    enums: frozenset[Any] = frozenset(),
+    enums: frozenset[EnumValue] = frozenset(),
 ) -> list[Finding]:
     """Every finding between two sets of snapshot documents, keyed by file name.
 
@@ -384,7 +384,7 @@ def compare(
     return findings
 
 
-def _operation(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
+def _operation(old: Document, new: Document) -> list[Finding]:
     label = _label(new)
     kind = "step" if "scenario" in new else "case"
     found: list[Finding] = []
@@ -411,10 +411,10 @@ def _operation(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
     return found
 
 
-def _state(old: Mapping[str, Any], new: Mapping[str, Any], label: str) -> list[Finding]:
+def _state(old: Case | Step, new: Case | Step, label: str) -> list[Finding]:
     """What a case or step wrote, by probe: a change of it is a changed value."""
     before, after = old.get("state") or {}, new.get("state") or {}
-    if not isinstance(before, dict) or not isinstance(after, dict) or before == after:
+    if before == after:
         return []
     head = _report.request_line(new["request"]).splitlines()[0]
     return [
@@ -498,7 +498,7 @@ def markdown(
 
 def as_json(
     base_ref: str, head_ref: str, base: Documents, head: Documents, findings: Sequence[Finding]
-) -> dict[str, Any]:
+) -> dict[str, object]:
     return {
         "base": base_ref,
         "head": head_ref,

@@ -101,5 +101,5 @@ class ScenarioDocument(TypedDict):
     steps: list[Step]
 
 
-#: Any snapshot document.
+#: Either snapshot document.
 Document = OperationDocument | ScenarioDocument

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
 import httpx
 
 from . import _cases, _client, _normalize, _probes
+from ._canonical import JSON
 from ._checks import CheckFailure, run_checks
 from ._config import OperationSettings, Settings
 from ._credentials import Credentials
+from ._documents import Case, JSONObject, Request, Response, State
 from ._errors import AppLoadError, SchemaError
 from ._probes import Probe
 from ._schema import Operation
 
 #: Called (and awaited if async) with the operation before each pass over its cases.
-Setup = Callable[[Operation], Awaitable[None] | None]
+Setup = Callable[[Operation], object]
 #: Adds a line to the run's summary.
 Note = Callable[[str], None]
 
@@ -34,10 +35,10 @@ class CaseResult:
     """One case (or scenario step) as answered and redacted."""
 
     case: _cases.FrozenCase
-    response: dict[str, Any]
+    response: Response
     failures: list[CheckFailure]
     #: What the case changed, per state probe (empty: nothing, or no probes).
-    state: dict[str, Any] = dataclasses.field(default_factory=dict)
+    state: State = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(
@@ -51,15 +52,21 @@ class CaseResult:
         other steps of a scenario too when ``tokens`` is given)."""
         redacted = _normalize.redact(answer.normalised, rules, tokens)
         state = redacted.pop("state", {})
-        return cls(case, redacted, answer.failures, state)
+        return cls(case, redacted, answer.failures, state if isinstance(state, dict) else {})
 
-    def stored(self) -> dict[str, Any]:
+    def stored(self) -> Case:
         """The case as it is written in the snapshot file."""
-        return {
-            **self.case.to_json(),
+        frozen = self.case
+        case: Case = {
+            "id": frozen.id,
+            "source": frozen.source,
+            "description": frozen.description,
+            "request": frozen.request.copy(),
             "response": self.response,
-            **({"state": self.state} if self.state else {}),
         }
+        if self.state:
+            case["state"] = self.state
+        return case
 
 
 @dataclasses.dataclass
@@ -67,7 +74,7 @@ class Answer:
     """What one request got, before redaction."""
 
     #: Status, kept headers, body, and ``state`` (the probes' change) if any.
-    normalised: dict[str, Any]
+    normalised: JSONObject
     response: httpx.Response
     failures: list[CheckFailure]
 
@@ -105,7 +112,7 @@ class Exchanger:
     async def send(
         self,
         operation: Operation,
-        request: Mapping[str, Any],
+        request: Request,
         auth: Credentials,
         probes: Mapping[str, Probe],
         where: str,
@@ -143,12 +150,12 @@ class Exchanger:
                 normalised["state"] = state
         return Answer(normalised, response, run_checks(case, response, checks))
 
-    def _normalise(self, response: httpx.Response, *, truncated: bool) -> dict[str, Any]:
+    def _normalise(self, response: httpx.Response, *, truncated: bool) -> JSONObject:
         """Status, the kept headers and the body of a response, before redaction."""
         keep = self._kept_headers
-        normalised: dict[str, Any] = {"status": response.status_code}
-        headers = {
-            name: (values[0] if len(values) == 1 else values)
+        normalised: JSONObject = {"status": response.status_code}
+        headers: JSONObject = {
+            name: (values[0] if len(values) == 1 else list[JSON](values))
             for name in sorted({k.lower() for k in response.headers})
             if name in keep and (values := response.headers.get_list(name))
         }

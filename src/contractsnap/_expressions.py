@@ -7,7 +7,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Literal
 
 import httpx
 
@@ -15,7 +15,12 @@ from . import _pointer
 from ._canonical import decode_value
 
 #: Where each parameter location is in a stored request.
-PARTS = {"path": "path_parameters", "query": "query", "header": "headers", "cookie": "cookies"}
+PARTS: dict[str, Literal["path_parameters", "query", "headers", "cookies"]] = {
+    "path": "path_parameters",
+    "query": "query",
+    "header": "headers",
+    "cookie": "cookies",
+}
 _TEMPLATE = re.compile(r"\{(\$[^{}]+)\}")
 _SOURCES = re.compile(r"^\$(request|response)\.(header|query|path|body)(?:\.(.*)|#(.*))?$")
 _USE = (
@@ -35,7 +40,7 @@ class ExpressionError(ValueError):
 class Exchange:
     """One sent step: the request as sent (stored form, values filled in) and its answer."""
 
-    request: Mapping[str, Any]
+    request: Mapping[str, object]
     response: httpx.Response
 
 
@@ -147,13 +152,14 @@ def _from_response(where: str, name: str, pointer: str, response: httpx.Response
     return _at(body, pointer, "the response body")
 
 
-def from_request(where: str, name: str, pointer: str, request: Mapping[str, Any]) -> object:
+def from_request(where: str, name: str, pointer: str, request: Mapping[str, object]) -> object:
     """A value of a stored request: its body (at ``pointer``) or a parameter by location."""
     if where == "body":
         if "body" not in request:
             raise ExpressionError("the request has no body")
         return _at(decode_value(request["body"]), pointer, "the request body")
-    found = decode_value(request.get(PARTS[where], {}))
+    part = decode_value(request.get(PARTS[where], {}))
+    found: Mapping[str, object] = part if isinstance(part, Mapping) else {}
     key = name
     if where == "header":  # header names are case-insensitive
         found = {str(k).lower(): v for k, v in found.items()}

@@ -6,10 +6,10 @@ Pure functions from results to text; the verdict decides when each is raised.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from . import _normalize, _report
 from ._checks import CheckFailure
+from ._documents import Carried, OperationDocument, Request, ScenarioDocument, State, Step
 from ._exchange import CaseResult
 
 #: Appended to a gate run's mismatch when the new result was written beside the snapshot.
@@ -29,13 +29,11 @@ def titles(results: Sequence[CaseResult]) -> list[str]:
     ]
 
 
-def _request_lines(request: Mapping[str, Any]) -> list[str]:
+def _request_lines(request: Request) -> list[str]:
     return _report.indent(_report.request_line(request).splitlines(), "  ")
 
 
-def _state_lines(
-    old_state: Mapping[str, Any], new_state: Mapping[str, Any], prefix: str = "    "
-) -> list[str]:
+def _state_lines(old_state: State, new_state: State, prefix: str = "    ") -> list[str]:
     lines: list[str] = []
     for probe in sorted({*old_state, *new_state}):
         if old_state.get(probe) != new_state.get(probe):
@@ -55,8 +53,8 @@ def case_mismatch(
     label: str,
     name: str,
     accept: str,
-    stored: Mapping[str, Any],
-    document: Mapping[str, Any],
+    stored: OperationDocument,
+    document: OperationDocument,
     results: Sequence[CaseResult],
 ) -> str:
     """An operation's cases answered differently from its file ``name``."""
@@ -95,8 +93,8 @@ def step_mismatch(
     name: str,
     accept: str,
     step_titles: Sequence[str],
-    old: Mapping[str, Any],
-    new: Mapping[str, Any],
+    old: ScenarioDocument,
+    new: ScenarioDocument,
 ) -> str:
     """A scenario's steps (or carried values) answered differently from its file."""
     old_steps, new_steps = list(old.get("steps", [])), list(new["steps"])
@@ -104,15 +102,17 @@ def step_mismatch(
     out: list[str] = []
     changed = 0
     for number, (title, now) in enumerate(zip(step_titles, new_steps, strict=True), 1):
-        before = old_steps[number - 1] if number <= len(old_steps) else {}
+        before: Step | None = old_steps[number - 1] if number <= len(old_steps) else None
+        old_response = before["response"] if before else None
+        old_request = before["request"] if before else None
         lines: list[str] = []
-        if before.get("response") != now["response"]:
-            lines += _report.indent(_report.json_diff(before.get("response"), now["response"]))
-        lines += _state_lines(before.get("state", {}), now.get("state", {}))
-        if before.get("request") != now["request"]:
+        if old_response != now["response"]:
+            lines += _report.indent(_report.json_diff(old_response, now["response"]))
+        lines += _state_lines(before.get("state", {}) if before else {}, now.get("state", {}))
+        if old_request != now["request"]:
             lines = [
                 "  request:",
-                *_report.indent(_report.json_diff(before.get("request"), now["request"]), "    "),
+                *_report.indent(_report.json_diff(old_request, now["request"]), "    "),
                 *lines,
             ]
         if lines:
@@ -133,7 +133,7 @@ def unsendable(
     accept: str,
     step_titles: Sequence[str],
     done: Sequence[CaseResult],
-    stored: Mapping[str, Any],
+    stored: ScenarioDocument,
 ) -> str:
     """A step could not be sent in a gate run: what the earlier steps answered."""
     out = [reason, "", "what the earlier steps answered, against the snapshot:"]
@@ -180,7 +180,7 @@ def flaky(
 
 
 def flaky_carried(
-    label: str, name: str, first: Mapping[str, Any], second: Mapping[str, Any]
+    label: str, name: str, first: Mapping[str, Carried], second: Mapping[str, Carried]
 ) -> str | None:
     """Carried values that differ between two passes of a scenario (None if they agree)."""
     diffs = _normalize.differences(first, second, ("carried",))

@@ -27,10 +27,9 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-from ._canonical import canonical_leaf, encode_value
+from ._canonical import JSON, canonical_leaf, encode_value
 from ._selectors import JsonPath, PathSelector, compile_selector, path_matches, path_to_selector
 
 #: Response headers kept by default; ``headers`` in the settings adds more.
@@ -80,7 +79,7 @@ def _is_text(content_type: str) -> bool:
 
 def body_fields(
     content: bytes, content_type: str, max_size: int, *, truncated: bool = False
-) -> dict[str, Any]:
+) -> dict[str, JSON]:
     """The body part of a normalised response: ``body``, ``text`` or ``binary``.
 
     A ``truncated`` body (the first bytes of a longer or endless one) is never parsed as
@@ -93,7 +92,7 @@ def body_fields(
         textual = _is_json(content_type) or _is_text(content_type)
         media = "text/plain" if textual else "application/octet-stream"
         return {**body_fields(content, media, max_size), "truncated": True}
-    digest = {"length": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    digest: JSON = {"length": len(content), "sha256": hashlib.sha256(content).hexdigest()}
     if len(content) > max_size:
         return {"binary": digest}
     if _is_json(content_type):
@@ -207,16 +206,16 @@ def _hide_secrets(text: str, forms: Sequence[tuple[str, str]], tokens: Tokens) -
     if not spans:
         return text
     spans.sort(key=lambda span: (span[0], span[0] - span[1]))
-    runs: list[list[Any]] = []  # [start, end, the secret when the run is exactly one]
+    runs: list[tuple[int, int, str | None]] = []  # the secret when the run is exactly one
     for start, end, secret in spans:
         if runs and start < runs[-1][1]:
             if end > runs[-1][1]:
-                runs[-1][1:] = [end, None]
+                runs[-1] = (runs[-1][0], end, None)
             continue
-        runs.append([start, end, secret])
+        runs.append((start, end, secret))
     out, pos = [], 0
-    for start, end, secret in runs:
-        out += [text[pos:start], tokens("secret", secret if secret else text[start:end])]
+    for start, end, one in runs:
+        out += [text[pos:start], tokens("secret", one if one else text[start:end])]
         pos = end
     out.append(text[pos:])
     return "".join(out)
@@ -244,14 +243,18 @@ class Tokens:
         return self._tokens.get((kind, value))
 
 
+#: What ``_walk`` applies to a value at a path: the value to put in its place.
+_Visit = Callable[[JSON, JsonPath], JSON]
+
+
 def _walk(
-    value: Any,
+    value: JSON,
     path: JsonPath,
-    fn: Callable[[Any, JsonPath], Any],
+    fn: _Visit,
     *,
     nodes: bool = False,
     keys: Callable[[str], str] | None = None,
-) -> Any:
+) -> JSON:
     """Rebuild ``value`` in sorted-key order, applying ``fn`` to every leaf.
 
     With ``nodes``, ``fn`` sees objects and arrays too, before their contents; when it
@@ -272,8 +275,8 @@ def _walk(
 
 
 def redact(
-    response: Mapping[str, Any], rules: Rules, tokens: Tokens | None = None
-) -> dict[str, Any]:
+    response: Mapping[str, JSON], rules: Rules, tokens: Tokens | None = None
+) -> dict[str, JSON]:
     """A copy of a normalised response with secrets and volatile values replaced.
 
     ``tokens`` shares the placeholders with other responses (the steps of a scenario);
@@ -288,12 +291,12 @@ def redact(
     def hide(text: str) -> str:
         return _hide_secrets(text, forms, tokens)
 
-    def secrets(value: Any, _path: JsonPath) -> Any:
+    def secrets(value: JSON, _path: JsonPath) -> JSON:
         return hide(value) if isinstance(value, str) else value
 
     redacted = tokens.echoes
 
-    def selected(value: Any, path: JsonPath) -> Any:
+    def selected(value: JSON, path: JsonPath) -> JSON:
         if any(path_matches(steps, path) for steps in rules.selectors):
             token = tokens("redacted", canonical_leaf(value))
             if isinstance(value, str) and len(value) >= _MIN_ECHO:
@@ -301,7 +304,7 @@ def redact(
             return token
         return value
 
-    def detected(value: Any, _path: JsonPath) -> Any:
+    def detected(value: JSON, _path: JsonPath) -> JSON:
         if isinstance(value, str):
             for original, token in sorted(redacted.items(), key=lambda kv: -len(kv[0])):
                 value = value.replace(original, token)
@@ -310,10 +313,12 @@ def redact(
                     value = pattern.sub(_replacer(tokens, name), value)
         return value
 
-    headers = dict(out.get("headers", {}))
-    for name in sorted(headers):
+    kept = out.get("headers")
+    named = dict(kept) if isinstance(kept, Mapping) else {}
+    for name in sorted(named):
         if name in rules.secret_headers:
-            headers[name] = tokens("secret", canonical_leaf(headers[name]))
+            named[name] = tokens("secret", canonical_leaf(named[name]))
+    headers: JSON = named
     for step in (secrets, selected, detected):
         # An app may echo a credential as an object key too (a dict of received headers).
         keys = hide if step is secrets and forms else None
@@ -333,14 +338,14 @@ def _replacer(tokens: Tokens, kind: str) -> Callable[[re.Match[str]], str]:
 
 
 def volatile_looking(
-    response: Mapping[str, Any], configured: Iterable[str]
+    response: Mapping[str, JSON], configured: Iterable[str]
 ) -> tuple[str, str, str] | None:
     """The first value that a detector not in ``configured`` would match, if any:
     (detector, where, value)."""
     active = [name for name in ("uuid", "timestamp") if name not in set(configured)]
     found: list[tuple[str, str, str]] = []
 
-    def look(value: Any, path: JsonPath) -> Any:
+    def look(value: JSON, path: JsonPath) -> JSON:
         if isinstance(value, str) and not found:
             for name in active:
                 if _DETECTORS[name].search(value):
@@ -360,31 +365,35 @@ def volatile_looking(
 # -- differences -----------------------------------------------------------------------------
 
 
-def differences(a: Any, b: Any, path: JsonPath = ()) -> list[tuple[JsonPath, Any, Any]]:
+def differences(a: object, b: object, path: JsonPath = ()) -> list[tuple[JsonPath, JSON, JSON]]:
     """Every leaf path where two JSON values differ, in a stable order."""
+    return [(p, _shown(x), _shown(y)) for p, x, y in _differences(a, b, path)]
+
+
+def _differences(a: object, b: object, path: JsonPath) -> list[tuple[JsonPath, object, object]]:
     if isinstance(a, Mapping) and isinstance(b, Mapping):
-        found: list[tuple[JsonPath, Any, Any]] = []
+        found: list[tuple[JsonPath, object, object]] = []
         for key in sorted(set(a) | set(b)):
             missing = object()
-            found += differences(a.get(key, missing), b.get(key, missing), (*path, key))
+            found += _differences(a.get(key, missing), b.get(key, missing), (*path, key))
         return [(p, _shown(x), _shown(y)) for p, x, y in found]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         found = []
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            found += differences(x, y, (*path, i))
+            found += _differences(x, y, (*path, i))
         return found
     same = type(a) is type(b) and a == b
     return [] if same else [(path, a, b)]
 
 
-def _shown(value: Any) -> Any:
+def _shown(value: object) -> JSON:
     """A value as shown in a difference; a missing key shows as ``<absent>``."""
     if isinstance(value, (str, int, float, bool, list, dict, type(None))):
         return value
     return "<absent>"
 
 
-def suggest_rules(changed: Iterable[tuple[JsonPath, Any, Any]]) -> list[str]:
+def suggest_rules(changed: Iterable[tuple[JsonPath, object, object]]) -> list[str]:
     """``redact`` rules that would hide the given differences of a response body.
 
     A detector where both values match one, else a selector of the path; nothing for a

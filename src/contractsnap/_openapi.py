@@ -4,7 +4,6 @@ names its security schemes give credentials."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from . import _pointer
 
@@ -12,7 +11,7 @@ from . import _pointer
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def path_item(document: Mapping[str, Any], raw: object) -> Mapping[str, Any] | None:
+def path_item(document: Mapping[str, object], raw: object) -> Mapping[str, object] | None:
     """A path item object: ``raw`` itself, or, for a ``$ref``, what it points at with the
     other fields of ``raw`` on top (nothing where it points nowhere); None if not an object."""
     if not isinstance(raw, Mapping):
@@ -31,8 +30,8 @@ def path_item(document: Mapping[str, Any], raw: object) -> Mapping[str, Any] | N
 
 
 def operations(
-    document: Mapping[str, Any],
-) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
+    document: Mapping[str, object],
+) -> Iterator[tuple[str, str, Mapping[str, object], Mapping[str, object]]]:
     """Every operation of the document, in document order: ``(path, method, operation
     object, path item)``, the method in lower case as the document spells it.
 
@@ -48,7 +47,7 @@ def operations(
                 yield str(path), method, operation, item
 
 
-def security_parameters(document: Mapping[str, Any]) -> dict[str, set[str]]:
+def security_parameters(document: Mapping[str, object]) -> dict[str, set[str]]:
     """Names of the headers, query parameters and cookies that carry credentials.
 
     Authorization, Cookie and Set-Cookie always count; the schema's security schemes add
@@ -59,11 +58,17 @@ def security_parameters(document: Mapping[str, Any]) -> dict[str, set[str]]:
         "query": set(),
         "cookie": set(),
     }
-    schemes = document.get("components", {}).get("securitySchemes", {})
-    schemes = {**document.get("securityDefinitions", {}), **schemes}  # Swagger 2.0 spelling
+    components = _object(document.get("components"))
+    schemes = _object(components.get("securitySchemes"))
+    schemes = {**_object(document.get("securityDefinitions")), **schemes}  # Swagger 2.0 spelling
     for scheme in schemes.values():
         if isinstance(scheme, Mapping) and scheme.get("type") == "apiKey":
             where, name = scheme.get("in"), scheme.get("name")
-            if where in names and isinstance(name, str):
+            if isinstance(where, str) and where in names and isinstance(name, str):
                 names[where].add(name.lower() if where == "header" else name)
     return names
+
+
+def _object(value: object) -> Mapping[str, object]:
+    """``value`` if it is an object (a missing one is empty)."""
+    return value if isinstance(value, Mapping) else {}

@@ -10,11 +10,48 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TypedDict
 
 from . import _coverage
 from ._checks import CheckFailure
 from ._verdict import Findings
+
+
+class FailureData(TypedDict):
+    """A ``CheckFailure`` as a worker sends it."""
+
+    code: str
+    title: str
+    message: str
+    error: bool
+
+
+class OutcomeData(TypedDict):
+    """An ``Outcome`` as a pytest-xdist worker sends it to the controller."""
+
+    directory: str
+    display: str
+    everything: list[str]
+    selected: list[str]
+    started: list[str]
+    orphans: list[str]
+    warnings: dict[str, list[FailureData]]
+    violations: dict[str, list[FailureData]]
+    notes: list[str]
+    owns_orphans: bool
+    schema: str
+    reached: dict[str, list[int]]
+    recorded: list[str]
+    fail_uncovered: bool
+
+
+def _failures_data(found: Mapping[str, list[CheckFailure]]) -> dict[str, list[FailureData]]:
+    return {
+        label: [
+            FailureData(code=f.code, title=f.title, message=f.message, error=f.error) for f in items
+        ]
+        for label, items in found.items()
+    }
 
 
 @dataclasses.dataclass
@@ -43,17 +80,27 @@ class Outcome:
     #: Whether a documented status that no case reached fails the run.
     fail_uncovered: bool = False
 
-    def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        for key in ("everything", "selected", "started", "recorded"):
-            data[key] = sorted(data[key])
-        return data
+    def to_json(self) -> OutcomeData:
+        return OutcomeData(
+            directory=self.directory,
+            display=self.display,
+            everything=sorted(self.everything),
+            selected=sorted(self.selected),
+            started=sorted(self.started),
+            orphans=list(self.orphans),
+            warnings=_failures_data(self.warnings),
+            violations=_failures_data(self.violations),
+            notes=list(self.notes),
+            owns_orphans=self.owns_orphans,
+            schema=self.schema,
+            reached={label: list(found) for label, found in self.reached.items()},
+            recorded=sorted(self.recorded),
+            fail_uncovered=self.fail_uncovered,
+        )
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Outcome:
-        def failures(
-            found: Mapping[str, Iterable[Mapping[str, Any]]],
-        ) -> dict[str, list[CheckFailure]]:
+    def from_json(cls, data: OutcomeData) -> Outcome:
+        def failures(found: Mapping[str, Iterable[FailureData]]) -> dict[str, list[CheckFailure]]:
             return {label: [CheckFailure(**f) for f in items] for label, items in found.items()}
 
         return cls(

@@ -22,10 +22,21 @@ import fnmatch
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from . import _report, _snapshot
 from ._canonical import dumps
+from ._documents import (
+    Carried,
+    Case,
+    Document,
+    OperationDocument,
+    Request,
+    Response,
+    ScenarioDocument,
+    State,
+    Step,
+)
 from ._errors import SnapshotFileError
 
 SUFFIX = ".pending"
@@ -40,7 +51,7 @@ def pending_path(snapshot: Path) -> Path:
     return snapshot.with_name(snapshot.name + SUFFIX)
 
 
-def write(snapshot: Path, document: Mapping[str, Any]) -> None:
+def write(snapshot: Path, document: Document) -> None:
     _snapshot.atomic_write(pending_path(snapshot), dumps(document))
 
 
@@ -63,6 +74,18 @@ def shown(path: Path) -> str:
     return path.name if path.parent.name != _snapshot.SCENARIO_DIR else _snapshot.in_directory(path)
 
 
+class _Answer(TypedDict):
+    response: Response
+
+
+class Result(_Answer, total=False):
+    """What review compares of a case or step: its response, the state it changed and the
+    values carried from its answer to later steps (the last two only when there are any)."""
+
+    state: State
+    carried: dict[str, Carried]
+
+
 @dataclasses.dataclass(frozen=True)
 class Change:
     """One pending case or scenario step: its key, the request, and the old and new
@@ -72,9 +95,9 @@ class Change:
     snapshot: Path
     case_id: str
     title: str
-    request: Mapping[str, Any]
-    old: Any
-    new: Any
+    request: Request
+    old: Response | Result | None
+    new: Response | Result
     #: The scenario's label, for a step: deciding it decides the whole scenario.
     scenario: str | None = None
 
@@ -97,25 +120,31 @@ class Change:
 _COLOURS = {"-": "\x1b[31m{}\x1b[0m", "+": "\x1b[32m{}\x1b[0m", "@": "\x1b[36m{}\x1b[0m"}
 
 
-def _load(path: Path) -> dict[str, Any]:
+def _load(path: Path) -> Document:
     try:
         raw = _snapshot.load(path)
     except (OSError, ValueError) as exc:
         raise SnapshotFileError(f"{shown(path)}: cannot be read ({exc}); delete it") from None
     try:  # a file of an older format is reviewed (and rewritten) in the current layout
-        document = _snapshot.upgrade(raw) if isinstance(raw, dict) else None
+        document = _snapshot.check(_snapshot.upgrade(raw)) if isinstance(raw, dict) else None
     except (KeyError, TypeError, AttributeError):
         document = None
-    if not isinstance(document, dict) or not isinstance(
-        document.get("steps" if isinstance(document.get("scenario"), dict) else "cases"), list
-    ):
+    if document is None:
         raise SnapshotFileError(f"{shown(path)}: not a contractsnap document; delete it")
     return document
 
 
-def _label(document: Mapping[str, Any]) -> str:
-    operation = document.get("operation", {})
-    return f"{operation.get('method')} {operation.get('path')}"
+def _load_operation(path: Path) -> OperationDocument:
+    """An operation's file (a change of one that is not a scenario's step is of one)."""
+    document = _load(path)
+    if "scenario" in document:
+        raise SnapshotFileError(f"{shown(path)}: not a contractsnap document; delete it")
+    return document
+
+
+def _label(document: OperationDocument) -> str:
+    operation = document["operation"]
+    return f"{operation['method']} {operation['path']}"
 
 
 def changes(directory: Path) -> Iterator[Change]:
@@ -139,10 +168,15 @@ def _changes_of(pending: Path) -> Iterator[Change]:
     new = _load(pending)
     old = _load(snapshot)
     _check_same_cases(pending, new, old)
-    if isinstance(new.get("scenario"), dict):
-        yield from _steps(snapshot, new, old)
-        return
-    before = {case["id"]: case for case in old["cases"]}
+    if "scenario" not in new:
+        yield from _cases(snapshot, new, old)
+    else:
+        yield from _steps(snapshot, _snapshot.as_scenario(new), old)
+
+
+def _cases(snapshot: Path, new: OperationDocument, old: Document) -> Iterator[Change]:
+    """The changed cases of an operation's pending file."""
+    before = {case["id"]: case for case in _snapshot.entries(old)}
     for index, case in enumerate(new["cases"], 1):
         previous = before.get(case["id"])
         was = None if previous is None else _result(previous)
@@ -155,11 +189,7 @@ def _changes_of(pending: Path) -> Iterator[Change]:
             snapshot=snapshot,
             case_id=case["id"],
             title=_report.case_title(
-                index,
-                len(new["cases"]),
-                case["id"],
-                case.get("source", ""),
-                case.get("description", ""),
+                index, len(new["cases"]), case["id"], case["source"], case.get("description", "")
             ),
             request=case["request"],
             old=shown_old,
@@ -167,10 +197,10 @@ def _changes_of(pending: Path) -> Iterator[Change]:
         )
 
 
-def _steps(snapshot: Path, new: Mapping[str, Any], old: Mapping[str, Any]) -> Iterator[Change]:
+def _steps(snapshot: Path, new: ScenarioDocument, old: Document) -> Iterator[Change]:
     """The changed steps of a scenario's pending file."""
-    label = f"scenario {new['scenario'].get('name')}"
-    steps = _snapshot.entries(new)
+    label = f"scenario {new['scenario']['name']}"
+    steps = new["steps"]
     before = {step["id"]: step for step in _snapshot.entries(old)}
     for number, step in enumerate(steps, 1):
         previous = before.get(step["id"])
@@ -184,7 +214,7 @@ def _steps(snapshot: Path, new: Mapping[str, Any], old: Mapping[str, Any]) -> It
             key=f"{label}#{step['id']}",
             snapshot=snapshot,
             case_id=step["id"],
-            title=f"step {number}/{len(steps)}: {step.get('operation')}{via}",
+            title=f"step {number}/{len(steps)}: {step['operation']}{via}",
             request=step["request"],
             old=shown_old,
             new=shown_new,
@@ -192,34 +222,34 @@ def _steps(snapshot: Path, new: Mapping[str, Any], old: Mapping[str, Any]) -> It
         )
 
 
-def _carried(document: Mapping[str, Any], number: int) -> dict[str, Any]:
+def _carried(document: Document, number: int) -> dict[str, Carried]:
     """The values a scenario carries from the answer of its step ``number``."""
-    carried = document.get("carried")
-    return {
-        name: entry
-        for name, entry in (carried.items() if isinstance(carried, dict) else ())
-        if isinstance(entry, dict) and entry.get("step") == number
-    }
+    if "scenario" not in document:
+        return {}
+    carried = _snapshot.as_scenario(document)["carried"]
+    return {name: entry for name, entry in carried.items() if entry["step"] == number}
 
 
-def _result(entry: Mapping[str, Any], carried: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def _result(entry: Case | Step, carried: Mapping[str, Carried] | None = None) -> Result:
     """What review compares of a case or step: its response, the state it changed and the
     values carried from its answer to later steps."""
-    return {
-        "response": entry.get("response"),
-        **({"state": entry["state"]} if entry.get("state") else {}),
-        **({"carried": dict(carried)} if carried else {}),
-    }
+    result: Result = {"response": entry["response"]}
+    state = entry.get("state")
+    if state:
+        result["state"] = state
+    if carried:
+        result["carried"] = dict(carried)
+    return result
 
 
-def _compact(old: dict[str, Any] | None, new: dict[str, Any]) -> tuple[Any, Any]:
+def _compact(old: Result | None, new: Result) -> tuple[Response | Result | None, Response | Result]:
     """What a diff shows: the responses alone, unless a state or carried value is there."""
     if all(found is None or set(found) == {"response"} for found in (old, new)):
         return (None if old is None else old["response"]), new["response"]
     return old, new
 
 
-def _check_same_cases(pending: Path, new: Mapping[str, Any], old: Mapping[str, Any]) -> None:
+def _check_same_cases(pending: Path, new: Document, old: Document) -> None:
     ids = [[entry["id"] for entry in _snapshot.entries(document)] for document in (new, old)]
     if ids[1] and ids[0] != ids[1]:
         what = "steps" if "scenario" in new else "cases"
@@ -259,7 +289,7 @@ def resolve(chosen: Iterable[Change], *, accept: bool) -> int:
             pending.unlink()
             continue
         count += len(ids)
-        new, old = _load(pending), _load(snapshot)
+        new, old = _load_operation(pending), _load_operation(snapshot)
         source, target = (new, old) if accept else (old, new)
         chosen_cases = {c["id"]: c for c in source["cases"] if c["id"] in ids}
         target["cases"] = [chosen_cases.get(c["id"], c) for c in target["cases"]]

@@ -31,13 +31,16 @@ from typing import Any
 
 import anyio
 
-from ._canonical import canonical
+from ._canonical import JSON, canonical
 from ._errors import ProbeError
 
-Probe = Callable[[Any], Awaitable[Any] | Any]
+#: A probe: called with the app, returns JSON-able state or an awaitable of it. The app is
+#: whatever object the project runs (an ASGI app, typed loosely so that a probe may annotate
+#: it as its own app class).
+Probe = Callable[[Any], Awaitable[object] | object]
 
 
-def _encode(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
+def _encode(value: object) -> object:  # noqa: PLR0911 - one return per kind of value
     """JSON for the values database rows are made of; ``TypeError`` for anything else."""
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
@@ -56,19 +59,20 @@ def _encode(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
     raise TypeError(f"{type(value).__name__} is not JSON-able")
 
 
-def _plain(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=_encode, allow_nan=False))
+def _plain(value: object) -> JSON:
+    plain: JSON = json.loads(json.dumps(value, default=_encode, allow_nan=False))
+    return plain
 
 
 async def observe(
-    probes: Mapping[str, Probe], app: Any, where: str, timeout: float = 30.0
-) -> dict[str, Any]:
+    probes: Mapping[str, Probe], app: object, where: str, timeout: float = 30.0
+) -> dict[str, JSON]:
     """The current state each probe reports, as plain JSON; ``where`` is for error messages.
 
     Each probe has ``timeout`` seconds (the operation's `timeout`): one stuck on a lock
     fails the operation instead of hanging the run.
     """
-    state: dict[str, Any] = {}
+    state: dict[str, JSON] = {}
     for name in sorted(probes):
         try:
             with anyio.fail_after(timeout):
@@ -95,12 +99,12 @@ async def observe(
     return state
 
 
-def change(before: Any, after: Any) -> Any | None:
+def change(before: JSON, after: JSON) -> JSON | None:
     """The difference between two states (see the module docstring), or None if equal."""
     if canonical(before) == canonical(after):  # exact: 1, 1.0 and true differ
         return None
     if isinstance(before, dict) and isinstance(after, dict):
-        parts = {
+        parts: dict[str, JSON] = {
             "added": {k: after[k] for k in sorted(after) if k not in before},
             "removed": {k: before[k] for k in sorted(before) if k not in after},
             "changed": {
@@ -111,7 +115,7 @@ def change(before: Any, after: Any) -> Any | None:
         }
         return {k: v for k, v in parts.items() if v} or None  # a reordering inside only
     if isinstance(before, list) and isinstance(after, list):
-        parts_list = {
+        parts_list: dict[str, JSON] = {
             "added": _extra(after, before),
             "removed": _extra(before, after),
         }
@@ -119,7 +123,7 @@ def change(before: Any, after: Any) -> Any | None:
     return {"before": before, "after": after}
 
 
-def _extra(items: list[Any], other: list[Any]) -> list[Any]:
+def _extra(items: list[JSON], other: list[JSON]) -> list[JSON]:
     """Items of ``items`` beyond those in ``other`` (multiset difference), in canonical order."""
     available = collections.Counter(canonical(v) for v in other)
     out = []
@@ -132,7 +136,7 @@ def _extra(items: list[Any], other: list[Any]) -> list[Any]:
     return sorted(out, key=canonical)
 
 
-def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+def changes(before: Mapping[str, JSON], after: Mapping[str, JSON]) -> dict[str, JSON]:
     """Per probe, what changed; probes whose state did not change are left out."""
     return {
         name: diff

@@ -6,7 +6,6 @@ import difflib
 import json
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from . import _coverage
 from ._canonical import indented
@@ -23,15 +22,21 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def request_line(request: Mapping[str, Any]) -> str:
+def _fields(value: object) -> Mapping[str, object]:
+    """A request's ``query``, ``headers`` or ``cookies`` (none if it holds anything but an
+    object there)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def request_line(request: Mapping[str, object]) -> str:
     """``GET /books?limit=2`` plus headers, cookies and body, on a few short lines."""
-    query = request.get("query") or {}
-    target = request["path"]
+    query = _fields(request.get("query"))
+    target = f"{request['path']}"
     if query:
         target += "?" + "&".join(f"{k}={v}" for k, v in query.items())
     lines = [f"{request['method']} {target}"]
     for key in ("headers", "cookies"):
-        for name, value in (request.get(key) or {}).items():
+        for name, value in _fields(request.get(key)).items():
             lines.append(f"  {'cookie ' if key == 'cookies' else ''}{name}: {value}")
     if "body" in request:
         body = json.dumps(request["body"], ensure_ascii=False, sort_keys=True)
@@ -41,7 +46,7 @@ def request_line(request: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def json_diff(old: Any, new: Any) -> list[str]:
+def json_diff(old: object, new: object) -> list[str]:
     """A unified diff of two JSON values, as the snapshot file would show it."""
     a = indented(old).splitlines()
     b = indented(new).splitlines()
@@ -63,7 +68,7 @@ def indent(lines: Iterable[str], prefix: str = "    ") -> list[str]:
 def flaky_message(
     label: str,
     file_name: str,
-    changed: Sequence[tuple[str, str, Sequence[tuple[JsonPath, Any, Any]]]],
+    changed: Sequence[tuple[str, str, Sequence[tuple[JsonPath, object, object]]]],
     rules_line: str | None,
 ) -> str:
     out = [

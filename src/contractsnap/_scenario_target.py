@@ -9,13 +9,14 @@ status the scenario needs, and each later step's first valid case.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from . import _canonical, _cases, _normalize, _report, _scenarios, _snapshot
+from ._canonical import JSON
 from ._credentials import SentCredentials
+from ._documents import Carried, Request, ScenarioDocument
+from ._documents import Step as DocumentStep
 from ._errors import ContractViolation, SchemaError, SnapshotFileError
 from ._exchange import Answer, CaseResult, call_setup
 from ._expressions import Exchange, ExpressionError, evaluate
@@ -28,8 +29,7 @@ from ._verdict import Pass, Stored, Unsendable
 #: the status the scenario needs.
 _MAX_TRIES = 20
 
-#: A step's request as stored: carried values as placeholders.
-StepRequest = Mapping[str, Any]
+_Stored = Stored[Request, ScenarioDocument]
 
 
 def step_title(number: int, total: int, step: Step) -> str:
@@ -63,13 +63,13 @@ class ScenarioTarget:
                     f"{step.resolved.error}"
                 )
 
-    def read(self) -> Stored[StepRequest] | None:
+    def read(self) -> _Stored | None:
         if not self.path.exists():
             return None
         stored = _snapshot.read_scenario(self.path)
         return Stored(stored.fingerprint, _snapshot.FORMAT, stored.document, stored.requests)
 
-    def check_stored(self, stored: Stored[StepRequest]) -> None:
+    def check_stored(self, stored: _Stored) -> None:
         """Refuse a file whose steps cannot be replayed as stored (a hand edit)."""
         fix = (
             f"the file was edited; restore it (git checkout -- {self.shown}) or delete it and "
@@ -89,7 +89,7 @@ class ScenarioTarget:
                     f"{self.shown}: the request of step {number} {problem}: {fix}"
                 )
 
-    def stale(self, stored: Stored[StepRequest]) -> str:
+    def stale(self, stored: _Stored) -> str:
         return (
             f"{self.label}: its steps, links or operations changed since {self.shown} "
             f"was recorded (fingerprint {stored.fingerprint} -> {self.fingerprint}); "
@@ -98,13 +98,13 @@ class ScenarioTarget:
 
     # -- one pass --------------------------------------------------------------------------
 
-    async def send(self, requests: Sequence[StepRequest], *, steps: int = 0) -> Pass:
+    async def send(self, requests: Sequence[Request], *, steps: int = 0) -> Pass:
         """Send the steps (the first ``steps`` only, if given) after a fresh set-up."""
         context, scenario = self._context, self.scenario
         await call_setup(context.setup, scenario.steps[0].resolved)
         probes = context.exchanger.usable_probes(context.probes)
         exchanges: list[Exchange] = []
-        values: dict[str, Any] = {}
+        values: dict[str, object] = {}
         answers: list[tuple[_cases.FrozenCase, Answer]] = []
         # The answers are redacted once the pass is over (or broken): with the credentials
         # every step sent, a token a later step sends too.
@@ -119,7 +119,7 @@ class ScenarioTarget:
         for number, (step, stored) in enumerate(chosen, 1):
             where = f"{scenario.label}, {self._titles[number - 1]}"
 
-            def value_of(expression: str, step: Step = step, where: str = where) -> Any:
+            def value_of(expression: str, step: Step = step, where: str = where) -> object:
                 placeholder = self._placeholders[(step.source, expression)]
                 if placeholder not in values:
                     source = exchanges[step.source - 1]
@@ -170,11 +170,11 @@ class ScenarioTarget:
         return str(exc)
 
     def _carried(
-        self, values: Mapping[str, Any], rules: _normalize.Rules, tokens: _normalize.Tokens
-    ) -> dict[str, Any]:
+        self, values: Mapping[str, object], rules: _normalize.Rules, tokens: _normalize.Tokens
+    ) -> dict[str, Carried]:
         """The carried values as stored: where each came from and what it was, redacted with
         the steps' tokens (a value a selector hid in its answer keeps that token)."""
-        shown: dict[str, Any] = {}
+        shown: dict[str, Carried] = {}
         for (source, expression), placeholder in self._placeholders.items():
             if placeholder not in values or placeholder in shown:
                 continue  # not reached, or another spelling of a value already shown
@@ -183,22 +183,22 @@ class ScenarioTarget:
             shown[placeholder] = {"expression": expression, "step": source, "value": value}
         return shown
 
-    def document(self, run: Pass) -> dict[str, Any]:
+    def document(self, run: Pass) -> ScenarioDocument:
         scenario = self.scenario
-        steps = []
+        steps: list[DocumentStep] = []
         for number, (step, result) in enumerate(zip(scenario.steps, run.results, strict=True), 1):
-            request = result.case.request
-            digest = hashlib.sha256(_canonical.canonical([number, request]).encode()).hexdigest()
-            steps.append(
-                {
-                    "id": digest[:8],
-                    "operation": step.label,
-                    **({"link": step.link} if step.link else {}),
-                    "request": dict(request),
-                    "response": result.response,
-                    **({"state": result.state} if result.state else {}),
-                }
-            )
+            request = result.case.request.copy()
+            entry: DocumentStep = {
+                "id": _canonical.short_id([number, request]),
+                "operation": step.label,
+                "request": request,
+                "response": result.response,
+            }
+            if step.link:
+                entry["link"] = step.link
+            if result.state:
+                entry["state"] = result.state
+            steps.append(entry)
         return {
             "format": _snapshot.FORMAT,
             "scenario": {
@@ -210,12 +210,12 @@ class ScenarioTarget:
             "steps": steps,
         }
 
-    def mismatch(self, stored: Stored[StepRequest], run: Pass, document: Mapping[str, Any]) -> str:
+    def mismatch(self, stored: _Stored, run: Pass, document: ScenarioDocument) -> str:
         return step_mismatch(
             self.label, self.shown, self.accept, self._titles, stored.document, document
         )
 
-    def unsendable(self, exc: Unsendable, stored: Stored[StepRequest]) -> str:
+    def unsendable(self, exc: Unsendable, stored: _Stored) -> str:
         return unsendable(str(exc), self.accept, self._titles, exc.done, stored.document)
 
     def unsendable_hint(self) -> str:
@@ -225,11 +225,11 @@ class ScenarioTarget:
 
     # -- recording -------------------------------------------------------------------------
 
-    async def plan(self) -> list[StepRequest]:
+    async def plan(self) -> list[Request]:
         """The requests to record: the first step's first generated case that gets the
         status the scenario needs, then each later step's first valid case, its carried
         values as placeholders."""
-        requests: list[StepRequest] = []
+        requests: list[Request] = []
         for step in self.scenario.steps:
             valid = self._valid(step)
             if not valid:
@@ -259,17 +259,21 @@ class ScenarioTarget:
         return [c for c in self._context.generated(step.resolved) if c.source != "negative"]
 
 
-def _hidden(value: Any, tokens: _normalize.Tokens) -> Any:
+def _hidden(value: object, tokens: _normalize.Tokens) -> JSON:
     """``value`` with each part a selector hid in a step's answer shown as that token (a
-    carried object holds the hidden value as one of its members, not as the whole)."""
+    carried object holds the hidden value as one of its members, not as the whole).
+
+    A carried value is JSON, or the bytes of a binary request body (stored encoded)."""
+    if isinstance(value, bytes):
+        return _canonical.encode_value(value)
     token = tokens.known("redacted", _canonical.canonical_leaf(value))
     if token is not None:
         return token
     if isinstance(value, Mapping):
-        return {key: _hidden(member, tokens) for key, member in value.items()}
+        return {str(key): _hidden(member, tokens) for key, member in value.items()}
     if isinstance(value, list):
         return [_hidden(item, tokens) for item in value]
-    return value
+    return _canonical.encode_value(value)
 
 
 def _wanted(step: Step, status: object) -> bool:

@@ -21,10 +21,10 @@ import json
 import re
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from . import _pointer
 from ._canonical import decode_value, digest, encode_value
+from ._documents import Request
 from ._errors import a_kind
 from ._expressions import (
     PARTS,
@@ -55,7 +55,7 @@ class Binding:
     the expression (or constant) that gives it."""
 
     target: tuple[str, str]
-    value: Any
+    value: object
 
     @property
     def key(self) -> str:
@@ -88,7 +88,7 @@ class Step:
         assert self.operation is not None, f"{self.label} is not in the schema"
         return self.operation
 
-    def definition(self) -> dict[str, Any]:
+    def definition(self) -> dict[str, object]:
         return {
             "operation": self.label,
             "link": self.link,
@@ -151,7 +151,7 @@ class Scenario:
         return None
 
 
-def fingerprint(definition: Mapping[str, Any], operations: Sequence[Operation | None]) -> str:
+def fingerprint(definition: Mapping[str, object], operations: Sequence[Operation | None]) -> str:
     """A scenario goes stale when its steps or any of their operations change."""
     data = {
         "scenario": definition,
@@ -163,9 +163,7 @@ def fingerprint(definition: Mapping[str, Any], operations: Sequence[Operation | 
 # -- applying bindings ----------------------------------------------------------------------
 
 
-def masked(
-    step: Step, request: Mapping[str, Any], placeholders: Mapping[tuple[int, str], str]
-) -> dict[str, Any]:
+def masked(step: Step, request: Request, placeholders: Mapping[tuple[int, str], str]) -> Request:
     """The stored form of a step's request: each carried value is its placeholder."""
     shown = {
         b.target: fill(b.value, lambda e: placeholders[(step.source, e)]) for b in step.bindings
@@ -173,15 +171,13 @@ def masked(
     return _apply(step, request, shown)
 
 
-def concrete(
-    step: Step, request: Mapping[str, Any], value_of: Callable[[str], Any]
-) -> dict[str, Any]:
+def concrete(step: Step, request: Request, value_of: Callable[[str], object]) -> Request:
     """The request to send: each binding's value computed (``value_of`` evaluates one
     expression against the source step, raising ``ExpressionError``)."""
     return _apply(step, request, {b.target: fill(b.value, value_of) for b in step.bindings})
 
 
-def sent(step: Step, request: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+def sent(step: Step, request: Request) -> list[tuple[str, str, object]]:
     """What a step's bindings put in the parameters of its concrete request:
     ``(location, name, value)`` (its body aside)."""
     return [
@@ -191,10 +187,8 @@ def sent(step: Step, request: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     ]
 
 
-def _apply(
-    step: Step, request: Mapping[str, Any], values: Mapping[tuple[str, str], Any]
-) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(request))  # a deep copy, JSON values only
+def _apply(step: Step, request: Request, values: Mapping[tuple[str, str], object]) -> Request:
+    out: Request = json.loads(json.dumps(request))  # a deep copy, JSON values only
     for (kind, name), value in values.items():
         if kind == "body":
             body = _set_pointer(decode_value(out.get("body")), name, value) if name else value
@@ -221,7 +215,7 @@ def _set_pointer(document: object, pointer: str, value: object) -> object:
         ) from None
 
 
-def _format_path(template: str, params: Mapping[str, Any]) -> str:
+def _format_path(template: str, params: Mapping[str, object]) -> str:
     return re.sub(
         r"\{([^{}]+)\}",
         lambda m: text(params[m.group(1)]) if m.group(1) in params else m.group(0),
@@ -332,7 +326,7 @@ def _from_links(schema: ApiSchema) -> list[Scenario]:
     return scenarios
 
 
-def _link_scenario(schema: ApiSchema, label: str, status: str, links: Any) -> Scenario:
+def _link_scenario(schema: ApiSchema, label: str, status: str, links: object) -> Scenario:
     name = f"{label} {status}"
     first = Step(
         label,
@@ -343,20 +337,23 @@ def _link_scenario(schema: ApiSchema, label: str, status: str, links: Any) -> Sc
         status=int(status) if status.isdecimal() else None,
     )
     steps, errors = [first], []
-    if not isinstance(links, Mapping):
+    by_name: Mapping[str, object] = {}
+    if isinstance(links, Mapping):
+        by_name = links
+    else:
         errors.append(
             f"the `links` of {label} {status} are {a_kind(links)}, not an object of links by "
             "name; fix the response in the schema"
         )
-        links = {}
-    targets: list[tuple[str, str, Any]] = []
-    for link_name, raw in sorted(links.items()):
-        link = schema.resolve(raw)
+    targets: list[tuple[str, str, Mapping[str, object]]] = []
+    for link_name, raw in sorted(by_name.items()):
         where = f"link {link_name!r} of {label} {status}"
         try:
-            targets.append((str(link_name), _link_target(schema, link, where), link))
+            link, target = _link_target(schema, schema.resolve(raw), where)
         except ValueError as exc:
             errors.append(str(exc))
+            continue
+        targets.append((str(link_name), target, link))
     # JSON object order carries no meaning (a stored, key-sorted copy of the document must
     # give the same scenario): reads first, then writes, deletes last, by link name within.
     targets.sort(key=lambda t: (_METHOD_ORDER.get(t[1].partition(" ")[0], 3), t[0]))
@@ -366,7 +363,7 @@ def _link_scenario(schema: ApiSchema, label: str, status: str, links: Any) -> Sc
             parameters = link.get("parameters", {})
             if not isinstance(parameters, Mapping):
                 raise ValueError(f"{where}: `parameters` must be an object")
-            pairs = [(str(k), v) for k, v in parameters.items()]
+            pairs: list[tuple[str, object]] = [(str(k), v) for k, v in parameters.items()]
             if "requestBody" in link:
                 pairs.append(("body", link["requestBody"]))
             bindings = _bindings(schema, target, pairs, where)
@@ -377,25 +374,27 @@ def _link_scenario(schema: ApiSchema, label: str, status: str, links: Any) -> Sc
     return _scenario(name, "links", steps, errors)
 
 
-def _link_target(schema: ApiSchema, link: Any, where: str) -> str:
+def _link_target(schema: ApiSchema, link: object, where: str) -> tuple[Mapping[str, object], str]:
+    """The link object and the label of the operation it leads to; ``ValueError`` if none."""
     if not isinstance(link, Mapping):
         raise ValueError(f"{where} is not a link object; fix the link in the schema")
     if "$unresolved" in link:
         raise ValueError(f"{where}: its `$ref` {link['$unresolved']!r} points nowhere")
-    if isinstance(link.get("operationId"), str):
-        same = sorted(schema.by_id.get(link["operationId"], ()))
+    operation_id = link.get("operationId")
+    if isinstance(operation_id, str):
+        same = sorted(schema.by_id.get(operation_id, ()))
         if len(same) > 1:
             raise ValueError(
-                f"{where} names operationId {link['operationId']!r}, which {', '.join(same)} "
+                f"{where} names operationId {operation_id!r}, which {', '.join(same)} "
                 "share; give each operation its own operationId"
             )
         if not same:
-            hint = difflib.get_close_matches(link["operationId"], sorted(schema.by_id), n=1)
+            hint = difflib.get_close_matches(operation_id, sorted(schema.by_id), n=1)
             fix = f"did you mean {hint[0]!r}?" if hint else "fix the link in the schema"
             raise ValueError(
-                f"{where} names operationId {link['operationId']!r}, which no operation has; {fix}"
+                f"{where} names operationId {operation_id!r}, which no operation has; {fix}"
             )
-        return str(same[0])
+        return link, str(same[0])
     ref = link.get("operationRef")
     if isinstance(ref, str):
         if not ref.startswith("#/paths/"):
@@ -412,19 +411,19 @@ def _link_target(schema: ApiSchema, link: Any, where: str) -> str:
             raise ValueError(
                 f"{where}: operationRef {ref!r} names no operation of the schema; {fix}"
             )
-        return label
+        return link, label
     raise ValueError(
         f"{where} has neither operationId nor operationRef; name the operation it leads to"
     )
 
 
 def _bindings(
-    schema: ApiSchema, label: str, pairs: Sequence[tuple[str, Any]], where: str
+    schema: ApiSchema, label: str, pairs: Sequence[tuple[str, object]], where: str
 ) -> tuple[Binding, ...]:
     bindings: dict[tuple[str, str], Binding] = {}
     keys: dict[tuple[str, str], str] = {}
     for key, value in sorted(pairs, key=lambda pair: pair[0]):  # not in the document's order
-        if is_expression(value):
+        if isinstance(value, str) and is_expression(value):
             try:
                 check_expression(value)
             except ExpressionError as exc:

@@ -12,18 +12,22 @@ import dataclasses
 import functools
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import schemathesis
 from schemathesis.core.result import Err
 
 from . import _openapi, _pointer
-from ._canonical import digest
+from ._canonical import JSON, digest
 from ._config import OperationSettings, Settings
 from ._errors import SchemaError, a_kind
 from ._naming import file_stem
 from ._openapi import HTTP_METHODS
 from ._selectors import selected, selector_matches
+
+if TYPE_CHECKING:
+    # schemathesis spells the type of an OpenAPI operation for type checkers only.
+    from schemathesis.specs.openapi.schemas import OpenApiOperation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Operation:
     file_stem: str
     settings: OperationSettings
     #: The schemathesis operation, or None when the schema cannot describe it.
-    api_operation: Any
+    api_operation: OpenApiOperation | None
     #: Why schemathesis could not read this operation, if it could not.
     error: str | None = None
 
@@ -55,21 +59,21 @@ class _References:
     changes exactly the operations that use it, in time linear in the document's size.
     """
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, object]) -> None:
         self._document = document
         self._digests: dict[str, str] = {}
 
-    def resolve(self, ref: str, *, decode: bool = False) -> Any:
+    def resolve(self, ref: str, *, decode: bool = False) -> object:
         """What a local reference points at; ``{"$unresolved": ref}`` if nothing."""
         try:
             return _pointer.resolve(self._document, ref, decode=decode)
         except _pointer.PointerError:
             return {"$unresolved": ref}
 
-    def reachable(self, node: Any) -> dict[str, str]:
+    def reachable(self, node: object) -> dict[str, str]:
         """Digests of every local reference reachable from ``node``."""
         found: dict[str, str] = {}
-        stack = [node]
+        stack: list[object] = [node]
         while stack:
             current = stack.pop()
             if isinstance(current, Mapping):
@@ -83,11 +87,11 @@ class _References:
                 stack.extend(current)
         return found
 
-    def dangling(self, node: Any) -> list[str]:
+    def dangling(self, node: object) -> list[str]:
         """References reachable from ``node`` that lead nowhere, or outside the document."""
         found: list[str] = []
         seen: set[str] = set()
-        stack: list[tuple[str, Any]] = [("", node)]
+        stack: list[tuple[str, object]] = [("", node)]
         while stack:
             parent, current = stack.pop()
             if isinstance(current, Mapping):
@@ -117,7 +121,7 @@ class _References:
                 stack.extend(("", v) for v in current)  # list items are objects, not names
         return sorted(found)
 
-    def _digest(self, ref: str, target: Any) -> str:
+    def _digest(self, ref: str, target: object) -> str:
         if ref not in self._digests:
             self._digests[ref] = digest(target)
         return self._digests[ref]
@@ -136,19 +140,20 @@ _NAME_MAPS = frozenset(
 )  # fmt: skip
 
 
-def _sequence(value: Any) -> list[Any]:
+def _sequence(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else []
 
 
 def _fingerprint(
-    document: Mapping[str, Any],
+    document: Mapping[str, JSON],
     refs: _References,
-    path_item: Mapping[str, Any],
+    path_item: Mapping[str, object],
+    definition: Mapping[str, object],
     path: str,
     method: str,
     settings: OperationSettings,
 ) -> str:
-    definition = path_item[method]
+    """``definition`` is ``path_item[method]``."""
     relevant = {
         "method": method.upper(),
         "path": path,
@@ -184,7 +189,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
 
 
-def _check_version(document: Mapping[str, Any], where: str, fix: str) -> None:
+def _check_version(document: Mapping[str, JSON], where: str, fix: str) -> None:
     """An ``openapi`` (3.x) or ``swagger`` ("2.0") field of the right type must be there."""
     if "openapi" in document:
         key, version, example = "openapi", document["openapi"], '"3.1.0"'
@@ -202,9 +207,9 @@ def _check_version(document: Mapping[str, Any], where: str, fix: str) -> None:
         )
 
 
-def _check_path_items(document: Mapping[str, Any], where: str) -> None:
+def _check_path_items(paths: Mapping[str, JSON], where: str) -> None:
     """Path items and operations must be objects (schemathesis skips them silently)."""
-    for path, item in document["paths"].items():
+    for path, item in paths.items():
         if str(path).startswith("x-"):
             continue  # a specification extension, not a path
         if not isinstance(item, Mapping):
@@ -221,7 +226,7 @@ def _check_path_items(document: Mapping[str, Any], where: str) -> None:
 
 
 def _dangling(
-    refs: _References, path_item: Mapping[str, Any], definition: Mapping[str, Any]
+    refs: _References, path_item: Mapping[str, object], definition: Mapping[str, object]
 ) -> str | None:
     """Why an operation schemathesis loaded cannot be tested: a ``$ref`` that leads nowhere.
 
@@ -241,14 +246,16 @@ def _dangling(
 class ApiSchema:
     """The app's OpenAPI document and the operations selected for testing."""
 
-    def __init__(self, document: Any, settings: Settings) -> None:
+    def __init__(self, document: object, settings: Settings) -> None:
+        """``document`` is checked here: it need not be an object at all."""
         where = _where(settings)
         fix = _fix(settings)
-        if not isinstance(document, Mapping) or not isinstance(document.get("paths"), Mapping):
+        paths = document.get("paths") if isinstance(document, Mapping) else None
+        if not isinstance(document, Mapping) or not isinstance(paths, Mapping):
             raise SchemaError(f"{where} has no `paths` table; {fix}")
         _check_version(document, where, fix)
-        _check_path_items(document, where)
-        self.document = document
+        _check_path_items(paths, where)
+        self.document: Mapping[str, JSON] = document
         self.settings = settings
         self.security = _openapi.security_parameters(document)
         try:
@@ -265,8 +272,8 @@ class ApiSchema:
         self._refs = _References(document)
         #: Every operation object of the document by label, in document order, and the
         #: parameters of its path item; the labels of each operationId (one, unless shared).
-        self.definitions: dict[str, Mapping[str, Any]] = {}
-        self._path_parameters: dict[str, Any] = {}
+        self.definitions: dict[str, Mapping[str, object]] = {}
+        self._path_parameters: dict[str, object] = {}
         self.by_id: dict[str, list[str]] = {}
         self.operations = self._operations()
         self._selected_ops = {op.label: op for op in self.operations}
@@ -276,7 +283,7 @@ class ApiSchema:
         """The selected operation with this label."""
         return self._selected_ops.get(label)
 
-    def resolve(self, node: Any) -> Any:
+    def resolve(self, node: object) -> object:
         """``node``, or what its local ``$ref`` points at."""
         ref = _pointer.reference(node)
         return node if ref is None else self._refs.resolve(ref)
@@ -290,18 +297,19 @@ class ApiSchema:
             *_sequence(definition.get("parameters")),
         ]:
             parameter = self.resolve(raw)
-            if isinstance(parameter, Mapping) and isinstance(parameter.get("name"), str):
-                found.setdefault(str(parameter.get("in")), set()).add(parameter["name"])
+            name = parameter.get("name") if isinstance(parameter, Mapping) else None
+            if isinstance(parameter, Mapping) and isinstance(name, str):
+                found.setdefault(str(parameter.get("in")), set()).add(name)
         return found
 
     def _operations(self) -> list[Operation]:
         refs = self._refs
-        loaded: dict[str, Any] = {}
+        loaded: dict[str, OpenApiOperation] = {}
         errors: dict[str, str] = {}
         for result in self.schemathesis.get_all_operations():
             if isinstance(result, Err):
                 error = result.err()
-                path, method = getattr(error, "path", None), getattr(error, "method", None)
+                path, method = error.path, error.method
                 if path and method:
                     errors[f"{method.upper()} {path}"] = str(error).splitlines()[0]
                 continue
@@ -340,7 +348,7 @@ class ApiSchema:
                     operation_id=operation_id,
                     tags=tags,
                     fingerprint=_fingerprint(
-                        self.document, refs, path_item, path, method, op_settings
+                        self.document, refs, path_item, definition, path, method, op_settings
                     ),
                     file_stem=stem,
                     settings=op_settings,

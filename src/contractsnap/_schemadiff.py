@@ -9,7 +9,7 @@ followed (cycles included) so an edit in ``components`` is seen where it is used
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 from . import _openapi, _pointer
 from ._selectors import path_to_selector
@@ -32,11 +32,21 @@ def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _list(value: object) -> list[object]:
+    """``value`` if it is an array (a missing one is empty)."""
+    return value if isinstance(value, list) else []
+
+
+def _object(value: object) -> Mapping[str, object]:
+    """``value`` if it is an object (a missing one is empty)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 class _Resolver:
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, object]) -> None:
         self.document = document
 
-    def __call__(self, node: object) -> Mapping[str, Any]:
+    def __call__(self, node: object) -> Mapping[str, object]:
         """``node`` or what its ``$ref``s lead to, if an object; else an empty one."""
         try:
             node = _pointer.follow(self.document, node)
@@ -45,22 +55,25 @@ class _Resolver:
         return node if isinstance(node, Mapping) else {}
 
 
-def _operations(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    found: dict[str, Mapping[str, Any]] = {}
+def _operations(document: Mapping[str, object]) -> dict[str, Mapping[str, object]]:
+    """Each operation object, its path item's parameters in front of its own."""
+    found: dict[str, Mapping[str, object]] = {}
     for path, method, definition, item in _openapi.operations(document):
-        shared = item.get("parameters") or []
+        shared = _list(item.get("parameters"))
         found[f"{method.upper()} {path}"] = {
             **definition,
-            "parameters": [*shared, *(definition.get("parameters") or [])],
+            "parameters": [*shared, *_list(definition.get("parameters"))],
         }
     return found
 
 
-def _types(schema: Mapping[str, Any], resolve: _Resolver) -> frozenset[str]:
+def _types(schema: Mapping[str, object], resolve: _Resolver) -> frozenset[str]:
     kinds = schema.get("type")
-    found = set(kinds if isinstance(kinds, list) else [kinds] if isinstance(kinds, str) else [])
+    found: set[str] = set(
+        kinds if isinstance(kinds, list) else [kinds] if isinstance(kinds, str) else []
+    )
     for key in ("anyOf", "oneOf"):
-        for member in schema.get(key) or []:
+        for member in _list(schema.get(key)):
             found |= _types(resolve(member), resolve)
     if schema.get("nullable") is True:
         found.add("null")
@@ -68,13 +81,13 @@ def _types(schema: Mapping[str, Any], resolve: _Resolver) -> frozenset[str]:
 
 
 class _Compare:
-    def __init__(self, base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
+    def __init__(self, base: Mapping[str, object], head: Mapping[str, object]) -> None:
         self.old, self.new = _Resolver(base), _Resolver(head)
 
     def schema(
         self,
-        old: Any,
-        new: Any,
+        old: object,
+        new: object,
         path: tuple[str | int, ...],
         *,
         request: bool,
@@ -99,11 +112,11 @@ class _Compare:
                     yield "breaking", f"{bound} of `{where}` narrowed from {x} to {y}"
                 elif x is None and _number(y):
                     yield "breaking", f"{bound} {y} added to `{where}`"
-        gone = [v for v in a.get("enum") or [] if v not in (b.get("enum") or [])]
+        gone = [v for v in _list(a.get("enum")) if v not in _list(b.get("enum"))]
         if gone and b.get("enum") is not None:
             yield "breaking", f"enum value {gone[0]!r} of `{where}` removed"
-        props_a, props_b = a.get("properties") or {}, b.get("properties") or {}
-        required_a, required_b = set(a.get("required") or []), set(b.get("required") or [])
+        props_a, props_b = _object(a.get("properties")), _object(b.get("properties"))
+        required_a, required_b = set(_list(a.get("required"))), set(_list(b.get("required")))
         side = "request" if request else "response"
         for name in sorted(set(props_a) - set(props_b)):
             level = "additive" if request else "breaking"
@@ -130,10 +143,15 @@ class _Compare:
             yield from self.schema(a["items"], b["items"], (*path, 0), request=request, seen=seen)
 
     def operation(
-        self, old: Mapping[str, Any], new: Mapping[str, Any]
+        self, old: Mapping[str, object], new: Mapping[str, object]
     ) -> Iterator[tuple[str, str]]:
-        params_a = {(p.get("in"), p.get("name")): p for p in map(self.old, old["parameters"])}
-        params_b = {(p.get("in"), p.get("name")): p for p in map(self.new, new["parameters"])}
+        """``old`` and ``new`` as ``_operations`` gives them."""
+        params_a = {
+            (p.get("in"), p.get("name")): p for p in map(self.old, _list(old["parameters"]))
+        }
+        params_b = {
+            (p.get("in"), p.get("name")): p for p in map(self.new, _list(new["parameters"]))
+        }
         for where, name in sorted(set(params_b) - set(params_a), key=str):
             required = bool(params_b[(where, name)].get("required"))
             yield (
@@ -152,7 +170,7 @@ class _Compare:
         body_b = _json_schema(self.new(new.get("requestBody")))
         if body_a is not None and body_b is not None:
             yield from self.schema(body_a, body_b, (), request=True)
-        responses_a, responses_b = old.get("responses") or {}, new.get("responses") or {}
+        responses_a, responses_b = _object(old.get("responses")), _object(new.get("responses"))
         for status in sorted(set(responses_a) & set(responses_b), key=str):
             schema_a = _json_schema(self.old(responses_a[status]))
             schema_b = _json_schema(self.new(responses_b[status]))
@@ -165,15 +183,16 @@ class _Compare:
             yield "additive", f"response {status} no longer documented"
 
 
-def _json_schema(container: Mapping[str, Any]) -> Any:
-    content = container.get("content") or {}
+def _json_schema(container: Mapping[str, object]) -> object:
+    """The schema of the first JSON media type of ``container``; None if it has none."""
+    content = _object(container.get("content"))
     for media, entry in content.items():
         if "json" in media and isinstance(entry, Mapping):
             return entry.get("schema", {})
     return None
 
 
-def compare(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[Change]:
+def compare(base: Mapping[str, object], head: Mapping[str, object]) -> list[Change]:
     """Classified changes between two OpenAPI documents, in a stable order."""
     compare = _Compare(base, head)
     old, new = _operations(base), _operations(head)

@@ -16,17 +16,17 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import sys
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
+from anyio.abc import TestRunner
 from anyio.pytest_plugin import get_runner
 
 from . import _pending, _scenarios
 from ._config import Settings, load_settings
 from ._errors import ConfigError, ContractsnapError
 from ._options import Options
-from ._outcome import Outcome
+from ._outcome import Outcome, OutcomeData
 from ._scenarios import Scenario
 from ._selectors import scenario_matches, selector_matches
 from ._snapshot import SCHEMA_FILE, atomic_write, leftover_temp_files
@@ -34,7 +34,7 @@ from ._suite import Suite, Test
 from ._verdict import OrphanAction, orphan_action
 
 
-async def _serve(suite: Suite) -> AsyncIterator[Suite]:
+async def _serve(suite: Suite) -> AsyncGenerator[Suite, None]:
     async with suite.started():
         yield suite
 
@@ -51,7 +51,7 @@ class SharedLoop:
         self._stops: dict[Path, contextlib.ExitStack] = {}
         self._remaining: dict[Path, int] = {}
         self._backend: str | None = None
-        self._runner: Any = None  # anyio's TestRunner: not public API
+        self._runner: TestRunner | None = None
 
     def start(self, key: Path, suite: Suite, where: str) -> None:
         """Enter the suite's start-up in the runner task; it stays open until ``stop``."""
@@ -76,7 +76,7 @@ class SharedLoop:
         for key in list(self._stops):
             self.stop(key)
 
-    def _lease(self, backend: str, where: str) -> Any:
+    def _lease(self, backend: str, where: str) -> TestRunner:
         if self._runner is None:
             self._runner = self._stack.enter_context(get_runner(backend, {}))
             self._backend = backend
@@ -227,13 +227,13 @@ class Run:
 
     # -- pytest-xdist ------------------------------------------------------------------------
 
-    def worker_report(self) -> list[dict[str, Any]]:
+    def worker_report(self) -> list[OutcomeData]:
         """This worker's outcomes, for the controller (with the orphans it sees)."""
         for suite in self.suites.values():
             suite.outcome.orphans = suite.orphan_names()
         return [suite.outcome.to_json() for suite in self.suites.values()]
 
-    def receive(self, reports: list[dict[str, Any]] | None, crashed: bool) -> None:
+    def receive(self, reports: list[OutcomeData] | None, crashed: bool) -> None:
         """Merge one worker's outcomes (on the controller)."""
         self.worker_crashed |= crashed
         for data in reports or ():
@@ -274,7 +274,7 @@ class Run:
         return failed
 
 
-def _finish(generator: Iterator[Any], app: str | None) -> None:
+def _finish(generator: Iterator[Suite], app: str | None) -> None:
     """Run the app's shut-down; an error there is reported, not raised over the results."""
     try:
         next(generator)

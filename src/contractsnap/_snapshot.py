@@ -21,18 +21,31 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import operator
 import os
 import secrets
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar, cast
 
-from syrupy.data import SnapshotCollections
+from syrupy.data import SnapshotCollection, SnapshotCollections
 from syrupy.extensions.json import JSONSnapshotExtension
+from syrupy.location import PyTestLocation
+from syrupy.types import PropertyFilter, PropertyMatcher, SerializedData, SnapshotIndex
 
 from ._canonical import JSON, decode_value, dumps
 from ._cases import FrozenCase
+from ._documents import (
+    Case,
+    Document,
+    JSONObject,
+    OperationDocument,
+    Request,
+    Response,
+    ScenarioDocument,
+    Step,
+)
 from ._errors import SnapshotFileError
 
 FORMAT = "contractsnap/1"
@@ -43,16 +56,52 @@ SCENARIO_DIR = "scenarios"
 _PREFIX = "contractsnap/"
 
 
-def _from_0(document: Mapping[str, Any]) -> dict[str, Any]:
+# -- a parsed value's fields, failing as Python fails -----------------------------------------
+# The reader names what is wrong with a file by the error Python raises reading it
+# (``missing or malformed field 'request'``, ``... 'int' object is not iterable``): these
+# read a field of a parsed JSON value and raise that same error.
+
+
+def _key(value: JSON, key: str) -> JSON:
+    """``value[key]``: a ``KeyError`` naming a missing key, the ``TypeError`` Python raises
+    for a value that is not an object."""
+    if isinstance(value, dict):
+        return value[key]
+    if isinstance(value, (list, str)):
+        operator.itemgetter(key)(value)  # raises Python's own TypeError, worded per version
+    raise TypeError(f"{type(value).__name__!r} object is not subscriptable")
+
+
+def _each(value: JSON) -> Sequence[JSON]:
+    """What ``for item in value`` visits (an object's keys, a text's characters), or the
+    ``TypeError`` Python raises for a value that is not iterable."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, (dict, str)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__!r} object is not iterable")
+
+
+def _as_object(value: JSON) -> JSONObject:
+    """``value`` as an object, or the ``AttributeError`` ``value.items()`` raises."""
+    if isinstance(value, dict):
+        return value
+    raise AttributeError(f"{type(value).__name__!r} object has no attribute 'items'")
+
+
+# -- formats -----------------------------------------------------------------------------------
+
+
+def _from_0(document: Mapping[str, JSON]) -> JSONObject:
     """``contractsnap/0``, the pre-release layout: a case kept its request under ``req`` and
     its response under ``resp``; everything else was as in ``contractsnap/1``."""
-    cases = [
+    cases: list[JSON] = [
         {
-            **{k: v for k, v in case.items() if k not in ("req", "resp")},
-            "request": case["req"],
-            "response": case["resp"],
+            **{k: v for k, v in _as_object(case).items() if k not in ("req", "resp")},
+            "request": _key(case, "req"),
+            "response": _key(case, "resp"),
         }
-        for case in document["cases"]
+        for case in _each(document["cases"])
     ]
     return {**document, "cases": cases}
 
@@ -61,7 +110,7 @@ def _from_0(document: Mapping[str, Any]) -> dict[str, Any]:
 #: format into the current layout (``FORMAT``). A new format adds an entry here, so files
 #: written by an older contractsnap are replayed as they are and rewritten on the next
 #: ``--snapshot-update``: an upgrade never forces cases to be generated again.
-_SUPPORTED: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+_SUPPORTED: dict[str, Callable[[Mapping[str, JSON]], JSONObject]] = {
     "contractsnap/0": _from_0,
     FORMAT: dict,
 }
@@ -71,13 +120,141 @@ _SUPPORTED: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
 READABLE_FORMATS = frozenset(_SUPPORTED)
 
 
-def upgrade(document: Mapping[str, Any]) -> dict[str, Any]:
+def upgrade(document: Mapping[str, JSON]) -> JSONObject:
     """A parsed snapshot document in the current layout, whatever readable format it has.
 
-    Raises ``KeyError`` for a format this version cannot read, and ``KeyError`` or
-    ``TypeError`` for a document that does not have the layout its format names.
+    Raises ``KeyError`` for a format this version cannot read, and ``KeyError``,
+    ``TypeError`` or ``AttributeError`` for a document that does not have the layout its
+    format names. The result is not checked yet: ``check`` does that.
     """
-    return {**_SUPPORTED[document["format"]](document), "format": FORMAT}
+    version = document["format"]
+    convert = _SUPPORTED.get(version) if isinstance(version, str) else None
+    if convert is None:
+        raise KeyError(version)
+    return {**convert(document), "format": FORMAT}
+
+
+# -- the shape of a document -------------------------------------------------------------------
+
+#: What a field may hold: a type, or one of several.
+_Kind = type[object] | tuple[type[object], ...]
+#: The fields of one part of a document: required ones, then optional ones.
+_Shape = tuple[Mapping[str, _Kind], Mapping[str, _Kind]]
+
+_TEXT_OR_NULL = (str, type(None))
+_OPERATION: _Shape = (
+    {"fingerprint": str, "method": str, "operationId": _TEXT_OR_NULL, "path": str},
+    {},
+)
+#: A case without a ``description`` is read, as an empty one. ``Case`` declares it required
+#: all the same (contractsnap always writes it): what reads one from a file uses ``.get``.
+_CASE: _Shape = (
+    {"id": str, "source": str, "request": dict, "response": dict},
+    {"description": str, "state": dict},
+)
+_SCENARIO: _Shape = ({"fingerprint": str, "name": str, "origin": str}, {})
+_CARRIED: _Shape = ({"expression": str, "step": int, "value": object}, {})
+_STEP: _Shape = (
+    {"id": str, "operation": str, "request": dict, "response": dict},
+    {"link": str, "state": dict},
+)
+_REQUEST: _Shape = (
+    {"method": str, "path": str},
+    {
+        "path_parameters": dict,
+        "query": dict,
+        "headers": dict,
+        "cookies": dict,
+        "body": object,
+        "media_type": _TEXT_OR_NULL,
+    },
+)
+
+
+def _misfit(value: JSONObject, shape: _Shape) -> str | None:
+    """The first field of ``value`` that is missing or holds the wrong kind of value."""
+    required, optional = shape
+    for name, kind in required.items():
+        if name not in value or not isinstance(value[name], kind):
+            return name
+    for name, kind in optional.items():
+        if name in value and not isinstance(value[name], kind):
+            return name
+    return None
+
+
+def _entries_misfit(found: JSON, name: str, shape: _Shape, *, requests: bool) -> str | None:
+    """The first misfit of a list of cases or steps (``name`` when it is not a list of
+    objects), their requests included when ``requests``."""
+    if not isinstance(found, list):
+        return name
+    for entry in found:
+        if not isinstance(entry, dict):
+            return name
+        problem = _misfit(entry, shape)
+        if problem:
+            return problem
+        request = entry["request"]
+        if requests and isinstance(request, dict):  # a dict: checked with ``shape``
+            problem = _misfit(request, _REQUEST)
+            if problem:
+                return problem
+    return None
+
+
+def _operation_misfit(document: JSONObject) -> str | None:
+    operation = document.get("operation")
+    if not isinstance(operation, dict):
+        return "operation"
+    return _misfit(operation, _OPERATION) or _entries_misfit(
+        document.get("cases"), "cases", _CASE, requests=True
+    )
+
+
+def _scenario_misfit(document: JSONObject, *, requests: bool = True) -> str | None:
+    scenario, carried = document.get("scenario"), document.get("carried")
+    if not isinstance(scenario, dict):
+        return "scenario"
+    problem = _misfit(scenario, _SCENARIO)
+    if problem:
+        return problem
+    if not isinstance(carried, dict):
+        return "carried"
+    for entry in carried.values():
+        if not isinstance(entry, dict):
+            return "carried"
+        problem = _misfit(entry, _CARRIED)
+        if problem:
+            return problem
+    return _entries_misfit(document.get("steps"), "steps", _STEP, requests=requests)
+
+
+def _misfit_of(document: JSONObject) -> str | None:
+    if not isinstance(document.get("format"), str):
+        return "format"
+    if "scenario" in document:
+        return _scenario_misfit(document)
+    return _operation_misfit(document)
+
+
+def check(document: JSONObject) -> Document | None:
+    """An upgraded document as the snapshot document it is, or None if it has not the shape
+    of one (a hand edit): a scenario's file if it has a ``scenario`` key, else an
+    operation's. Values JSON cannot hold are not decoded here (``request_problem``)."""
+    if _misfit_of(document) is not None:
+        return None
+    return cast(Document, document)  # checked: every field the TypedDicts declare
+
+
+def as_scenario(document: Document) -> ScenarioDocument:
+    """A checked document that is not an operation's (``"scenario" in document``; mypy
+    narrows only the other way, ``"scenario" not in document``)."""
+    if "scenario" not in document:
+        raise TypeError("an operation's document is not a scenario's")
+    return cast(ScenarioDocument, document)  # checked above and by ``check``
+
+
+# -- reading -----------------------------------------------------------------------------------
 
 
 def loads(data: str | bytes) -> JSON:
@@ -110,9 +287,9 @@ class StoredSnapshot:
     path_template: str
     fingerprint: str
     cases: tuple[FrozenCase, ...]
-    responses: tuple[Mapping[str, Any], ...]
+    responses: tuple[Response, ...]
     #: The file's document in the current layout (upgraded if it was older).
-    document: Mapping[str, Any]
+    document: OperationDocument
     #: The format the file is written in; older than ``FORMAT`` until the next update.
     version: str = FORMAT
 
@@ -127,6 +304,12 @@ def _fail(path: Path, what: str) -> SnapshotFileError:
         f"{path.name}: {what}; restore it (git checkout -- {in_directory(path)}) "
         "or delete it and record again with `pytest --snapshot-update`"
     )
+
+
+def _malformed(path: Path, field: str | None) -> None:
+    """Refuse a file whose field ``field`` is missing or holds the wrong kind of value."""
+    if field is not None:
+        raise _fail(path, f"missing or malformed field {field!r}")
 
 
 def is_ours(path: Path) -> bool:
@@ -146,7 +329,7 @@ def _newer(version: str) -> bool:
     return number.isdecimal() and int(number) > int(current)  # not "²": int() refuses it
 
 
-def _parse(path: Path) -> tuple[dict[str, Any], str]:
+def _parse(path: Path) -> tuple[JSONObject, str]:
     """A snapshot file's JSON object and its format; every problem is a SnapshotFileError."""
     try:
         text = read_text(path)
@@ -179,37 +362,43 @@ def read(path: Path) -> StoredSnapshot:
     """Parse, validate and upgrade a snapshot file; every problem is a ``SnapshotFileError``."""
     raw, version = _parse(path)
     try:
-        document = upgrade(raw)
-        operation = document["operation"]
-        cases = tuple(
-            FrozenCase(
-                source=str(c["source"]),
-                description=str(c.get("description", "")),
-                request=c["request"],
-            )
-            for c in document["cases"]
-        )
-        responses = tuple(c["response"] for c in document["cases"])
-        stored = StoredSnapshot(
-            path=path,
-            method=str(operation["method"]),
-            path_template=str(operation["path"]),
-            fingerprint=str(operation["fingerprint"]),
-            cases=cases,
-            responses=responses,
-            document=document,
-            version=version,
-        )
+        upgraded = upgrade(raw)
+        operation = upgraded["operation"]
+        requests: list[JSON] = []
+        for case in _each(upgraded["cases"]):
+            _key(case, "source")
+            requests.append(_key(case, "request"))
+        for case in _each(upgraded["cases"]):
+            _key(case, "response")
+        for field in ("method", "path", "fingerprint"):
+            _key(operation, field)
     except (KeyError, TypeError, AttributeError) as exc:  # AttributeError: a case not an object
         raise _fail(path, f"missing or malformed field {exc}") from None
-    for case in cases:
-        problem = request_problem(case.request)
+    for request in requests:
+        problem = request_problem(request)
         if problem:
             raise _fail(path, f"a case {problem}")
-    return stored
+    _malformed(path, _operation_misfit(upgraded))
+    document = cast(OperationDocument, upgraded)  # checked by _operation_misfit
+    cases = document["cases"]
+    return StoredSnapshot(
+        path=path,
+        method=document["operation"]["method"],
+        path_template=document["operation"]["path"],
+        fingerprint=document["operation"]["fingerprint"],
+        cases=tuple(
+            FrozenCase(
+                source=c["source"], description=c.get("description", ""), request=c["request"]
+            )
+            for c in cases
+        ),
+        responses=tuple(c["response"] for c in cases),
+        document=document,
+        version=version,
+    )
 
 
-def request_problem(request: Any) -> str | None:
+def request_problem(request: object) -> str | None:
     """Why a stored request cannot be sent as it is (a hand edit), or None."""
     if not isinstance(request, Mapping) or not isinstance(request.get("method"), str):
         return "has no request method"
@@ -227,11 +416,11 @@ def request_problem(request: Any) -> str | None:
     return None
 
 
-def entries(document: Mapping[str, Any]) -> list[Any]:
-    """What a parsed document holds: an operation's ``cases`` or a scenario's ``steps``
-    (an empty list when the field is missing or not a list)."""
-    found = document.get("steps" if "scenario" in document else "cases")
-    return found if isinstance(found, list) else []
+def entries(document: Document) -> Sequence[Case | Step]:
+    """What a checked document holds: an operation's ``cases`` or a scenario's ``steps``."""
+    if "scenario" not in document:
+        return document["cases"]
+    return as_scenario(document)["steps"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -239,25 +428,42 @@ class StoredScenario:
     """A scenario file as read back: the stored requests of its steps, placeholders kept."""
 
     fingerprint: str
-    requests: tuple[Mapping[str, Any], ...]
-    document: Mapping[str, Any]
+    requests: tuple[Request, ...]
+    document: ScenarioDocument
 
 
 def read_scenario(path: Path) -> StoredScenario:
-    """Parse and validate a scenario file; every problem is a ``SnapshotFileError``."""
+    """Parse and validate a scenario file; every problem is a ``SnapshotFileError``.
+
+    The fields of its requests are the policy's to check, with ``request_problem``, before
+    a stored request is sent: a file stale for its scenario is recorded again whatever its
+    requests hold, and a request's problem is told with the step it belongs to.
+    """
     raw, version = _parse(path)
     if version != FORMAT:
         raise _fail(path, f"format {version} has no scenarios")
     try:
-        fingerprint = str(raw["scenario"]["fingerprint"])
-        requests = tuple(step["request"] for step in raw["steps"])
+        _key(raw["scenario"], "fingerprint")
+        steps = _each(raw["steps"])
+        requests = [_key(step, "request") for step in steps]
         if not all(isinstance(r, dict) and "method" in r for r in requests):
             raise _fail(path, "a step has no request method")
-        if not all(isinstance(step.get("response"), dict) for step in raw["steps"]):
+        if not all(isinstance(s, dict) and isinstance(s.get("response"), dict) for s in steps):
             raise _fail(path, "a step has no response")
     except (KeyError, TypeError, AttributeError) as exc:
         raise _fail(path, f"missing or malformed field {exc}") from None
-    return StoredScenario(fingerprint, requests, raw)
+    _malformed(path, _scenario_misfit(raw, requests=False))
+    # Checked by _scenario_misfit; a step's request is a JSON object with a method, and the
+    # policy checks the rest (request_problem) before it sends it, as the docstring says.
+    document = cast(ScenarioDocument, raw)
+    return StoredScenario(
+        document["scenario"]["fingerprint"],
+        tuple(step["request"] for step in document["steps"]),
+        document,
+    )
+
+
+# -- writing -----------------------------------------------------------------------------------
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -317,30 +523,39 @@ class OperationSnapshot(JSONSnapshotExtension):
         return type("OperationSnapshot", (cls,), {"directory": directory})
 
     @classmethod
-    def dirname(cls, *, test_location: Any) -> str:
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
         return str(cls.directory)
 
     @classmethod
-    def get_file_basename(cls, *, test_location: Any, index: Any) -> str:
+    def get_file_basename(cls, *, test_location: PyTestLocation, index: SnapshotIndex) -> str:
         return str(index)
 
     @classmethod
-    def matches_test_location(cls, *, test_location: Any, snapshot_location: str) -> bool:
+    def matches_test_location(
+        cls, *, test_location: PyTestLocation, snapshot_location: str
+    ) -> bool:
         return True  # files are named after operations, not tests (syrupy >= 7)
 
     def discover_snapshots(
-        self, *, test_location: Any, ignore_extensions: Any = None
+        self, *, test_location: PyTestLocation, ignore_extensions: list[str] | None = None
     ) -> SnapshotCollections:
         # syrupy ties files to test names and would delete the files of deselected, skipped
         # or crashed tests; contractsnap finds orphans from the schema instead.
         return SnapshotCollections()
 
     def serialize(
-        self, data: Any, *, exclude: Any = None, include: Any = None, matcher: Any = None
+        self,
+        data: object,
+        *,
+        exclude: PropertyFilter | None = None,
+        include: PropertyFilter | None = None,
+        matcher: PropertyMatcher | None = None,
     ) -> str:
         return dumps(data)
 
-    def diff_lines(self, serialized_data: Any, snapshot_data: Any) -> Iterator[str]:
+    def diff_lines(
+        self, serialized_data: SerializedData, snapshot_data: SerializedData
+    ) -> Iterator[str]:
         import difflib
 
         yield from difflib.unified_diff(
@@ -354,7 +569,11 @@ class OperationSnapshot(JSONSnapshotExtension):
 
     @classmethod
     def write_snapshot(
-        cls, *, snapshot_location: str, snapshots: Any, name_order: Any = None
+        cls,
+        *,
+        snapshot_location: str,
+        snapshots: list[tuple[SerializedData, PyTestLocation, SnapshotIndex]],
+        name_order: dict[str, int] | None = None,
     ) -> None:
         with warnings.catch_warnings():  # syrupy 6 warns it cannot relate the file to a test
             warnings.filterwarnings("ignore", message=r"\s*Can not relate snapshot")
@@ -363,6 +582,8 @@ class OperationSnapshot(JSONSnapshotExtension):
             )
 
     @classmethod
-    def write_snapshot_collection(cls, *, snapshot_collection: Any, name_order: Any = None) -> None:
+    def write_snapshot_collection(
+        cls, *, snapshot_collection: SnapshotCollection, name_order: dict[str, int] | None = None
+    ) -> None:
         for snapshot in snapshot_collection:
             atomic_write(Path(snapshot_collection.location), str(snapshot.data))

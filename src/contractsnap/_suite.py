@@ -13,12 +13,12 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from . import _canonical, _cases, _scenarios, _snapshot, _verdict
 from ._app import AppUnderTest
+from ._canonical import JSON
 from ._config import Settings
 from ._credentials import Credentials, Locations, Secrets
 from ._exchange import Setup
@@ -77,7 +77,7 @@ class Suite:
         self.outcome.schema = _canonical.dumps(self.running.document)
 
     @property
-    def app(self) -> Any:
+    def app(self) -> object:
         """The app object under test (None against a live server)."""
         return self.running.app
 
@@ -87,7 +87,7 @@ class Suite:
         return self.running.client
 
     @property
-    def document(self) -> Mapping[str, Any]:
+    def document(self) -> Mapping[str, JSON]:
         """The app's OpenAPI document, as read at start-up."""
         return self.running.document
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from . import _cases, _report, _snapshot
 from ._checks import CheckFailure
 from ._credentials import Credentials, Locations, Secrets
+from ._documents import OperationDocument
 from ._errors import ContractViolation, SchemaError
 from ._exchange import CaseResult, Exchanger, Setup, call_setup
 from ._messages import case_mismatch
 from ._probes import Probe
 from ._schema import Operation
 from ._verdict import Findings, Pass, Stored, Unsendable
+
+_Stored = Stored[_cases.FrozenCase, OperationDocument]
 
 #: The generated cases of an operation, for the places credentials travel.
 Generate = Callable[[Operation, Locations], list[_cases.FrozenCase]]
@@ -60,16 +62,16 @@ class OperationTarget:
                 "`exclude`"
             )
 
-    def read(self) -> Stored[_cases.FrozenCase] | None:
+    def read(self) -> _Stored | None:
         if not self.path.exists():
             return None
         stored = _snapshot.read(self.path)
         return Stored(stored.fingerprint, stored.version, stored.document, stored.cases)
 
-    def check_stored(self, stored: Stored[_cases.FrozenCase]) -> None:
+    def check_stored(self, stored: _Stored) -> None:
         """The reader has checked every stored request already."""
 
-    def stale(self, stored: Stored[_cases.FrozenCase]) -> str:
+    def stale(self, stored: _Stored) -> str:
         return (
             f"{self.label}: its parameters, request body, security or case settings "
             f"changed since {self.shown} was recorded (fingerprint {stored.fingerprint} -> "
@@ -102,7 +104,7 @@ class OperationTarget:
             context.findings.reached = sorted(s for s in statuses if isinstance(s, int))
         return Pass(results)
 
-    def document(self, run: Pass) -> dict[str, Any]:
+    def document(self, run: Pass) -> OperationDocument:
         operation = self.operation
         return {
             "format": _snapshot.FORMAT,
@@ -115,14 +117,12 @@ class OperationTarget:
             "cases": [r.stored() for r in run.results],
         }
 
-    def mismatch(
-        self, stored: Stored[_cases.FrozenCase], run: Pass, document: Mapping[str, Any]
-    ) -> str:
+    def mismatch(self, stored: _Stored, run: Pass, document: OperationDocument) -> str:
         return case_mismatch(
             self.label, self.shown, self.accept, stored.document, document, run.results
         )
 
-    def unsendable(self, exc: Unsendable, stored: Stored[_cases.FrozenCase]) -> str:
+    def unsendable(self, exc: Unsendable, stored: _Stored) -> str:
         return str(exc)  # an operation's cases carry nothing
 
     def unsendable_hint(self) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from ._documents import Document
 from ._errors import ContractFailure, ContractsnapError
 from ._exchange import Setup
 from ._probes import Probe
@@ -79,7 +81,7 @@ def _contract_test(settings: Mapping[str, object] | None) -> ContractTest:
         contractsnap_setup: Setup | None,
         contractsnap_probes: Mapping[str, Probe],
         contractsnap_auth_params: Mapping[str, str],
-        snapshot: Any,  # syrupy's SnapshotAssertion: untyped where it is called
+        snapshot: SnapshotAssertion,
         anyio_backend: str,
     ) -> None:
         suite = contractsnap_suite
@@ -93,7 +95,7 @@ def _contract_test(settings: Mapping[str, object] | None) -> ContractTest:
         target = contractsnap_operation
         assertion = snapshot.use_extension(suite.extension_for(target))
 
-        def assert_snapshot(document: Mapping[str, Any]) -> bool:
+        def assert_snapshot(document: Document) -> bool:
             return bool(document == assertion(name=target.file_stem))
 
         failure = None
@@ -113,4 +115,4 @@ def _contract_test(settings: Mapping[str, object] | None) -> ContractTest:
             pytest.fail(failure, pytrace=False)
 
     setattr(test_contract, MARK, dict(settings) if settings else None)
-    return cast("ContractTest", test_contract)  # pytest's mark decorators return Any
+    return cast("ContractTest", test_contract)  # pytest's mark decorators are untyped here

@@ -27,33 +27,35 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from . import _canonical, _messages, _pending, _snapshot
 from ._checks import CheckFailure
+from ._documents import Carried, Document, OperationDocument, ScenarioDocument
 from ._errors import ContractViolation, FlakyResponse, MissingSnapshot, SnapshotMismatch, StaleCases
 from ._exchange import CaseResult
 from ._options import Options
 
 #: What a target stores per case or step: a frozen case, or a scenario step's request.
 R = TypeVar("R")
-R_co = TypeVar("R_co", covariant=True)
+#: The snapshot document of a target: an operation's or a scenario's.
+D = TypeVar("D", OperationDocument, ScenarioDocument)
 
 #: Compares a document with the file through syrupy (and writes it on update).
-AssertSnapshot = Callable[[Mapping[str, Any]], bool]
+AssertSnapshot = Callable[[Document], bool]
 
 
 @dataclasses.dataclass(frozen=True)
-class Stored(Generic[R]):
+class Stored(Generic[R, D]):
     """A snapshot file as read back, in the terms the policy needs."""
 
     fingerprint: str
     #: The format the file is written in; older than ``FORMAT`` until the next update.
     version: str
     #: The file's document (upgraded to the current layout).
-    document: Mapping[str, Any]
+    document: D
     #: What is replayed: the stored requests, in order.
     requests: tuple[R, ...]
 
@@ -64,7 +66,7 @@ class Pass:
     carried from step to step (redacted)."""
 
     results: list[CaseResult]
-    carried: dict[str, Any] = dataclasses.field(default_factory=dict)
+    carried: dict[str, Carried] = dataclasses.field(default_factory=dict)
 
 
 class Unsendable(Exception):
@@ -92,7 +94,7 @@ class Findings:
             self.notes.append(text)
 
 
-class Target(Protocol[R]):
+class Target(Protocol[R, D]):
     """What the policy checks: something with a snapshot file and requests to send."""
 
     @property
@@ -115,13 +117,13 @@ class Target(Protocol[R]):
     def check_readable(self) -> None:
         """Raise a ``SchemaError`` if the schema's definition cannot be sent at all."""
 
-    def read(self) -> Stored[R] | None:
+    def read(self) -> Stored[R, D] | None:
         """The snapshot file, or None if there is none; a broken file raises."""
 
-    def check_stored(self, stored: Stored[R]) -> None:
+    def check_stored(self, stored: Stored[R, D]) -> None:
         """Refuse an up-to-date file that cannot be replayed as stored (a hand edit)."""
 
-    def stale(self, stored: Stored[R]) -> str:
+    def stale(self, stored: Stored[R, D]) -> str:
         """Why ``stored`` no longer fits the schema, with the record command."""
 
     async def plan(self) -> Sequence[R]:
@@ -130,13 +132,13 @@ class Target(Protocol[R]):
     async def send(self, requests: Sequence[R]) -> Pass:
         """One pass over ``requests``, from a fresh set-up; may raise ``Unsendable``."""
 
-    def document(self, run: Pass) -> dict[str, Any]:
+    def document(self, run: Pass) -> D:
         """The snapshot document of a pass."""
 
-    def mismatch(self, stored: Stored[R], run: Pass, document: Mapping[str, Any]) -> str:
+    def mismatch(self, stored: Stored[R, D], run: Pass, document: D) -> str:
         """How a replay's answers differ from ``stored``."""
 
-    def unsendable(self, exc: Unsendable, stored: Stored[R]) -> str:
+    def unsendable(self, exc: Unsendable, stored: Stored[R, D]) -> str:
         """A replay that could not be sent whole, against ``stored``."""
 
     def unsendable_hint(self) -> str:
@@ -144,7 +146,7 @@ class Target(Protocol[R]):
 
 
 async def check(
-    target: Target[R],
+    target: Target[R, D],
     *,
     options: Options,
     assert_snapshot: AssertSnapshot,
@@ -190,8 +192,8 @@ async def check(
 
 
 async def _replay(
-    target: Target[R],
-    stored: Stored[R],
+    target: Target[R, D],
+    stored: Stored[R, D],
     assert_snapshot: AssertSnapshot,
     ci: bool,
     findings: Findings,
@@ -222,7 +224,7 @@ async def _replay(
 
 
 async def _record(
-    target: Target[R],
+    target: Target[R, D],
     requests: Sequence[R],
     redact: Sequence[str],
 ) -> Pass:

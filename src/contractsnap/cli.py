@@ -21,7 +21,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from . import _coverage, _diffreport, _pending, _selectors
 from ._config import load_settings
@@ -180,7 +180,7 @@ def _resolve(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _report_coverage(
-    schema: Mapping[str, Any] | None, documents: _diffreport.Documents
+    schema: Mapping[str, object] | None, documents: _diffreport.Documents
 ) -> list[_coverage.OperationCoverage]:
     """Coverage at the head, of the operations the project's include/exclude keep."""
     if schema is None:

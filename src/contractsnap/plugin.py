@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import pytest
 
@@ -13,6 +13,7 @@ from . import _report
 from ._errors import ContractsnapError
 from ._exchange import Setup
 from ._options import Options
+from ._outcome import OutcomeData
 from ._probes import Probe
 from ._session import Run
 from ._suite import Suite, Test
@@ -217,7 +218,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+def pytest_runtest_teardown(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
     try:
         return (yield)
     finally:
@@ -241,15 +244,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run.loop.close()
 
 
+class _Worker(Protocol):
+    """What pytest-xdist's worker controller offers the hook."""
+
+    config: pytest.Config
+
+
 @pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: Any) -> None:
+def pytest_testnodedown(node: _Worker, error: object) -> None:
     """pytest-xdist: a worker finished (or crashed); keep its outcomes."""
     run = node.config.stash.get(RUN, None)
     if run is not None:
-        run.receive(getattr(node, "workeroutput", {}).get("contractsnap"), crashed=bool(error))
+        # A crashed worker has no ``workeroutput``.
+        output: Mapping[str, list[OutcomeData]] = getattr(node, "workeroutput", {})
+        run.receive(output.get("contractsnap"), crashed=bool(error))
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
     run = config.stash.get(RUN, None)
     if run is None:
         return
@@ -296,7 +309,7 @@ def contractsnap_suite(request: pytest.FixtureRequest) -> Suite:
 
 
 @pytest.fixture
-def contractsnap_app(contractsnap_suite: Suite) -> Any:
+def contractsnap_app(contractsnap_suite: Suite) -> object:
     """The app under test. Override it to customise the app in place and return it, e.g.::
 
     @pytest.fixture

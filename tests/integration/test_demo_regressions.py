@@ -24,6 +24,8 @@ def demo(project: Project) -> Project:
     assert settings is not None
     operations = settings.pop("operations", {})
     scenarios = settings.pop("scenarios", [])
+    assert isinstance(operations, dict)
+    assert isinstance(scenarios, list)
     project.configure(operations, **settings)
     with (project.path / "pyproject.toml").open("a") as fh:
         fh.write('pythonpath = ["."]\n')  # this copy, not the demo a parent process imported

@@ -116,6 +116,7 @@ def _demo_project(project: Project, **changes: Any) -> None:
     settings = read_pyproject(ROOT / "pyproject.toml")
     assert settings is not None
     operations = settings.pop("operations", {})
+    assert isinstance(operations, dict)
     # Probes read state through the app object, so live files would lack their "state".
     settings.pop("probes", None)
     project.configure(operations, **{**settings, **changes})

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field
 
-from contractsnap._canonical import canonical, decode_value, dumps, encode_value
+from contractsnap._canonical import JSON, canonical, decode_value, dumps, encode_value
 from contractsnap._cases import (
     FrozenCase,
     freeze,
@@ -119,6 +119,14 @@ def operation(schema: ApiSchema, label: str) -> Operation:
     return next(op for op in schema.operations if op.label == label)
 
 
+def at(value: JSON, *keys: str) -> JSON:
+    """``value[keys[0]][keys[1]]...``: a member of nested objects."""
+    for key in keys:
+        assert isinstance(value, dict), value
+        value = value[key]
+    return value
+
+
 def requests(cases: list[FrozenCase]) -> list[dict[str, Any]]:
     return [dict(c.request) for c in cases]
 
@@ -157,7 +165,9 @@ class TestCodec:
     def test_nan(self) -> None:
         """NaN is spelled out and restored as NaN."""
         assert encode_value(math.nan) == {"$float": "nan"}
-        assert math.isnan(decode_value({"$float": "nan"}))
+        decoded = decode_value({"$float": "nan"})
+        assert isinstance(decoded, float)
+        assert math.isnan(decoded)
 
     def test_nested(self) -> None:
         """Values nested in dicts and lists are encoded; tuples become lists, keys strings."""
@@ -286,8 +296,9 @@ class TestGenerate:
         """Coverage cases use every enum value and respect the nested model's constraints."""
         cases = generate(operation(schema, "POST /books"), schema.security)
         bodies = [c.request["body"] for c in cases]
-        assert {b["genre"] for b in bodies} == {"fiction", "science"}
-        assert all(1 <= len(b["author"]["name"]) <= 20 for b in bodies)
+        assert {at(b, "genre") for b in bodies} == {"fiction", "science"}
+        names = [at(b, "author", "name") for b in bodies]
+        assert all(isinstance(n, str) and 1 <= len(n) <= 20 for n in names)
         assert {c.request["media_type"] for c in cases} == {"application/json"}
 
     def test_schema_example_comes_first(self, schema: ApiSchema) -> None:
@@ -315,7 +326,8 @@ class TestGenerate:
         """A form operation is generated with the urlencoded media type."""
         cases = generate(operation(schema, "POST /login"), schema.security)
         assert {c.request["media_type"] for c in cases} == {"application/x-www-form-urlencoded"}
-        assert all(set(c.request["body"]) == {"username", "password"} for c in cases)
+        bodies = [c.request["body"] for c in cases]
+        assert all(isinstance(b, dict) and set(b) == {"username", "password"} for b in bodies)
 
     def test_parameters(self, schema: ApiSchema) -> None:
         """Path, query and header parameters land in their own request parts."""
@@ -429,6 +441,7 @@ class TestSecurity:
     def test_freeze_drops_security_header(self, schema: ApiSchema) -> None:
         """An APIKeyHeader value is dropped by freeze; other headers are kept."""
         op = operation(schema, "POST /books")
+        assert op.api_operation is not None
         case = op.api_operation.Case(
             headers={
                 "X-API-Key": "generated",
@@ -450,6 +463,7 @@ class TestSecurity:
     def test_freeze_drops_security_query_and_cookie(self, schema: ApiSchema) -> None:
         """API-key query parameters and cookies are dropped; others are kept."""
         op = operation(schema, "GET /private")
+        assert op.api_operation is not None
         case = op.api_operation.Case(
             query={"api_token": "x", "page": "1"},
             cookies={"sid": "y", "theme": "dark"},
@@ -479,6 +493,7 @@ class TestFreezeThaw:
     def test_all_parts(self, schema: ApiSchema) -> None:
         """Path parameters, query, headers, cookies and body survive the round trip."""
         op = operation(schema, "GET /me")
+        assert op.api_operation is not None
         case = op.api_operation.Case(
             headers={"x-client": "v1"},
             cookies={"theme": "dark"},
@@ -497,6 +512,7 @@ class TestFreezeThaw:
     def test_path_parameters(self, schema: ApiSchema) -> None:
         """The path is rebuilt from the stored path parameters."""
         op = operation(schema, "GET /books/{book_id}")
+        assert op.api_operation is not None
         case = op.api_operation.Case(path_parameters={"book_id": 42})
         frozen = freeze(case, schema.security)
         assert frozen == {"method": "GET", "path": "/books/42", "path_parameters": {"book_id": 42}}
@@ -506,6 +522,7 @@ class TestFreezeThaw:
     def test_form_body(self, schema: ApiSchema) -> None:
         """A form body is sent form-encoded after the round trip."""
         op = operation(schema, "POST /login")
+        assert op.api_operation is not None
         case = op.api_operation.Case(
             body={"username": "ü", "password": "p"}, media_type="application/x-www-form-urlencoded"
         )
@@ -516,6 +533,7 @@ class TestFreezeThaw:
     def test_frozen_request_survives_json(self, schema: ApiSchema) -> None:
         """A request read back from JSON text thaws to the same request."""
         op = operation(schema, "POST /books")
+        assert op.api_operation is not None
         case = op.api_operation.Case(
             body={"title": "t", "genre": "science", "author": {"name": "a", "born": None}},
             media_type="application/json",
@@ -540,6 +558,7 @@ class TestFreezeThaw:
         """For schemathesis' own cases, freeze then thaw gives the same transport kwargs."""
         schema = load({}, Path(__file__).parent)
         op = operation(schema, label)
+        assert op.api_operation is not None
 
         @settings(
             max_examples=25, database=None, deadline=None, suppress_health_check=list(HealthCheck)

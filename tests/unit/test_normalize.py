@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from contractsnap._canonical import JSON
+from contractsnap._documents import JSONObject
 from contractsnap._normalize import Rules, body_fields, differences, redact, suggest_rules
 from contractsnap._selectors import compile_selector, path_to_selector
 
@@ -23,6 +25,14 @@ def rules(
     secret_values: tuple[str, ...] = (),
 ) -> Rules:
     return Rules.from_settings(redact_rules, secret_headers, secret_values)
+
+
+def at(value: JSON, *keys: str) -> JSON:
+    """``value[keys[0]][keys[1]]...``: a member of nested objects."""
+    for key in keys:
+        assert isinstance(value, dict), value
+        value = value[key]
+    return value
 
 
 class TestCompileSelector:
@@ -181,7 +191,7 @@ class TestSecrets:
 
     def test_secret_values_anywhere(self) -> None:
         """A secret is replaced inside body strings, nested values, text and headers."""
-        response = {
+        response: JSONObject = {
             "status": 200,
             "headers": {"x-echo": "got Bearer tok-123!"},
             "body": {"msg": "auth Bearer tok-123 ok", "deep": [{"v": "Bearer tok-123"}]},
@@ -210,7 +220,9 @@ class TestSecrets:
 
     def test_secret_headers(self) -> None:
         """Credential headers such as Set-Cookie are replaced whole, lists included."""
-        response = {"headers": {"set-cookie": ["a=1", "b=2"], "x-api-key": "k", "location": "/x"}}
+        response: JSONObject = {
+            "headers": {"set-cookie": ["a=1", "b=2"], "x-api-key": "k", "location": "/x"}
+        }
         out = redact(response, rules(secret_headers=("set-cookie", "X-API-Key")))
         assert out == {
             "headers": {"location": "/x", "set-cookie": "<secret:1>", "x-api-key": "<secret:2>"}
@@ -218,7 +230,7 @@ class TestSecrets:
 
     def test_input_is_not_modified(self) -> None:
         """redact returns a copy and leaves its input alone."""
-        response = {"headers": {"set-cookie": "a=1"}, "body": {"id": UUID_A}}
+        response: JSONObject = {"headers": {"set-cookie": "a=1"}, "body": {"id": UUID_A}}
         redact(response, rules(("uuid",), ("set-cookie",)))
         assert response == {"headers": {"set-cookie": "a=1"}, "body": {"id": UUID_A}}
 
@@ -226,7 +238,7 @@ class TestSecrets:
 class TestSelectors:
     """``$``-path selectors replace whole values."""
 
-    BODY: dict[str, Any] = {  # noqa: RUF012 - read-only test data
+    BODY: JSONObject = {  # noqa: RUF012 - read-only test data
         "id": 7,
         "items": [{"token": "t1", "n": 1}, {"token": 5, "n": 2}],
         "deep": {"x": {"etag": "W/1"}, "etag": "W/2"},
@@ -236,13 +248,13 @@ class TestSelectors:
     def test_key(self) -> None:
         """``$.id`` replaces the top-level value, whatever its type."""
         out = redact({"body": self.BODY}, rules(("$.id",)))
-        assert out["body"]["id"] == "<redacted:1>"
-        assert out["body"]["name"] == "kept"
+        assert at(out, "body", "id") == "<redacted:1>"
+        assert at(out, "body", "name") == "kept"
 
     def test_wildcard_index(self) -> None:
         """``[*]`` selects every list element."""
         out = redact({"body": self.BODY}, rules(("$.items[*].token",)))
-        assert out["body"]["items"] == [
+        assert at(out, "body", "items") == [
             {"n": 1, "token": "<redacted:1>"},
             {"n": 2, "token": "<redacted:2>"},
         ]
@@ -250,16 +262,19 @@ class TestSelectors:
     def test_fixed_index(self) -> None:
         """``[1]`` selects one list element only."""
         out = redact({"body": self.BODY}, rules(("$.items[1].n",)))
-        assert out["body"]["items"] == [{"n": 1, "token": "t1"}, {"n": "<redacted:1>", "token": 5}]
+        assert at(out, "body", "items") == [
+            {"n": 1, "token": "t1"},
+            {"n": "<redacted:1>", "token": 5},
+        ]
 
     def test_descendant(self) -> None:
         """``..name`` selects the key at any depth."""
         out = redact({"body": self.BODY}, rules(("$..etag",)))
-        assert out["body"]["deep"] == {"etag": "<redacted:1>", "x": {"etag": "<redacted:2>"}}
+        assert at(out, "body", "deep") == {"etag": "<redacted:1>", "x": {"etag": "<redacted:2>"}}
 
     def test_selectors_do_not_touch_text_or_headers(self) -> None:
         """Selectors apply to JSON bodies only."""
-        response = {"headers": {"id": "h"}, "text": "id"}
+        response: JSONObject = {"headers": {"id": "h"}, "text": "id"}
         assert redact(response, rules(("$.id", "$..*"))) == response
 
     def test_equal_values_share_a_token(self) -> None:
@@ -278,7 +293,7 @@ class TestDetectors:
 
     def test_uuid_timestamp_date(self) -> None:
         """Each detector replaces its values in body strings, including substrings."""
-        body = {
+        body: JSONObject = {
             "id": UUID_A,
             "at": STAMP_A,
             "on": "2024-01-02",
@@ -294,7 +309,7 @@ class TestDetectors:
 
     def test_detectors_are_opt_in(self) -> None:
         """Without a detector, volatile-looking values are kept."""
-        body = {"id": UUID_A, "at": STAMP_A}
+        body: JSONObject = {"id": UUID_A, "at": STAMP_A}
         assert redact({"body": body}, rules()) == {"body": body}
 
     def test_timestamp_variants(self) -> None:
@@ -325,7 +340,7 @@ class TestCorrelatedPlaceholders:
 
     def test_same_uuid_in_body_and_location(self) -> None:
         """The id in the body and in the Location header become the same ``<uuid:1>``."""
-        response = {
+        response: JSONObject = {
             "status": 201,
             "headers": {"location": f"/books/{UUID_A}", "content-type": "application/json"},
             "body": {"id": UUID_A, "title": "x"},
@@ -344,7 +359,7 @@ class TestCorrelatedPlaceholders:
 
     def test_counters_are_per_kind(self) -> None:
         """Each kind of placeholder counts from 1."""
-        body = {"a": UUID_A, "b": STAMP_A, "c": UUID_B, "d": "x"}
+        body: JSONObject = {"a": UUID_A, "b": STAMP_A, "c": UUID_B, "d": "x"}
         out = redact({"body": body}, rules(("uuid", "timestamp", "$.d")))
         assert out["body"] == {
             "a": "<uuid:1>",
@@ -368,8 +383,11 @@ class TestCorrelatedPlaceholders:
     def test_body_keys_are_sorted(self) -> None:
         """The redacted body is rebuilt with sorted keys at every level."""
         out = redact({"body": {"b": {"z": 1, "y": 2}, "a": 0}}, rules())
-        assert list(out["body"]) == ["a", "b"]
-        assert list(out["body"]["b"]) == ["y", "z"]
+        body, inner = at(out, "body"), at(out, "body", "b")
+        assert isinstance(body, dict)
+        assert isinstance(inner, dict)
+        assert list(body) == ["a", "b"]
+        assert list(inner) == ["y", "z"]
 
 
 class TestDifferences:
@@ -449,8 +467,8 @@ class TestSuggestRules:
 
     def test_suggested_rules_hide_leaf_differences(self) -> None:
         """Applying the suggestions makes two responses with volatile leaves equal."""
-        a = {"id": UUID_A, "items": [{"n": 1}], "at": STAMP_A}
-        b = {"id": UUID_B, "items": [{"n": 2}], "at": STAMP_B}
+        a: JSONObject = {"id": UUID_A, "items": [{"n": 1}], "at": STAMP_A}
+        b: JSONObject = {"id": UUID_B, "items": [{"n": 2}], "at": STAMP_B}
         suggested = suggest_rules(differences(a, b))
         assert suggested == ["timestamp", "uuid", "$.items[*].n"]
         assert redact({"body": a}, rules(tuple(suggested))) == redact(

@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
+from contractsnap._documents import JSONObject
 from contractsnap._errors import ProbeError
 from contractsnap._probes import change, changes, observe
 
@@ -89,8 +90,14 @@ class TestChange:
 
     def test_rows_keyed_by_id(self) -> None:
         """Objects: added, removed and changed keys, recursively."""
-        before = {"1": {"title": "Dune", "price": 9.99}, "2": {"title": "Emma", "price": 5}}
-        after = {"1": {"title": "Dune", "price": 12.0}, "3": {"title": "Ulysses", "price": 8}}
+        before: JSONObject = {
+            "1": {"title": "Dune", "price": 9.99},
+            "2": {"title": "Emma", "price": 5},
+        }
+        after: JSONObject = {
+            "1": {"title": "Dune", "price": 12.0},
+            "3": {"title": "Ulysses", "price": 8},
+        }
         assert change(before, after) == {
             "added": {"3": {"title": "Ulysses", "price": 8}},
             "removed": {"2": {"title": "Emma", "price": 5}},

@@ -25,6 +25,7 @@ from contractsnap._canonical import canonical, decode_value, dumps, encode_value
 from contractsnap._cases import generate, thaw
 from contractsnap._config import Settings
 from contractsnap._credentials import header_values as _secret_values
+from contractsnap._documents import JSONObject
 from contractsnap._normalize import Rules, body_fields, differences, redact
 from contractsnap._schema import ApiSchema
 
@@ -123,7 +124,9 @@ class TestNormaliser:
         fields = body_fields(content, content_type, 1000)
         assert len(fields) == (1 if content else 0)
         if "binary" in fields:
-            assert fields["binary"]["length"] == len(content)
+            binary = fields["binary"]
+            assert isinstance(binary, dict)
+            assert binary["length"] == len(content)
         dumps(fields)
 
     @PROPERTY
@@ -172,7 +175,7 @@ class TestNormaliser:
         ]
         planted = data.draw(st.sampled_from(spellings))
         prefix, suffix = data.draw(TEXT), data.draw(TEXT)
-        response = {
+        response: JSONObject = {
             "status": 200,
             "headers": {"x-echo": f"{prefix}{planted}", "location": f"/next?t={planted}"},
             "body": {"echo": [body, f"{prefix}{planted}{suffix}"], planted: {"k": planted}},
@@ -197,9 +200,11 @@ class TestNormaliser:
         a, b = secrets[0], secrets[1]
         text += a + b[1:] if a[-1:] == b[:1] else a + b
         out = redact({"text": text}, Rules.from_settings([], [], secrets))
-        visible = PLACEHOLDER.sub("\x00", out["text"])
+        shown = out["text"]
+        assert isinstance(shown, str)
+        visible = PLACEHOLDER.sub("\x00", shown)
         for secret in secrets:
-            assert secret not in visible, (secret, out["text"])
+            assert secret not in visible, (secret, shown)
 
     @PROPERTY
     @given(a=JSON, b=JSON)

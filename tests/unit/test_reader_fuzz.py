@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from contractsnap import SnapshotFileError
 from contractsnap._cases import FrozenCase
+from contractsnap._documents import Request
 from contractsnap._snapshot import FORMAT, StoredSnapshot, is_ours, read, read_scenario
 
 FUZZ = settings(max_examples=150, database=None, deadline=None, derandomize=True)
@@ -48,7 +49,7 @@ VERSIONS = st.sampled_from(
 
 
 def valid_document(cases: int) -> dict[str, Any]:
-    request = {"method": "GET", "path": "/books/1", "path_parameters": {"book_id": "1"}}
+    request: Request = {"method": "GET", "path": "/books/1", "path_parameters": {"book_id": "1"}}
     case = FrozenCase("coverage", "Default positive test case", request)
     return {
         "format": FORMAT,
@@ -226,7 +227,8 @@ class TestScenarioReaderFuzz:
                 assert SCENARIO_NAME in message, message
                 assert "\n" not in message, message
                 return
-            assert all(isinstance(r, dict) and "method" in r for r in stored.requests)
+            assert all(isinstance(r, dict) for r in stored.requests)
+            assert all("method" in r for r in stored.requests)
             assert isinstance(stored.fingerprint, str)
 
     @FUZZ

@@ -16,6 +16,7 @@ import pytest
 
 from contractsnap import ConfigError
 from contractsnap._config import ScenarioConfig, Settings, StepConfig, build_settings
+from contractsnap._documents import Request
 from contractsnap._expressions import Exchange, ExpressionError, check_expression, evaluate
 from contractsnap._scenarios import Binding, Scenario, Step, concrete, masked, parse_target
 from contractsnap._scenarios import build as build_scenarios
@@ -512,7 +513,7 @@ CARRY = {
         {"operation": "DELETE /items/{id}", "parameters": {"id": "$response.body#/id"}},
     ],
 }
-STORED_PUT: dict[str, Any] = {
+STORED_PUT: Request = {
     "method": "PUT",
     "path": "/items/3",
     "path_parameters": {"id": 3},
@@ -614,7 +615,9 @@ def _step(carry: Scenario, *bindings: Binding) -> Step:
 def test_body_pointer(carry: Scenario, body: Any, pointer: str, expected: Any) -> None:
     """A body pointer sets one value, making the objects on its way."""
     step = _step(carry, Binding(("body", pointer), "$response.body#/id"))
-    request = {"method": "PUT", "path": "/items/1", **({} if body is None else {"body": body})}
+    request: Request = {"method": "PUT", "path": "/items/1"}
+    if body is not None:
+        request["body"] = body
     placeholders = {(1, "$response.body#/id"): "<carried:1>"}
     assert masked(step, request, placeholders)["body"] == expected
 
@@ -651,7 +654,7 @@ def test_body_pointer(carry: Scenario, body: Any, pointer: str, expected: Any) -
 def test_body_pointer_does_not_fit(body: Any, pointer: str, message: str, carry: Scenario) -> None:
     """A pointer into a value that is not an object (or a list index) is refused."""
     step = _step(carry, Binding(("body", pointer), "$response.body#/id"))
-    request = {"method": "PUT", "path": "/items/1", "body": body}
+    request: Request = {"method": "PUT", "path": "/items/1", "body": body}
     with pytest.raises(ExpressionError, match=f"^{re.escape(message)}$"):
         masked(step, request, {(1, "$response.body#/id"): "<carried:1>"})
     with pytest.raises(ExpressionError, match=f"^{re.escape(message)}$"):
@@ -662,7 +665,7 @@ def test_whole_body(carry: Scenario) -> None:
     """``body`` replaces the body; a constant is sent as written and carried by nothing."""
     constant = {"name": "$not carried", "n": [1]}
     step = _step(carry, Binding(("body", ""), constant))
-    request = {"method": "PUT", "path": "/items/1", "body": {"name": "x"}}
+    request: Request = {"method": "PUT", "path": "/items/1", "body": {"name": "x"}}
     assert masked(step, request, {})["body"] == constant
     assert concrete(step, request, lambda e: pytest.fail(f"{e} was evaluated"))["body"] == constant
     scenario = Scenario("s", "config", (carry.steps[0], step), "f", "s")

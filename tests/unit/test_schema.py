@@ -103,6 +103,7 @@ class TestOperations:
         )
         assert op.settings == OperationSettings()
         assert op.error is None
+        assert op.api_operation is not None
         assert op.api_operation.label == "DELETE /books/{book_id}"
 
     def test_document_order_is_not_sorted(self, tmp_path: Path) -> None:

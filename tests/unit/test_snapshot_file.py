@@ -16,6 +16,7 @@ import pytest
 from contractsnap import SnapshotFileError
 from contractsnap._canonical import dumps
 from contractsnap._cases import FrozenCase
+from contractsnap._documents import Request
 from contractsnap._snapshot import (
     _SUPPORTED,
     FORMAT,
@@ -27,7 +28,7 @@ from contractsnap._snapshot import (
     upgrade,
 )
 
-REQUEST: dict[str, Any] = {
+REQUEST: Request = {
     "method": "GET",
     "path": "/books/1",
     "path_parameters": {"book_id": "1"},
@@ -121,8 +122,9 @@ class TestRead:
             fingerprint="0123456789abcdef",
             cases=(case, case),
             responses=(RESPONSE, RESPONSE),
-            document=doc,
+            document=stored.document,
         )
+        assert stored.document == doc
         assert stored.cases[0].id == doc["cases"][0]["id"]
         assert dumps(stored.document) == path.read_text(encoding="utf-8")
 

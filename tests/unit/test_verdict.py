@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pytest
 from contractsnap._canonical import dumps
 from contractsnap._cases import FrozenCase
 from contractsnap._checks import CheckFailure
+from contractsnap._documents import Case, Document, OperationDocument, OperationInfo
 from contractsnap._errors import (
     ContractViolation,
     FlakyResponse,
@@ -66,20 +67,20 @@ class ScriptedTarget:
     def check_readable(self) -> None:
         pass
 
-    def read(self) -> Stored[FrozenCase] | None:
+    def read(self) -> Stored[FrozenCase, OperationDocument] | None:
         if not self.path.exists():
             return None
-        document = json.loads(self.path.read_text())
+        document: OperationDocument = json.loads(self.path.read_text())
         cases = tuple(
             FrozenCase(c["source"], c["description"], c["request"]) for c in document["cases"]
         )
-        version = document["format"]
-        return Stored(document["fingerprint"], version, document, cases)
+        fingerprint = document["operation"]["fingerprint"]
+        return Stored(fingerprint, document["format"], document, cases)
 
-    def check_stored(self, stored: Stored[FrozenCase]) -> None:
+    def check_stored(self, stored: Stored[FrozenCase, OperationDocument]) -> None:
         pass
 
-    def stale(self, stored: Stored[FrozenCase]) -> str:
+    def stale(self, stored: Stored[FrozenCase, OperationDocument]) -> str:
         return f"stale: {stored.fingerprint} -> {self.fingerprint}"
 
     async def plan(self) -> Sequence[FrozenCase]:
@@ -98,17 +99,15 @@ class ScriptedTarget:
         ]
         return Pass(results, self.carried[number] if self.carried else {})
 
-    def document(self, run: Pass) -> dict[str, Any]:
-        return {
-            "format": FORMAT,
-            "fingerprint": self.fingerprint,
-            "cases": [r.stored() for r in run.results],
-        }
+    def document(self, run: Pass) -> OperationDocument:
+        return document_of(self.fingerprint, [r.stored() for r in run.results])
 
-    def mismatch(self, stored: Stored[FrozenCase], run: Pass, document: Mapping[str, Any]) -> str:
+    def mismatch(
+        self, stored: Stored[FrozenCase, OperationDocument], run: Pass, document: OperationDocument
+    ) -> str:
         return "answered differently"
 
-    def unsendable(self, exc: Unsendable, stored: Stored[FrozenCase]) -> str:
+    def unsendable(self, exc: Unsendable, stored: Stored[FrozenCase, OperationDocument]) -> str:
         return f"replay broke: {exc}"
 
     def unsendable_hint(self) -> str:
@@ -120,9 +119,9 @@ class Files:
 
     def __init__(self, path: Path, *, update: bool) -> None:
         self.path, self.update = path, update
-        self.compared: list[Mapping[str, Any]] = []
+        self.compared: list[Document] = []
 
-    def __call__(self, document: Mapping[str, Any]) -> bool:
+    def __call__(self, document: Document) -> bool:
         self.compared.append(document)
         if self.update:
             self.path.write_text(dumps(document))
@@ -130,13 +129,19 @@ class Files:
         return self.path.read_text() == dumps(document)
 
 
-def stored_file(path: Path, *, status: int = 200, fingerprint: str = "f1") -> None:
-    document = {
-        "format": FORMAT,
+def document_of(fingerprint: str, cases: list[Case]) -> OperationDocument:
+    operation: OperationInfo = {
         "fingerprint": fingerprint,
-        "cases": [{**FROZEN.to_json(), "response": {"status": status}}],
+        "method": "GET",
+        "operationId": None,
+        "path": "/things",
     }
-    path.write_text(dumps(document))
+    return {"format": FORMAT, "operation": operation, "cases": cases}
+
+
+def stored_file(path: Path, *, status: int = 200, fingerprint: str = "f1") -> None:
+    case = CaseResult(FROZEN, {"status": status}, []).stored()
+    path.write_text(dumps(document_of(fingerprint, [case])))
 
 
 def run(
