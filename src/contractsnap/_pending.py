@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypedDict
@@ -40,11 +39,6 @@ from ._documents import (
 from ._errors import SnapshotFileError
 
 SUFFIX = ".pending"
-
-
-def in_ci() -> bool:
-    """Whether the ``CI`` environment variable says this is a CI run."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def pending_path(snapshot: Path) -> Path:

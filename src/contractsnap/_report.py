@@ -79,7 +79,8 @@ def flaky_message(
         out += ["", title, *indent(request.splitlines(), "  ")]
         for path, a, b in diffs:
             if path[:1] == ("headers",):
-                where = f"header {path[1]}"
+                # A response with no kept header at all differs in ``headers`` as a whole.
+                where = f"header {path[1]}" if len(path) > 1 else "headers"
             elif path[:1] == ("body",):
                 where = path_to_selector(path[1:], generalise=False)
             else:
