@@ -23,7 +23,7 @@ from schemathesis import GenerationMode
 from schemathesis.core import NOT_SET, Body, NotSet
 
 from ._canonical import JSON, Decoded, canonical, decode_value, encode_value, short_id
-from ._documents import Request
+from ._documents import CaseHead, Request
 from ._errors import SchemaError
 from ._schema import Operation
 
@@ -53,12 +53,12 @@ class FrozenCase:
         """A stable id: a short hash of the request, so it never depends on the order."""
         return short_id(self.request)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> CaseHead:
         return {
             "id": self.id,
             "source": self.source,
             "description": self.description,
-            "request": dict(self.request),
+            "request": self.request.copy(),
         }
 
 

@@ -35,11 +35,16 @@ class Request(_RequestLine, total=False):
     media_type: str | None
 
 
-class _Case(TypedDict):
+class CaseHead(TypedDict):
+    """What a case is before it is sent: its id, where it came from, its request."""
+
     id: str
     source: str
     description: str
     request: Request
+
+
+class _Case(CaseHead):
     response: Response
 
 

@@ -56,16 +56,9 @@ class CaseResult:
 
     def stored(self) -> Case:
         """The case as it is written in the snapshot file."""
-        frozen = self.case
-        case: Case = {
-            "id": frozen.id,
-            "source": frozen.source,
-            "description": frozen.description,
-            "request": frozen.request.copy(),
-            "response": self.response,
-        }
-        if self.state:
-            case["state"] = self.state
+        case: Case = {**self.case.to_json(), "response": self.response, "state": self.state}
+        if not self.state:  # only what a probe saw change is stored
+            del case["state"]
         return case
 
 
