@@ -15,7 +15,7 @@ import requests  # schemathesis' own dependency: its Response keeps a requests r
 from requests.structures import CaseInsensitiveDict
 from schemathesis import CheckFunction, Response
 from schemathesis.checks import CHECKS
-from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.failures import Failure, FailureGroup, ServerError
 
 from ._checknames import known_checks
 from ._config import OperationSettings
@@ -33,6 +33,11 @@ class CheckFailure:
     title: str
     message: str
     error: bool
+
+    @property
+    def server_error(self) -> bool:
+        """A failing ``not_a_server_error`` check: the app failed, a bug to fix."""
+        return self.error and self.code == ServerError.code
 
     def render(self) -> str:
         level = "error" if self.error else "warning"

@@ -17,7 +17,7 @@ import importlib
 import inspect
 import json
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
@@ -170,6 +170,41 @@ def _per_request_state(app: ASGIApp) -> ASGIApp:
     return wrapped
 
 
+#: The exceptions the app raised while answering, for the request being sent (see
+#: ``app_errors``); unset outside a send.
+_raised: contextvars.ContextVar[list[BaseException]] = contextvars.ContextVar("contractsnap_raised")
+
+
+def _capture_errors(app: ASGIApp) -> ASGIApp:
+    """Keep what the app raises while answering a request, then let httpx see it as before.
+
+    Starlette's error middleware sends its 500 response and raises again; httpx (with
+    ``raise_app_exceptions=False``) turns the exception into that response and drops it.
+    """
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await app(scope, receive, send)
+        except Exception as exc:
+            raised = _raised.get(None)
+            if raised is not None and scope["type"] == "http":
+                raised.append(exc)
+            raise
+
+    return wrapped
+
+
+@contextlib.contextmanager
+def app_errors() -> Iterator[list[BaseException]]:
+    """The exceptions the app raises while the ``with`` block sends a request (in process)."""
+    raised: list[BaseException] = []
+    token = _raised.set(raised)
+    try:
+        yield raised
+    finally:
+        _raised.reset(token)
+
+
 def _live_client(settings: Settings) -> httpx.AsyncClient:
     """A client for a running server that refuses to send a request anywhere else."""
     assert settings.base_url is not None
@@ -225,7 +260,7 @@ async def serve(app: ASGIApp | None, settings: Settings) -> AsyncIterator[httpx.
         return
     assert app is not None, "an app is loaded unless `base_url` names a running server"
     async with contextlib.AsyncExitStack() as stack:
-        target = bounded_body(_per_request_state(app))
+        target = bounded_body(_per_request_state(_capture_errors(app)))
         if settings.lifespan:
             try:
                 manager = await stack.enter_async_context(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import traceback
 from collections.abc import Callable, Mapping
 
 import httpx
@@ -39,6 +40,9 @@ class CaseResult:
     failures: list[CheckFailure]
     #: What the case changed, per state probe (empty: nothing, or no probes).
     state: State = dataclasses.field(default_factory=dict)
+    #: The traceback of what the app raised while answering (never stored: it names files
+    #: on this machine).
+    error: str | None = None
 
     @classmethod
     def of(
@@ -52,7 +56,8 @@ class CaseResult:
         other steps of a scenario too when ``tokens`` is given)."""
         redacted = _normalize.redact(answer.normalised, rules, tokens)
         state = redacted.pop("state", {})
-        return cls(case, redacted, answer.failures, state if isinstance(state, dict) else {})
+        state = state if isinstance(state, dict) else {}
+        return cls(case, redacted, answer.failures, state, answer.error)
 
     def stored(self) -> Case:
         """The case as it is written in the snapshot file."""
@@ -70,6 +75,8 @@ class Answer:
     normalised: JSONObject
     response: httpx.Response
     failures: list[CheckFailure]
+    #: The traceback of the exception the app raised while answering, if it raised.
+    error: str | None = None
 
 
 async def call_setup(setup: Setup | None, operation: Operation) -> None:
@@ -127,7 +134,10 @@ class Exchanger:
             ) from None
         checks, truncated = operation.settings, False
         try:
-            response = await _client.send(self._client, sent, timeout, self._settings.max_read_size)
+            with _client.app_errors() as raised:
+                response = await _client.send(
+                    self._client, sent, timeout, self._settings.max_read_size
+                )
         except httpx.TransportError as exc:  # only a live server: ASGI apps do not drop
             raise AppLoadError(
                 f"{where}: the server at {self._settings.base_url} stopped answering "
@@ -141,7 +151,8 @@ class Exchanger:
             after = await _probes.observe(probes, self._app, where, timeout)
             if state := _probes.changes(before, after):
                 normalised["state"] = state
-        return Answer(normalised, response, run_checks(case, response, checks))
+        error = "".join(traceback.format_exception(raised[-1])) if raised else None
+        return Answer(normalised, response, run_checks(case, response, checks), error)
 
     def _normalise(self, response: httpx.Response, *, truncated: bool) -> JSONObject:
         """Status, the kept headers and the body of a response, before redaction."""

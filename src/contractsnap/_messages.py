@@ -5,11 +5,20 @@ Pure functions from results to text; the verdict decides when each is raised.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 from . import _normalize, _report
 from ._checks import CheckFailure
-from ._documents import Carried, OperationDocument, Request, ScenarioDocument, State, Step
+from ._documents import (
+    Carried,
+    OperationDocument,
+    Request,
+    Response,
+    ScenarioDocument,
+    State,
+    Step,
+)
 from ._exchange import CaseResult
 
 #: Appended to a gate run's mismatch when the new result was written beside the snapshot.
@@ -17,6 +26,29 @@ PENDING_HINT = (
     "\n\nThe new result is in {name}{suffix}: review it with "
     "`contractsnap review`, or `contractsnap accept`/`reject`."
 )
+
+
+#: A case's diff is cut past this many lines; the pending file (``contractsnap review``) and
+#: ``pytest -v`` show it whole.
+DIFF_LINES = 8
+#: A traceback is cut to its last lines: the frame that raised, and the ones that called it.
+TRACEBACK_LINES = 12
+#: The status from which an answer is the server's error, never a change to accept.
+SERVER_ERROR = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class Style:
+    """How much a message shows, and how it writes a request's path."""
+
+    #: Every changed case's diff, whole (``pytest -v``), not only the first one's, cut.
+    verbose: bool = False
+    #: ``base_path``: put before the stored path, as it was requested.
+    base_path: str = ""
+
+
+#: The messages of a plain run.
+PLAIN = Style()
 
 
 def titles(results: Sequence[CaseResult]) -> list[str]:
@@ -29,17 +61,30 @@ def titles(results: Sequence[CaseResult]) -> list[str]:
     ]
 
 
-def _request_lines(request: Request) -> list[str]:
+def _request_lines(request: Request, style: Style) -> list[str]:
+    if style.base_path:
+        request = {**request, "path": style.base_path + request["path"]}
     return _report.indent(_report.request_line(request).splitlines(), "  ")
 
 
-def _state_lines(old_state: State, new_state: State, prefix: str = "    ") -> list[str]:
+def _cut(lines: Sequence[str], style: Style, limit: int = DIFF_LINES) -> list[str]:
+    """At most ``limit`` lines (all of them when verbose), then how many are left out."""
+    if style.verbose or len(lines) <= limit + 1:
+        return list(lines)
+    return [*lines[:limit], f"... {len(lines) - limit} more lines"]
+
+
+def _diff(old: object, new: object, style: Style, prefix: str = "  ") -> list[str]:
+    """The hunks of a diff (the headline says which side is which), cut."""
+    return _report.indent(_cut(_report.json_diff(old, new)[2:], style), prefix)
+
+
+def _state_lines(old_state: State, new_state: State, style: Style) -> list[str]:
     lines: list[str] = []
     for probe in sorted({*old_state, *new_state}):
         if old_state.get(probe) != new_state.get(probe):
             lines.append(f"  state (probe {probe}):")
-            diff = _report.json_diff(old_state.get(probe), new_state.get(probe))
-            lines += _report.indent(diff, prefix)
+            lines += _diff(old_state.get(probe), new_state.get(probe), style, "    ")
     return lines
 
 
@@ -49,6 +94,85 @@ def _accept_tail(
     return ["", what, "  " + command]
 
 
+def _changes(result: CaseResult, old: Response | None, old_state: State) -> tuple[object, ...]:
+    """Where a case changed (the JSON paths): cases that changed the same fields share it."""
+    found = _normalize.differences(old, result.response)
+    found += _normalize.differences(old_state, result.state, ("state",))
+    return tuple(path for path, _, _ in found)
+
+
+def _numbers(titles_: Sequence[str]) -> str:
+    """``case 3/27, case 5/27`` as ``3, 5 (of 27)``, at most ten of them."""
+    numbers = [t.split(" ", 2)[1].split("/")[0] for t in titles_]
+    shown = ", ".join(numbers[:10]) + (
+        f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
+    )
+    return shown
+
+
+def _rest(
+    shown: Sequence[tuple[str, tuple[object, ...]]], rest: Sequence[tuple[str, tuple[object, ...]]]
+) -> list[str]:
+    """One line for the changed cases not shown: which changed the same fields as a shown
+    one, which changed others."""
+    if not rest:
+        return []
+    seen = {changes for _, changes in shown}
+    alike = [title for title, changes in rest if changes in seen]
+    other = [title for title, changes in rest if changes not in seen]
+    parts = []
+    if alike:
+        parts.append(
+            f"{_report.plural(len(alike), 'more case')} changed the same fields ({_numbers(alike)})"
+        )
+    if other:
+        parts.append(
+            f"{_report.plural(len(other), 'more case')} changed other fields ({_numbers(other)})"
+        )
+    return ["", "; ".join(parts) + "; `pytest -v` shows every diff"]
+
+
+def _failed(result: CaseResult) -> bool:
+    """The app failed on this case (and the settings make that an error)."""
+    return any(f.server_error for f in result.failures)
+
+
+def _server_errors(label: str, results: Sequence[CaseResult], style: Style) -> list[str]:
+    """The cases the app failed on, with what it raised; empty if there are none."""
+    failed = [(t, r) for t, r in zip(titles(results), results, strict=True) if _failed(r)]
+    if not failed:
+        return []
+    statuses = sorted({str(r.response.get("status")) for _, r in failed})
+    noun = "step" if results[0].case.source == "step" else "case"
+    out = [
+        f"{label}: the app failed on {len(failed)} of {_report.plural(len(results), noun)} "
+        f"(answered {', '.join(statuses)}): a server error to fix, not a change to accept"
+    ]
+    shown = failed if style.verbose else failed[:1]
+    for title, result in shown:
+        out += ["", title, *_request_lines(result.case.request, style)]
+        out.append(f"  -> {result.response.get('status')}")
+        if result.error:
+            out += _report.indent(_cut_traceback(result.error, style), "  ")
+        else:
+            out.append("  (the app answered the error itself; no exception reached contractsnap)")
+    if len(failed) > len(shown):
+        rest = [title for title, _ in failed[len(shown) :]]
+        out += [
+            "",
+            f"{_report.plural(len(rest), 'more case')} failed too ({_numbers(rest)})"
+            "; `pytest -v` shows each",
+        ]
+    return out
+
+
+def _cut_traceback(text: str, style: Style) -> list[str]:
+    lines = text.rstrip("\n").splitlines()
+    if style.verbose or len(lines) <= TRACEBACK_LINES + 1:
+        return lines
+    return [lines[0], f"  ... {len(lines) - TRACEBACK_LINES} lines", *lines[-TRACEBACK_LINES:]]
+
+
 def case_mismatch(
     label: str,
     name: str,
@@ -56,36 +180,42 @@ def case_mismatch(
     stored: OperationDocument,
     document: OperationDocument,
     results: Sequence[CaseResult],
+    style: Style = PLAIN,
 ) -> str:
-    """An operation's cases answered differently from its file ``name``."""
-    stored_cases = stored["cases"]
-    old_responses = [c["response"] for c in stored_cases]
-    old_states = [c.get("state", {}) for c in stored_cases]
-    changed = [
-        (title, result, old, old_state)
-        for title, result, old, old_state in zip(
-            titles(results), results, old_responses, old_states, strict=True
-        )
-        if result.response != old or result.state != old_state
-    ]
+    """An operation's cases answered differently from its file ``name``: the first changed
+    case's diff, cut, and one line for the others. Cases the app failed on are only counted:
+    ``contract`` shows them, with what the app raised."""
+    changed: list[tuple[str, CaseResult, Response, State]] = []
+    failed = 0
+    for title, result, old in zip(titles(results), results, stored["cases"], strict=True):
+        old_response, old_state = old["response"], old.get("state", {})
+        if result.response == old_response and result.state == old_state:
+            continue
+        if _failed(result):  # shown with what the app raised, by ``contract``
+            failed += 1
+        else:
+            changed.append((title, result, old_response, old_state))
     out = [
         f"{label}: {len(changed)} of {_report.plural(len(results), 'case')} "
-        f"answered differently from {name}"
+        f"answered differently from {name} (- snapshot, + received)"
+        + (f", and {failed} failed with a server error" if failed else "")
     ]
-    for title, result, old, old_state in changed:
-        out += ["", title, *_request_lines(result.case.request)]
-        if result.response != old:
-            out += _report.indent(_report.json_diff(old, result.response), "  ")
-        out += _state_lines(old_state, result.state)
+    keyed = [(title, _changes(r, old, state)) for title, r, old, state in changed]
+    detailed = changed if style.verbose else changed[:1]
+    for title, result, before, old_state in detailed:
+        out += ["", title, *_request_lines(result.case.request, style)]
+        if result.response != before:
+            out += _diff(before, result.response, style)
+        out += _state_lines(old_state, result.state, style)
+    out += _rest(keyed[: len(detailed)], keyed[len(detailed) :])
     if stored.get("operation") != document["operation"]:
-        out += ["", "operation:"]
-        out += _report.indent(
-            _report.json_diff(stored.get("operation"), document["operation"]), "  "
-        )
-    elif not changed:
+        out += ["", "operation:", *_diff(stored.get("operation"), document["operation"], style)]
+    elif not changed and not failed:
         out += ["", "the file's text differs from what contractsnap writes:"]
-        out += _report.indent(_report.json_diff(stored, document)[:40], "  ")
-    return "\n".join([*out, *_accept_tail(accept)])
+        out += _diff(stored, document, style)
+    if changed or not failed:
+        out += _accept_tail(accept)
+    return "\n".join(out)
 
 
 def step_mismatch(
@@ -95,36 +225,41 @@ def step_mismatch(
     step_titles: Sequence[str],
     old: ScenarioDocument,
     new: ScenarioDocument,
+    style: Style = PLAIN,
 ) -> str:
-    """A scenario's steps (or carried values) answered differently from its file."""
+    """A scenario's steps (or carried values) answered differently from its file: the first
+    changed step in detail, then one line for the others."""
     old_steps, new_steps = list(old.get("steps", [])), list(new["steps"])
     total = len(new_steps)
     out: list[str] = []
-    changed = 0
+    changed: list[str] = []
     for number, (title, now) in enumerate(zip(step_titles, new_steps, strict=True), 1):
         before: Step | None = old_steps[number - 1] if number <= len(old_steps) else None
         old_response = before["response"] if before else None
         old_request = before["request"] if before else None
         lines: list[str] = []
         if old_response != now["response"]:
-            lines += _report.indent(_report.json_diff(old_response, now["response"]))
-        lines += _state_lines(before.get("state", {}) if before else {}, now.get("state", {}))
+            lines += _diff(old_response, now["response"], style)
+        lines += _state_lines(
+            before.get("state", {}) if before else {}, now.get("state", {}), style
+        )
         if old_request != now["request"]:
-            lines = [
-                "  request:",
-                *_report.indent(_report.json_diff(old_request, now["request"]), "    "),
-                *lines,
-            ]
+            lines = ["  request:", *_diff(old_request, now["request"], style, "    "), *lines]
         if lines:
-            changed += 1
-            out += ["", title, *_request_lines(now["request"]), *lines]
+            changed.append(title)
+            if style.verbose or len(changed) == 1:
+                out += ["", title, *_request_lines(now["request"], style), *lines]
+    if len(changed) > 1 and not style.verbose:
+        out += ["", f"and {', '.join(changed[1:])}; `pytest -v` shows every diff"]
     if old.get("carried") != new["carried"]:
-        out += ["", "carried values:"]
-        out += _report.indent(_report.json_diff(old.get("carried"), new["carried"]))
+        out += ["", "carried values:", *_diff(old.get("carried"), new["carried"], style)]
     if not out:
         out += ["", "the file's text differs from what contractsnap writes:"]
-        out += _report.indent(_report.json_diff(old, new)[:40])
-    head = f"{label}: {changed} of {_report.plural(total, 'step')} answered differently from {name}"
+        out += _diff(old, new, style)
+    head = (
+        f"{label}: {len(changed)} of {_report.plural(total, 'step')} answered differently "
+        f"from {name} (- snapshot, + received)"
+    )
     return "\n".join([head, *out, *_accept_tail(accept)])
 
 
@@ -134,17 +269,18 @@ def unsendable(
     step_titles: Sequence[str],
     done: Sequence[CaseResult],
     stored: ScenarioDocument,
+    style: Style = PLAIN,
 ) -> str:
     """A step could not be sent in a gate run: what the earlier steps answered."""
     out = [reason, "", "what the earlier steps answered, against the snapshot:"]
     old_steps = list(stored.get("steps", []))
     for number, result in enumerate(done, 1):
         before = old_steps[number - 1].get("response") if number <= len(old_steps) else None
-        out += ["", step_titles[number - 1], *_request_lines(result.case.request)]
+        out += ["", step_titles[number - 1], *_request_lines(result.case.request, style)]
         if before == result.response:
             out.append("  (as in the snapshot)")
         else:
-            out += _report.indent(_report.json_diff(before, result.response))
+            out += _diff(before, result.response, style)
     out += _accept_tail(accept, "If the change is intended, record the scenario again with:")
     return "\n".join(out)
 
@@ -205,29 +341,60 @@ def unredacted(label: str, results: Sequence[CaseResult], redact: Sequence[str])
     return None
 
 
-def contract(
-    label: str, results: Sequence[CaseResult]
-) -> tuple[list[CheckFailure], list[CheckFailure], str | None]:
-    """The warnings, the violations and the violations' message (None: there are none)."""
+#: Cases whose contract violations are shown in detail (``pytest -v``: all of them).
+VIOLATING_CASES = 3
+
+
+@dataclasses.dataclass
+class Contract:
+    """What the contract checks found in one pass, and how to say it."""
+
+    label: str
+    warnings: list[CheckFailure]
+    violations: list[CheckFailure]
+    #: The cases the app failed on, with what it raised (empty: none failed).
+    server_errors: list[str]
+    #: The other violations, case by case (empty: there are none).
+    broken: list[str]
+
+    def message(self, diff: str | None = None) -> str | None:
+        """Server errors first, then the snapshot's ``diff`` if any, then the other
+        violations; None when there is none of them."""
+        parts = ["\n".join(self.server_errors)] if self.server_errors else []
+        if diff is not None:
+            parts.append(diff)
+        if self.broken:
+            matched = " (the snapshot is up to date; these are contract checks)"
+            parts.append(
+                f"{self.label}: the responses break the API contract"
+                + (matched if diff is None else "")
+                + ":"
+                + "\n".join(self.broken)
+                + "\n\nFix the app or the schema, or configure the checks: `checks`/"
+                "`warn_checks` in [tool.contractsnap] or "
+                f'[tool.contractsnap.operations."{self.label}"]'
+            )
+        return "\n\n".join(parts) or None
+
+
+def contract(label: str, results: Sequence[CaseResult], style: Style = PLAIN) -> Contract:
+    """The warnings and violations of a pass, and their messages."""
     errors: list[str] = []
     warnings: list[CheckFailure] = []
     violations: list[CheckFailure] = []
+    broken = 0
     for title, result in zip(titles(results), results, strict=True):
         bad = [f for f in result.failures if f.error]
         warnings += [f for f in result.failures if not f.error]
-        if bad:
-            violations += bad
-            errors += ["", title, *_request_lines(result.case.request)]
-            errors.append(f"  -> {result.response.get('status', 'no response')}")
-            errors += _report.failures_lines(bad)
-    if not errors:
-        return warnings, violations, None
-    return (
-        warnings,
-        violations,
-        f"{label}: the responses break the API contract "
-        "(the snapshot is up to date; these are contract checks):"
-        + "\n".join(errors)
-        + "\n\nFix the app or the schema, or configure the checks: `checks`/`warn_checks` "
-        f'in [tool.contractsnap] or [tool.contractsnap.operations."{label}"]',
-    )
+        violations += bad
+        shown = [f for f in bad if not f.server_error]  # those are in the server errors part
+        if shown:
+            broken += 1
+            if style.verbose or broken <= VIOLATING_CASES:
+                errors += ["", title, *_request_lines(result.case.request, style)]
+                errors.append(f"  -> {result.response.get('status', 'no response')}")
+                errors += _report.failures_lines(shown)
+    if broken > VIOLATING_CASES and not style.verbose:
+        more = broken - VIOLATING_CASES
+        errors += ["", f"{_report.plural(more, 'more case')} broke it too; `pytest -v` shows each"]
+    return Contract(label, warnings, violations, _server_errors(label, results, style), errors)

@@ -212,11 +212,19 @@ class ScenarioTarget:
 
     def mismatch(self, stored: _Stored, run: Pass, document: ScenarioDocument) -> str:
         return step_mismatch(
-            self.label, self.shown, self.accept, self._titles, stored.document, document
+            self.label,
+            self.shown,
+            self.accept,
+            self._titles,
+            stored.document,
+            document,
+            self._context.style,
         )
 
     def unsendable(self, exc: Unsendable, stored: _Stored) -> str:
-        return unsendable(str(exc), self.accept, self._titles, exc.done, stored.document)
+        return unsendable(
+            str(exc), self.accept, self._titles, exc.done, stored.document, self._context.style
+        )
 
     def unsendable_hint(self) -> str:
         if self.scenario.origin == "links":

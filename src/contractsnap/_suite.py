@@ -22,6 +22,7 @@ from ._canonical import JSON
 from ._config import Settings
 from ._credentials import Credentials, Locations, Secrets
 from ._exchange import Setup
+from ._messages import Style
 from ._options import Options
 from ._outcome import Outcome
 from ._probes import Probe
@@ -134,6 +135,7 @@ class Suite:
         assert self.running.exchanger is not None
         self.outcome.started.add(test.label)
         findings = Findings()
+        style = Style(verbose=self.options.verbose, base_path=self.settings.base_path)
         context = Context(
             exchanger=self.running.exchanger,
             secrets=Secrets(self.schema.security, self.settings.secrets, self.settings.redact),
@@ -143,6 +145,7 @@ class Suite:
             findings=findings,
             generate=self._generate,
             max_read_size=self.settings.max_read_size,
+            style=style,
         )
         path = self.file_for(test)
         verdict = functools.partial(
@@ -151,6 +154,7 @@ class Suite:
             assert_snapshot=assert_snapshot,
             redact=self.settings.redact,
             findings=findings,
+            style=style,
         )
         try:
             if isinstance(test, Scenario):

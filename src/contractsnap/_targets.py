@@ -13,7 +13,7 @@ from ._credentials import Credentials, Locations, Secrets
 from ._documents import OperationDocument
 from ._errors import ContractViolation, SchemaError
 from ._exchange import CaseResult, Exchanger, Setup, call_setup
-from ._messages import case_mismatch
+from ._messages import PLAIN, Style, case_mismatch
 from ._probes import Probe
 from ._schema import Operation
 from ._verdict import Findings, Pass, Stored, Unsendable
@@ -37,6 +37,8 @@ class Context:
     generate: Generate
     #: ``max_read_size``: named when a carried value sits past a cut body.
     max_read_size: int
+    #: How much the messages show.
+    style: Style = PLAIN
 
     def generated(self, operation: Operation) -> list[_cases.FrozenCase]:
         return self.generate(operation, self.secrets.locations(self.auth))
@@ -119,7 +121,13 @@ class OperationTarget:
 
     def mismatch(self, stored: _Stored, run: Pass, document: OperationDocument) -> str:
         return case_mismatch(
-            self.label, self.shown, self.accept, stored.document, document, run.results
+            self.label,
+            self.shown,
+            self.accept,
+            stored.document,
+            document,
+            run.results,
+            self._context.style,
         )
 
     def unsendable(self, exc: Unsendable, stored: _Stored) -> str:

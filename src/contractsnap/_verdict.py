@@ -152,9 +152,13 @@ async def check(
     assert_snapshot: AssertSnapshot,
     redact: Sequence[str],
     findings: Findings,
+    style: _messages.Style = _messages.PLAIN,
 ) -> Pass:
     """Replay (gate) or record (``options.update``) one target; raise a
-    ``ContractFailure`` on a finding. Returns the pass whose answers were checked."""
+    ``ContractFailure`` on a finding. Returns the pass whose answers were checked.
+
+    A gate that finds both a difference and broken contract checks reports both, server
+    errors (with what the app raised) first."""
     target.check_readable()
     stored = target.read()
     stale = stored is not None and stored.fingerprint != target.fingerprint
@@ -182,10 +186,16 @@ async def check(
     elif stale:
         raise StaleCases(target.stale(stored))
     else:
-        run = await _replay(target, stored, assert_snapshot, options.ci, findings)
-    warnings, violations, message = _messages.contract(target.label, run.results)
-    findings.warnings += warnings
-    findings.violations += violations
+        run, mismatch = await _replay(target, stored, assert_snapshot, options.ci, findings)
+        if mismatch is not None:
+            found = _messages.contract(target.label, run.results, style)
+            findings.warnings += found.warnings
+            findings.violations += found.violations
+            raise SnapshotMismatch(found.message(diff=mismatch) or mismatch)
+    found = _messages.contract(target.label, run.results, style)
+    findings.warnings += found.warnings
+    findings.violations += found.violations
+    message = found.message()
     if message:
         raise ContractViolation(message)
     return run
@@ -197,7 +207,8 @@ async def _replay(
     assert_snapshot: AssertSnapshot,
     ci: bool,
     findings: Findings,
-) -> Pass:
+) -> tuple[Pass, str | None]:
+    """The pass, and what differs from the stored document (None: nothing)."""
     try:
         run = await target.send(stored.requests)
     except Unsendable as exc:
@@ -217,10 +228,10 @@ async def _replay(
         if not ci:
             _pending.write(target.path, document)
             message += _messages.PENDING_HINT.format(name=target.shown, suffix=_pending.SUFFIX)
-        raise SnapshotMismatch(message)
+        return run, message
     if not ci:  # CI only reads: a stray pending file must fail there
         _pending.discard(target.path)
-    return run
+    return run, None
 
 
 async def _record(

@@ -229,6 +229,22 @@ def pytest_runtest_teardown(
             item.config.stash[RUN].loop.finished(key)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """A failed contract test heads pytest's short summary with its first line only.
+
+    pytest prints the whole message there when ``CI`` is set (or with ``-vv``): a second
+    copy of every finding. The crash line of the report is the one place that says what
+    heads the summary; pytest has no public API for it, so its ``message`` is shortened
+    here (the full text stays in the report's sections and in the failures).
+    """
+    if report.failed and "contractsnap" in report.keywords:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = getattr(crash, "message", None)
+        if isinstance(message, str) and "\n" in message:
+            crash.message = message.split("\n", 1)[0]  # type: ignore[union-attr]
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     run = config.stash[RUN]

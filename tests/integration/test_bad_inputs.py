@@ -722,7 +722,7 @@ class TestPreviousFormat:
         result = project.run()
         result.assert_outcomes(passed=1, failed=1)
         result.stdout.fnmatch_lines(
-            ["*GET /items: 1 of 1 case answered differently from snapshots/GET_items.json"]
+            ["*GET /items: 1 of 1 case answered differently from snapshots/GET_items.json *"]
         )
 
 

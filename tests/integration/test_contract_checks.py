@@ -17,12 +17,15 @@ class TestContractChecks:
         assert project.snapshot("GET_boom.json")["cases"][0]["response"]["status"] == 500
         result.stdout.fnmatch_lines(
             [
-                "GET /boom: the responses break the API contract (the snapshot is up to date; "
-                "these are contract checks):",
+                "GET /boom: the app failed on 1 of 1 case (answered 500): "
+                "a server error to fix, not a change to accept",
+                "",
                 "case 1/1 [[]*[]] coverage: Default positive test case",
                 "  GET /boom",
                 "  -> 500",
-                "  [[]error[]]*Server error*",
+                "  Traceback (most recent call last):",
+                '*File "*app_module.py", line *, in boom',
+                "  RuntimeError: boom",
                 "*contractsnap: snapshots/*",
                 "contract violations: 1 failure in 1 operation",
                 "  GET /boom",
@@ -32,6 +35,52 @@ class TestContractChecks:
         gate = project.run()
         gate.assert_outcomes(passed=1, failed=1)
         assert "answered differently" not in gate.stdout.str()
+        assert "  RuntimeError: boom" in gate.stdout.lines
+
+    def test_a_new_server_error_is_shown_first_not_as_a_change_to_accept(
+        self, project: Project
+    ) -> None:
+        """An endpoint that starts failing after recording: what the app raised comes first,
+        with no accept hint for it, and the other contract failures of the same pass too."""
+        project.add_app("features")
+        project.configure(app="app_module:app", include=["GET /health"])
+        project.run("--snapshot-update").assert_outcomes(passed=1)
+        project.edit(
+            "app_module",
+            "async def get_health(",
+            "def failing_lookup() -> str:\n    raise LookupError('the cache is gone')\n\n\n"
+            "async def get_health(",
+        )
+        project.edit("app_module", '    return "ok"', "    return failing_lookup()")
+        gate = project.run()
+        gate.assert_outcomes(failed=1)
+        gate.stdout.fnmatch_lines(
+            [
+                "GET /health: the app failed on 1 of 1 case (answered 500): "
+                "a server error to fix, not a change to accept",
+                "",
+                "case 1/1 [[]*[]] coverage: Default positive test case",
+                "  GET /health",
+                "  -> 500",
+                "  Traceback (most recent call last):",
+                "*in failing_lookup",
+                "  LookupError: the cache is gone",
+                "",
+                "GET /health: 0 of 1 case answered differently from snapshots/GET_health.json "
+                "(- snapshot, + received), and 1 failed with a server error",
+                "",
+                "The new result is in snapshots/GET_health.json.pending*",
+            ]
+        )
+        assert "accept it with" not in gate.stdout.str()
+        # In CI pytest's short summary shows each failure whole: here only its first line.
+        project.monkeypatch.setenv("CI", "true")
+        ci = project.run()
+        assert (
+            "FAILED contractsnap::test_contract[GET /health] - Failed: GET /health: the app "
+            "failed on 1 of 1 case (answered 500): a server error to fix, not a change to accept"
+        ) in ci.stdout.lines
+        assert len(ci.stdout.str()) < len(gate.stdout.str()) + 500
 
     def test_checks_are_configurable_per_operation(self, project: Project) -> None:
         """An operations table can switch a check off for one operation."""

@@ -75,13 +75,15 @@ def test_a_wrong_value_written_behind_the_same_response(demo: Project) -> None:
     assert failed == {"POST /books", "scenario POST /books 201", "scenario deleted-book-is-gone"}
     result.stdout.fnmatch_lines(
         [
-            "POST /books: * of * cases answered differently from snapshots/POST_books.json",
+            "POST /books: * of * cases answered differently from snapshots/POST_books.json "
+            "(- snapshot, + received)",
             "  state (probe books_table):",
         ]
     )
     assert '-      "price": 12.5,\n    +      "price": 25.0,' in output
     create = output.split("POST /books: ", 1)[1].split("If the change is intended", 1)[0]
-    assert "--- snapshot" not in create.replace("    --- snapshot", "")  # no response diff
+    assert "\n  @@" not in create  # no response diff, only the state's (indented further)
+    assert "\n    @@" in create
 
 
 def test_a_broken_link_between_create_and_read(demo: Project) -> None:
@@ -97,11 +99,22 @@ def test_a_broken_link_between_create_and_read(demo: Project) -> None:
     result.stdout.fnmatch_lines(
         [
             "scenario POST /books 201: 4 of 4 steps answered differently from "
-            "snapshots/scenarios/POST_books_201.json",
-            "step 2/4: GET /books/{book_id} (link GetBook)",
-            "  GET /books/<carried:1>",
+            "snapshots/scenarios/POST_books_201.json (- snapshot, + received)",
+            "",
+            "step 1/4: POST /books",
+            "  POST /books",
+            "*",
+            '  -    "id": 7,',
+            '  +    "id": 107,',
+            "*",
+            "and step 2/4: GET /books/{book_id} (link GetBook), step 3/4: * step 4/4: *; "
+            "`pytest -v` shows every diff",
         ]
     )
-    scenario = result.stdout.str().split("scenario POST /books 201: 4 of 4", 1)[1]
+    every = demo.run_subprocess("-v")  # each step's diff, whole
+    every.stdout.fnmatch_lines(
+        ["step 2/4: GET /books/{book_id} (link GetBook)", "  GET /books/<carried:1>"]
+    )
+    scenario = every.stdout.str().split("scenario POST /books 201: 4 of 4", 1)[1]
     assert '-  "status": 200' in scenario
     assert '+  "status": 404' in scenario

@@ -106,11 +106,16 @@ class TestLinks:
         result.stdout.fnmatch_lines(
             [
                 "*scenario POST /items 201: 2 of 3 steps answered differently from "
-                "snapshots/scenarios/POST_items_201.json",
+                "snapshots/scenarios/POST_items_201.json (- snapshot, + received)",
+                "",
                 "step 2/3: GET /items/{item_id} (link GetItem)",
                 "  GET /items/<carried:1>",
-                '*-  "status": 200',
-                '*+  "status": 404',
+                '*-    "id": 2,',
+                '*+    "detail": "no such item"',
+                "  ... * more lines",
+                "",
+                "and step 3/3: DELETE /items/{item_id} (link DeleteItem); "
+                "`pytest -v` shows every diff",
                 "*pytest --snapshot-update --contractsnap-op 'scenario:POST /items 201'",
             ]
         )
@@ -355,10 +360,15 @@ class TestFindings:
         result = linked.run("--snapshot-update")
         result.stdout.fnmatch_lines(
             [
-                "*scenario POST /items 201: the responses break the API contract*",
+                "*scenario POST /items 201: the app failed on 1 of 3 steps (answered 500): "
+                "a server error to fix, not a change to accept",
+                "",
                 "step 3/3: DELETE /items/{item_id} (link DeleteItem)",
                 "  DELETE /items/<carried:1>",
                 "  -> 500",
+                "  Traceback (most recent call last):",
+                "*",
+                "  RuntimeError: boom",
             ]
         )
 

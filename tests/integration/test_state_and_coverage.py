@@ -56,7 +56,8 @@ class TestStateProbes:
         output = result.stdout.str()
         result.stdout.fnmatch_lines(
             [
-                "*POST /items: * of * cases answered differently from snapshots/POST_items.json",
+                "*POST /items: * of * cases answered differently from snapshots/POST_items.json "
+                "(- snapshot, + received)",
                 "*state (probe items):",
             ]
         )

@@ -59,12 +59,17 @@ class TestRecordAndReplay:
         result.assert_outcomes(passed=8, failed=1)
         result.stdout.fnmatch_lines(
             [
-                "POST /login: 3 of 3 cases answered differently from snapshots/POST_login.json",
-                "case */3 [[]*[]] *: *",
+                "POST /login: 3 of 3 cases answered differently from snapshots/POST_login.json "
+                "(- snapshot, + received)",
+                "",
+                "case 1/3 [[]*[]] *: *",
                 "  POST /login",
                 "    body (application/x-www-form-urlencoded): {*}",
                 '  -    "token": "token-*",',
                 '  +    "token": "tkn-*",',
+                "",
+                "2 more cases changed the same fields (2, 3); `pytest -v` shows every diff",
+                "",
                 "If the change is intended, accept it with:",
                 "  pytest --snapshot-update --contractsnap-op 'POST /login'",
                 "*FAILED contractsnap::test_contract[[]POST /login[]]*",

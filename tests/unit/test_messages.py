@@ -1,0 +1,137 @@
+"""What a failing gate prints: short, whatever the response size, server errors first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from contractsnap._canonical import JSON
+from contractsnap._cases import FrozenCase
+from contractsnap._checks import CheckFailure
+from contractsnap._documents import OperationDocument, Response
+from contractsnap._exchange import CaseResult
+from contractsnap._messages import PLAIN, Style, case_mismatch, contract
+
+LABEL, NAME, ACCEPT = "GET /items", "snapshots/GET_items.json", "pytest --snapshot-update ..."
+SERVER_ERROR = CheckFailure("ST101", "Server error", "", True)
+
+
+def _case(number: int) -> FrozenCase:
+    return FrozenCase("coverage", f"case {number}", {"method": "GET", "path": f"/items/{number}"})
+
+
+def _big(number: int, name: str) -> Response:
+    """A response of 200 rows: only one field of one row depends on ``name``."""
+    rows: list[JSON] = [
+        {"id": i, "name": name if i == 7 else f"row {i}", "n": number} for i in range(200)
+    ]
+    return {"status": 200, "body": {"rows": rows}}
+
+
+def _document(responses: Sequence[Response]) -> OperationDocument:
+    return {
+        "format": "contractsnap/1",
+        "operation": {"fingerprint": "f", "method": "GET", "operationId": None, "path": "/items"},
+        "cases": [
+            {**_case(i).to_json(), "response": r, "state": {}} for i, r in enumerate(responses, 1)
+        ],
+    }
+
+
+def _mismatch(
+    old: Sequence[Response], new: Sequence[CaseResult], style: Style = PLAIN
+) -> list[str]:
+    document = _document([r.response for r in new])
+    return case_mismatch(LABEL, NAME, ACCEPT, _document(old), document, new, style).splitlines()
+
+
+def test_a_one_field_change_in_many_big_responses_prints_a_few_lines() -> None:
+    old = [_big(i, "lamp") for i in range(1, 41)]
+    new = [CaseResult(_case(i), _big(i, "LAMP"), []) for i in range(1, 41)]
+    lines = _mismatch(old, new)
+    assert len(lines) <= 20
+    assert lines[0] == f"{LABEL}: 40 of 40 cases answered differently from {NAME} " + (
+        "(- snapshot, + received)"
+    )
+    assert '  -        "name": "lamp"' in lines
+    assert '  +        "name": "LAMP"' in lines
+    assert (
+        "39 more cases changed the same fields (2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 29 more); "
+        "`pytest -v` shows every diff"
+    ) in lines
+    assert lines[-2:] == ["If the change is intended, accept it with:", f"  {ACCEPT}"]
+
+
+def test_a_long_diff_is_cut_and_says_how_much_is_left() -> None:
+    old = [_big(1, "lamp")]
+    new = [CaseResult(_case(1), {"status": 200, "body": {"rows": []}}, [])]
+    lines = _mismatch(old, new)
+    assert any(line.startswith("  ... ") and line.endswith(" more lines") for line in lines)
+    assert len(lines) <= 20
+
+
+def test_verbose_shows_every_case_whole() -> None:
+    old = [_big(i, "lamp") for i in range(1, 4)]
+    new = [CaseResult(_case(i), _big(i, "LAMP"), []) for i in range(1, 4)]
+    lines = _mismatch(old, new, Style(verbose=True))
+    titles = [line.split(" [")[0] for line in lines if line.startswith("case ")]
+    assert titles == ["case 1/3", "case 2/3", "case 3/3"]
+    assert not any("more lines" in line or "more case" in line for line in lines)
+
+
+def test_cases_that_changed_other_fields_are_told_apart() -> None:
+    old: list[Response] = [_big(1, "lamp"), _big(2, "lamp"), {"status": 200}]
+    new = [
+        CaseResult(_case(1), _big(1, "LAMP"), []),
+        CaseResult(_case(2), _big(2, "LAMP"), []),
+        CaseResult(_case(3), {"status": 404}, []),
+    ]
+    assert (
+        "1 more case changed the same fields (2); 1 more case changed other fields (3); "
+        "`pytest -v` shows every diff"
+    ) in _mismatch(old, new)
+
+
+def test_the_request_line_shows_the_path_as_requested() -> None:
+    new = [CaseResult(_case(1), {"status": 201}, [])]
+    lines = _mismatch([{"status": 200}], new, Style(base_path="/api/v1"))
+    assert "  GET /api/v1/items/1" in lines
+
+
+def test_a_server_error_is_not_a_change_to_accept() -> None:
+    """The failed case is only counted in the diff; the contract message shows it, with the
+    traceback, before anything else."""
+    traceback = "Traceback (most recent call last):\n" + "".join(
+        f'  File "app.py", line {n}, in f{n}\n    f{n + 1}()\n' for n in range(30)
+    )
+    failed = CaseResult(
+        _case(1), {"status": 500}, [SERVER_ERROR], error=traceback + "KeyError: 'x'"
+    )
+    lines = _mismatch([{"status": 200}], [failed])
+    assert lines[0].endswith(
+        "0 of 1 case answered differently from " + NAME + " (- snapshot, "
+        "+ received), and 1 failed with a server error"
+    )
+    assert "accept it" not in "\n".join(lines)
+    found = contract(LABEL, [failed]).message(diff="the diff")
+    assert found is not None
+    shown = found.splitlines()
+    assert shown[0] == (
+        f"{LABEL}: the app failed on 1 of 1 case (answered 500): a server error to fix, "
+        "not a change to accept"
+    )
+    assert shown[3:6] == ["  GET /items/1", "  -> 500", "  Traceback (most recent call last):"]
+    assert shown[6].startswith("    ... ")  # the middle is cut
+    assert shown[6].endswith(" lines")
+    assert shown[-3:] == ["  KeyError: 'x'", "", "the diff"]
+    assert len(shown) < 25
+
+
+def test_contract_violations_are_shown_for_a_few_cases_then_counted() -> None:
+    broken = CheckFailure("ST104", "Response violates schema", "'id' is required", True)
+    results = [CaseResult(_case(i), {"status": 200}, [broken]) for i in range(1, 11)]
+    found = contract(LABEL, results)
+    message = found.message()
+    assert message is not None
+    assert message.count("[error] ST104") == 3
+    assert "7 more cases broke it too; `pytest -v` shows each" in message
+    assert len(found.violations) == 10
