@@ -18,6 +18,9 @@ Test outcomes that are not crashes are reported as ``ContractFailure`` (an
     ├── StaleCases             the operation's request schema changed since recording
     ├── FlakyResponse          two sends of the same case gave different responses
     └── ContractViolation      a response breaks the documented contract
+
+A test with nothing of its own to check raises ``NotChecked`` (pytest shows it as skipped):
+when no snapshot is recorded at all, the first test says so once and the others skip.
 """
 
 from __future__ import annotations
@@ -65,6 +68,10 @@ class FlakyResponse(ContractFailure):
 
 class ContractViolation(ContractFailure):
     """A response breaks the documented contract (server error, wrong schema, ...)."""
+
+
+class NotChecked(Exception):
+    """The test has nothing to check; another test's failure says why, once."""
 
 
 class ProbeError(ContractsnapError):

@@ -160,18 +160,21 @@ class Outcome:
             json.loads(self.schema), self.reached, self.selected, self.recorded
         )
 
-    def settle_coverage(self) -> bool:
-        """With ``fail_uncovered``: True (the run fails) if a documented status was missed."""
+    def settle_coverage(self) -> list[tuple[str, str]]:
+        """With ``fail_uncovered``: each operation that missed a documented status, and why
+        (each fails the run)."""
         if not self.fail_uncovered:
-            return False
-        missed = [item for item in self.coverage() if item.missing]
-        for item in missed:
-            self.notes.append(
+            return []
+        return [
+            (
+                item.label,
                 f"{item.label}: no case reached documented status {', '.join(item.missing)} "
                 "(`fail_uncovered`); add an example that does, record `negative`/`fuzz` cases "
-                "for the operation, or remove the status from the schema"
+                "for the operation, or remove the status from the schema",
             )
-        return bool(missed)
+            for item in self.coverage()
+            if item.missing
+        ]
 
     @property
     def complete(self) -> bool:

@@ -39,6 +39,15 @@ async def _serve(suite: Suite) -> AsyncGenerator[Suite, None]:
         yield suite
 
 
+@dataclasses.dataclass(frozen=True)
+class Failure:
+    """A finding of the end of a run that fails it, about one file or operation."""
+
+    #: What it is about: a snapshot file, the stored document, an operation.
+    subject: str
+    message: str
+
+
 class SharedLoop:
     """The event loop every suite of the run shares, and the suites started in it.
 
@@ -251,16 +260,20 @@ class Run:
 
     # -- the end of the run ------------------------------------------------------------------
 
-    def settle(self, *, interrupted: bool) -> bool:
-        """Flag or delete orphans where the run was complete; True if the run must fail."""
-        failed = False
+    def settle(self, *, interrupted: bool) -> list[Failure]:
+        """Flag or delete orphans where the run was complete; what fails the run, each
+        finding apart (a removed operation, the OpenAPI document, a pending file)."""
+        failures: list[Failure] = []
         update = self.options.update
         for outcome in self.outcomes():
             if self.options.ci:
-                failed |= _refuse_pending(outcome)
+                failures += _refuse_pending(outcome)
             if interrupted or self.worker_crashed:
                 continue
-            failed |= outcome.settle_coverage()  # of the operations this run (or shard) ran
+            # Of the operations this run (or shard) ran.
+            failures += [
+                Failure(f"coverage of {label}", text) for label, text in outcome.settle_coverage()
+            ]
             action = orphan_action(
                 update=update, complete=outcome.complete, owns_orphans=outcome.owns_orphans
             )
@@ -269,9 +282,9 @@ class Run:
             if not self.remote:
                 suite = self.suites[Path(outcome.directory)]
                 outcome.orphans = suite.orphan_names()
-            failed |= _settle_orphans(outcome, action)
-            failed |= _settle_schema(outcome, update=update)
-        return failed
+            failures += _settle_orphans(outcome, action)
+            failures += _settle_schema(outcome, update=update)
+        return failures
 
 
 def _finish(generator: Iterator[Suite], app: str | None) -> None:
@@ -287,41 +300,48 @@ def _finish(generator: Iterator[Suite], app: str | None) -> None:
         )
 
 
-def _refuse_pending(outcome: Outcome) -> bool:
+def _refuse_pending(outcome: Outcome) -> list[Failure]:
     """In CI, a pending file is itself a failure: a change was left unreviewed."""
     root = Path(outcome.directory)
-    found = _pending.files(root)
-    for path in found:
+    failures = []
+    for path in _pending.files(root):
         shown = f"{outcome.display}/{path.relative_to(root).as_posix()}"
-        outcome.notes.append(
-            f"pending snapshot {shown} (CI runs never write or keep them): "
-            "review it with `contractsnap review` and commit the result, or delete it"
+        failures.append(
+            Failure(
+                shown,
+                f"pending snapshot {shown} (CI runs never write or keep them): "
+                "review it with `contractsnap review` and commit the result, or delete it",
+            )
         )
-    return bool(found)
+    return failures
 
 
-def _settle_schema(outcome: Outcome, *, update: bool) -> bool:
-    """Record (update) or check the stored OpenAPI document; True if the run must fail."""
+def _settle_schema(outcome: Outcome, *, update: bool) -> list[Failure]:
+    """Record (update) or check the stored OpenAPI document."""
     if not outcome.schema:
-        return False
+        return []
     path = Path(outcome.directory) / SCHEMA_FILE
     stored = path.read_text(encoding="utf-8") if path.exists() else None
-    if stored == outcome.schema:
-        return False
+    if stored == outcome.schema or (stored is None and not outcome.recorded and not update):
+        return []  # nothing recorded at all: the first test says so
+    shown = f"{outcome.display}/{SCHEMA_FILE}"
     if update:
         atomic_write(path, outcome.schema)
-        outcome.notes.append(f"recorded the OpenAPI document in {outcome.display}/{SCHEMA_FILE}")
-        return False
-    outcome.notes.append(
-        f"the OpenAPI document differs from {outcome.display}/{SCHEMA_FILE}"
-        + (" (not recorded yet)" if stored is None else "")
-        + "; `pytest --snapshot-update` records it, and `contractsnap report` shows the change"
-    )
-    return True
+        outcome.notes.append(f"recorded the OpenAPI document in {shown}")
+        return []
+    return [
+        Failure(
+            shown,
+            f"the OpenAPI document differs from {shown}"
+            + (" (not recorded yet)" if stored is None else "")
+            + "; `pytest --snapshot-update` records it, and `contractsnap report` shows the "
+            "change",
+        )
+    ]
 
 
-def _settle_orphans(outcome: Outcome, action: OrphanAction) -> bool:
-    """Delete or flag the orphaned files; True if the run must fail for them.
+def _settle_orphans(outcome: Outcome, action: OrphanAction) -> list[Failure]:
+    """Delete or flag the orphaned files (a flagged one fails the run).
 
     A deleting run also removes temporary files that an interrupted write left behind.
     """
@@ -333,6 +353,7 @@ def _settle_orphans(outcome: Outcome, action: OrphanAction) -> bool:
             outcome.notes.append(
                 f"removed {outcome.display}/{leftover.name}, left by an interrupted write"
             )
+    failures = []
     for name in outcome.orphans:
         shown = f"{outcome.display}/{name}"
         if delete:
@@ -344,8 +365,11 @@ def _settle_orphans(outcome: Outcome, action: OrphanAction) -> bool:
                 if name.startswith(f"{_scenarios.DIRECTORY}/")
                 else "its operation is not in the schema"
             )
-            outcome.notes.append(
-                f"orphaned snapshot file {shown}: {gone}; "
-                "`pytest --snapshot-update` (a full run) deletes it"
+            failures.append(
+                Failure(
+                    shown,
+                    f"orphaned snapshot file {shown}: {gone}; "
+                    "`pytest --snapshot-update` (a full run) deletes it",
+                )
             )
-    return bool(outcome.orphans) and not delete
+    return failures

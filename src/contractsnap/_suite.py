@@ -21,6 +21,7 @@ from ._app import AppUnderTest
 from ._canonical import JSON
 from ._config import Settings
 from ._credentials import Credentials, Locations, Secrets
+from ._errors import MissingSnapshot, NotChecked
 from ._exchange import Setup
 from ._messages import Style
 from ._options import Options
@@ -60,6 +61,9 @@ class Suite:
         self._scenario_stems: set[str] = set()
         #: Cases generated this run, by operation and credentials (scenarios share them).
         self._generated: dict[str, list[_cases.FrozenCase]] = {}
+        #: Whether any test has a snapshot file (else the gate says so once, not per test).
+        self._recorded_any = True
+        self._said_unrecorded = False
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -76,6 +80,7 @@ class Suite:
         self.scenarios, self._scenario_stems = _scenarios.build(self.schema)
         self.outcome.everything = {t.label for t in self.tests}
         self.outcome.schema = _canonical.dumps(self.running.document)
+        self._recorded_any = any(self.file_for(test).exists() for test in self.tests)
 
     @property
     def app(self) -> object:
@@ -134,6 +139,8 @@ class Suite:
         assert self.schema is not None
         assert self.running.exchanger is not None
         self.outcome.started.add(test.label)
+        if not self.options.update and not self._recorded_any:
+            self._unrecorded(test)
         findings = Findings()
         style = Style(verbose=self.options.verbose, base_path=self.settings.base_path)
         context = Context(
@@ -165,6 +172,19 @@ class Suite:
             self.outcome.fold(test.label, findings)
             if path.exists():
                 self.outcome.recorded.add(test.label)
+
+    def _unrecorded(self, test: Test) -> None:
+        """No test of the suite has a snapshot: the first one says how to record them all,
+        the others skip."""
+        shown = self.display(self.directory)
+        if self._said_unrecorded:
+            raise NotChecked(f"no snapshot recorded in {shown}/ yet (see the failure above)")
+        self._said_unrecorded = True
+        raise MissingSnapshot(
+            f"no snapshot is recorded in {shown}/ yet, so no contract test has anything to "
+            "compare with. Record them all with:\n  pytest --snapshot-update\n"
+            f"then review the new files in {shown}/ and commit them; plain `pytest` is the gate"
+        )
 
     def _generate(self, operation: Operation, where: Locations) -> list[_cases.FrozenCase]:
         """The operation's generated cases; kept for the run when a scenario steps through

@@ -254,7 +254,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             workeroutput["contractsnap"] = run.worker_report()
             return
         interrupted = bool(session.shouldstop or session.shouldfail)
-        if run.settle(interrupted=interrupted) and session.exitstatus == 0:
+        failures = run.settle(interrupted=interrupted)
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        if failures and terminal is not None and config.get_verbosity() <= 0:
+            terminal.ensure_newline()
+            terminal.write("contractsnap (end of run) ")
+        for failure in failures:
+            # A failed test of its own: counted in the last line, listed in the summary.
+            name = f"end_of_run[{failure.subject}]"
+            report = pytest.TestReport(
+                nodeid=f"contractsnap::{name}",
+                location=("contractsnap", None, name),
+                keywords={"contractsnap": 1},
+                outcome="failed",
+                longrepr=failure.message,
+                when="call",
+            )
+            config.hook.pytest_runtest_logreport(report=report)
+        if failures and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
     finally:
         run.loop.close()

@@ -47,9 +47,9 @@ class TestContractChecks:
         project.run("--snapshot-update").assert_outcomes(passed=1)
         project.edit(
             "app_module",
-            "async def get_health(",
+            '@router.get("/health"',
             "def failing_lookup() -> str:\n    raise LookupError('the cache is gone')\n\n\n"
-            "async def get_health(",
+            '@router.get("/health"',
         )
         project.edit("app_module", '    return "ok"', "    return failing_lookup()")
         gate = project.run()

@@ -154,10 +154,12 @@ class TestScenarioFilesInCiAndOrphans:
         stray = linked.path / "snapshots" / f"{SCENARIO}.pending"
         stray.write_bytes(linked.snapshots()[SCENARIO])
         result = linked.run()
-        result.assert_outcomes(passed=4)
-        assert result.ret == 1
+        result.assert_outcomes(passed=4, failed=1)
         result.stdout.fnmatch_lines(
-            [f"pending snapshot snapshots/{SCENARIO}.pending (CI runs never write or keep them)*"]
+            [
+                f"pending snapshot snapshots/{SCENARIO}.pending (CI runs never write or keep *",
+                f"FAILED contractsnap::end_of_run[[]snapshots/{SCENARIO}.pending[]] - pending *",
+            ]
         )
 
     def test_orphaned_scenario_file_is_flagged_then_deleted(self, linked: Project) -> None:

@@ -87,14 +87,36 @@ class TestRecordAndReplay:
     def test_missing_snapshot_fails_with_the_record_command(self, project: Project) -> None:
         """A plain run without a snapshot file fails and says how to record it."""
         features(project, include=["GET /health"])
+        project.run("--snapshot-update").assert_outcomes(passed=1)
+        features(project, include=["GET /health", "GET /orders"])
         result = project.run()
-        result.assert_outcomes(failed=1)
+        result.assert_outcomes(passed=1, failed=1)
         result.stdout.fnmatch_lines(
             [
-                "GET /health: no snapshot file snapshots/GET_health.json; record it with:",
-                "  pytest --snapshot-update --contractsnap-op 'GET /health'",
+                "GET /orders: no snapshot file snapshots/GET_orders.json; record it with:",
+                "  pytest --snapshot-update --contractsnap-op 'GET /orders'",
             ]
         )
+        assert "GET_orders.json" not in project.snapshots()
+
+    def test_nothing_recorded_says_so_once(self, project: Project) -> None:
+        """A first gate before any recording: one message, the other tests skip."""
+        features(project, exclude=["GET /boom"])
+        result = project.run()
+        result.assert_outcomes(failed=1, skipped=8)
+        output = result.stdout.str()
+        assert output.count("no snapshot is recorded in snapshots/ yet") == 1
+        result.stdout.fnmatch_lines(
+            [
+                "no snapshot is recorded in snapshots/ yet, so no contract test has anything to "
+                "compare with. Record them all with:",
+                "  pytest --snapshot-update",
+                "then review the new files in snapshots/ and commit them; plain `pytest` is "
+                "the gate",
+                "SKIPPED [[]8[]] *: no snapshot recorded in snapshots/ yet (see the failure above)",
+            ]
+        )
+        assert "openapi.json" not in output
         assert project.snapshots() == {}
 
 
@@ -107,12 +129,15 @@ class TestOrphans:
             "app_module", '@router.get("/health"', '@router.get("/health", include_in_schema=False'
         )
         result = project.run()
-        result.assert_outcomes(passed=8)
-        assert result.ret == 1
+        result.assert_outcomes(passed=8, failed=2)  # the file, and the OpenAPI document
         result.stdout.fnmatch_lines(
             [
                 "orphaned snapshot file snapshots/GET_health.json: its operation is not in the "
                 "schema; `pytest --snapshot-update` (a full run) deletes it",
+                "*short test summary info*",
+                "FAILED contractsnap::end_of_run[[]snapshots/GET_health.json[]] - orphaned *",
+                "FAILED contractsnap::end_of_run[[]snapshots/openapi.json[]] - the OpenAPI *",
+                "*= 2 failed, 8 passed in *",
             ]
         )
         result = project.run("--snapshot-update")
@@ -174,7 +199,7 @@ class TestStaleCases:
             "    priority: Priority | None = None,\n    limit: int = 10,\n) -> list[Order]:",
         )
         result = project.run()
-        result.assert_outcomes(passed=8, failed=1)
+        result.assert_outcomes(passed=8, failed=2)  # stale, and the OpenAPI document
         result.stdout.fnmatch_lines(
             [
                 "GET /orders: its parameters, request body, security or case settings "
@@ -235,9 +260,13 @@ class TestStoredSchema:
             "app_module", '@router.get("/health"', '@router.get("/health", deprecated=True'
         )
         result = project.run()
-        result.assert_outcomes(passed=9)
-        assert result.ret == 1
-        result.stdout.fnmatch_lines(["the OpenAPI document differs from snapshots/openapi.json; *"])
+        result.assert_outcomes(passed=9, failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "the OpenAPI document differs from snapshots/openapi.json; *",
+                "FAILED contractsnap::end_of_run[[]snapshots/openapi.json[]] - the OpenAPI *",
+            ]
+        )
         project.run("--snapshot-update").assert_outcomes(passed=9)
         assert json.loads(stored.read_text())["paths"]["/health"]["get"]["deprecated"] is True
         assert project.run().ret == 0
