@@ -573,6 +573,22 @@ def _table(value: object, source: str) -> Mapping[str, object]:
     return value
 
 
+def _near_miss(path: Path, tool: Mapping[str, object]) -> None:
+    """A ``[tool.contractsnapp]`` or ``[tool.contract_snap]`` table is a typo, not another
+    tool: without the error, the settings would be silently ignored."""
+    for name in tool:
+        if name == "contractsnap":
+            continue
+        folded = name.lower().replace("_", "").replace("-", "").replace(".", "")
+        close = difflib.SequenceMatcher(None, folded, "contractsnap").ratio() >= 0.85
+        if folded == "contractsnap" or close:
+            raise ConfigError(
+                f"{path.name}: [tool.{name}] looks like a misspelt [tool.contractsnap]; "
+                "contractsnap reads only [tool.contractsnap], so none of these settings would "
+                "apply: rename the table"
+            )
+
+
 def read_pyproject(path: Path) -> dict[str, object] | None:
     """The raw ``[tool.contractsnap]`` table of a pyproject.toml, or None if it has none."""
     try:
@@ -585,6 +601,7 @@ def read_pyproject(path: Path) -> dict[str, object] | None:
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
         raise ConfigError(f"{path.name}: `tool` must be a table")
+    _near_miss(path, tool)
     table = tool.get("contractsnap")
     if table is None:
         return None

@@ -20,10 +20,10 @@ from schemathesis.core.result import Err
 from . import _openapi, _pointer
 from ._canonical import JSON, digest
 from ._config import OperationSettings, Settings
-from ._errors import SchemaError, a_kind
+from ._errors import ConfigError, SchemaError, a_kind
 from ._naming import file_stem
 from ._openapi import HTTP_METHODS
-from ._selectors import selected, selector_matches
+from ._selectors import closest, selected, selector_matches
 
 if TYPE_CHECKING:
     # schemathesis spells the type of an OpenAPI operation for type checkers only.
@@ -317,6 +317,7 @@ class ApiSchema:
             loaded[operation.label] = operation
         operations: list[Operation] = []
         seen: set[str] = set()
+        every: list[tuple[str, str, str | None, tuple[str, ...]]] = []
         for path, method, definition, path_item in _openapi.operations(self.document):
             label = f"{method.upper()} {path}"
             seen.add(label)
@@ -330,6 +331,7 @@ class ApiSchema:
                 operation_id = None
             else:
                 self.by_id.setdefault(operation_id, []).append(label)
+            every.append((method.upper(), path, operation_id, tags))
             if not self._selected(method.upper(), path, operation_id, tags):
                 continue
             op_settings = self.settings.for_operation(
@@ -358,6 +360,7 @@ class ApiSchema:
                     else _dangling(refs, path_item, definition),
                 )
             )
+        self._check_selectors(every)
         missing = set(loaded) - seen
         if missing:
             raise SchemaError(
@@ -365,6 +368,31 @@ class ApiSchema:
                 "listed; please report this with the OpenAPI document"
             )
         return operations
+
+    def _check_selectors(self, every: list[tuple[str, str, str | None, tuple[str, ...]]]) -> None:
+        """An ``include``/``exclude`` entry or an operations table that matches no operation
+        of the document is a mistake (a typo, a renamed path), not a silent no-op."""
+        source = self.settings.source
+        named = [
+            (f"`{key}` entry {s!r}", s)
+            for key in ("include", "exclude")
+            for s in getattr(self.settings, key)
+        ]
+        named += [
+            (f"the table [tool.contractsnap.operations.{json.dumps(s)}]", s)
+            for s, _ in self.settings.operations
+        ]
+        for what, selector in named:
+            if selector.startswith("scenario:"):
+                continue  # scenarios are matched when they are built
+            if not any(
+                selector_matches(selector, method=m, path=p, operation_id=i, tags=t)
+                for m, p, i, t in every
+            ):
+                raise ConfigError(
+                    f"{source}: {what} matches no operation of the schema;"
+                    f"{closest(selector, every)} Fix the selector or remove it"
+                )
 
     def _selected(
         self, method: str, path: str, operation_id: str | None, tags: tuple[str, ...]

@@ -7,6 +7,7 @@ parsed by one function.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import json
 import re
@@ -65,6 +66,24 @@ def selector_matches(
         return fnmatch.fnmatchcase(path, value)
     sel_method, _, sel_path = selector.partition(" ")
     return sel_method.upper() in ("*", method) and fnmatch.fnmatchcase(path, sel_path)
+
+
+def closest(selector: str, operations: Sequence[tuple[str, str, str | None, Sequence[str]]]) -> str:
+    """`` did you mean "GET /books"?`` for a selector that matches none of ``operations``
+    (method, path, operationId, tags), or the empty string when nothing is close."""
+    kind, sep, value = selector.partition(":")
+    if sep and kind in _SELECTOR_KINDS:
+        candidates = {
+            "tag": {t for _, _, _, tags in operations for t in tags},
+            "id": {i for _, _, i, _ in operations if i},
+            "method": {m for m, _, _, _ in operations},
+            "path": {p for _, p, _, _ in operations},
+        }.get(kind, set())
+        prefix = f"{kind}:"
+    else:
+        candidates, prefix, value = {f"{m} {p}" for m, p, _, _ in operations}, "", selector
+    hint = difflib.get_close_matches(value, sorted(candidates), n=1, cutoff=0.6)
+    return f' did you mean "{prefix}{hint[0]}"?' if hint else ""
 
 
 class Selection(Protocol):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import sys
 from collections.abc import AsyncGenerator, Iterator, Mapping
 from pathlib import Path
@@ -200,19 +201,37 @@ class Run:
     def selects(self, test: Test) -> bool:
         """Whether the ``--contractsnap-op`` selectors (if any) select this test."""
         selectors = self.options.selectors
-        if not selectors:
-            return True
+        return not selectors or any(self._selected_by(s, test) for s in selectors)
+
+    @staticmethod
+    def _selected_by(selector: str, test: Test) -> bool:
         if isinstance(test, Scenario):
-            return any(scenario_matches(s, test.name) for s in selectors)
-        return any(
-            selector_matches(
-                s,
-                method=test.method,
-                path=test.path,
-                operation_id=test.operation_id,
-                tags=test.tags,
-            )
-            for s in selectors
+            return scenario_matches(selector, test.name)
+        return selector_matches(
+            selector,
+            method=test.method,
+            path=test.path,
+            operation_id=test.operation_id,
+            tags=test.tags,
+        )
+
+    def unmatched_selectors(self) -> str | None:
+        """What to say about ``--contractsnap-op`` selectors that select no test of any suite
+        (None: each selects something), with the closest labels."""
+        if not self.suites:
+            return None
+        tests = [test for suite in self.suites.values() for test in suite.tests]
+        labels = sorted({test.label for test in tests})
+        wrong = []
+        for selector in self.options.selectors:
+            if not any(self._selected_by(selector, test) for test in tests):
+                close = difflib.get_close_matches(selector, labels, n=3, cutoff=0.4)
+                hint = f"; the closest: {', '.join(repr(c) for c in close)}" if close else ""
+                wrong.append(f"--contractsnap-op {selector!r} selects no test{hint}")
+        if not wrong:
+            return None
+        return "\n".join(wrong) + (
+            f"\n(`pytest -m contractsnap --collect-only -q` lists all {len(labels)} of them)"
         )
 
     def shard(self) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import _coverage, _diffreport, _pending, _selectors
-from ._config import load_settings
+from ._config import load_settings, read_pyproject
 from ._errors import ContractsnapError
 
 
@@ -94,7 +94,35 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += ["--contractsnap-op", selector]
     # A fresh interpreter: pytest must import its plugins (syrupy, schemathesis, ...) itself
     # to rewrite their asserts, and this process has imported them already.
-    return subprocess.call([sys.executable, "-m", "pytest", *pytest_args, *extra])
+    code = subprocess.call([sys.executable, "-m", "pytest", *pytest_args, *extra])
+    if code == NO_TESTS_COLLECTED:
+        sys.stderr.write(_nothing_to_run(Path.cwd()))
+    return code
+
+
+#: pytest's exit status when it collected no test.
+NO_TESTS_COLLECTED = 5
+
+
+def _nothing_to_run(root: Path) -> str:
+    """Why ``contractsnap run`` found no contract test, and the lines that give it one."""
+    try:
+        settings = load_settings(root)
+    except ContractsnapError:
+        return ""  # pytest has printed the error already
+    if settings.app or settings.base_url:
+        return ""
+    where = "pyproject.toml has no [tool.contractsnap] table"
+    if (root / "pyproject.toml").exists() and read_pyproject(root / "pyproject.toml") is not None:
+        where = "[tool.contractsnap] in pyproject.toml names no `app` (nor a `base_url`)"
+    return (
+        f"\ncontractsnap: no contract test to run: {where}. Point it at your ASGI app in "
+        "pyproject.toml:\n\n"
+        "  [tool.contractsnap]\n"
+        '  app = "myapp.main:app"            # or "myapp.main:create_app()" for a factory\n\n'
+        "then record with `contractsnap run --update` (or declare a suite in a test module "
+        "with `contractsnap.contract_test(app=...)`)\n"
+    )
 
 
 def _directory(args: argparse.Namespace) -> Path:
@@ -277,7 +305,15 @@ def main(
             "reject": _resolve,
             "report": _report_changes,
         }
-        return verbs[args.command](directory, args, out)
+        code = verbs[args.command](directory, args, out)
+        out.flush()
+        return code
     except ContractsnapError as exc:
         sys.stderr.write(f"contractsnap: {exc}\n")
         return 2
+    except BrokenPipeError:
+        # `contractsnap pending | head`: the reader has what it wanted. Python would report
+        # the closed pipe again when it flushes stdout at exit, unless stdout goes nowhere.
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

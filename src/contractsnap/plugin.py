@@ -143,6 +143,9 @@ def pytest_collection_modifyitems(
         run.shard()
         _deselect(config, items, lambda item: _in_shard(run, item))
     if run.options.selectors:  # only the matching contract tests, nothing else
+        unmatched = run.unmatched_selectors()
+        if unmatched:
+            raise pytest.UsageError(unmatched)
         _deselect(config, items, lambda item: _selected(run, item))
 
 

@@ -153,7 +153,7 @@ class TestOrphans:
         project.edit(
             "app_module", '@router.get("/health"', '@router.get("/health", include_in_schema=False'
         )
-        for args in (["-k", "orders"], ["--contractsnap-op", "tag:none"], ["-k", "not login"]):
+        for args in (["-k", "orders"], ["--contractsnap-op", "GET /orders"], ["-k", "not login"]):
             result = project.run("--snapshot-update", *args)
             assert "orphaned" not in result.stdout.str()
             assert "GET_health.json" in project.snapshots()

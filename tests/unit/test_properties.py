@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from contractsnap import ConfigError, ContractsnapError
@@ -174,6 +174,9 @@ class TestNormaliser:
             html.escape(secret),
         ]
         planted = data.draw(st.sampled_from(spellings))
+        # A secret inside the response's own fixed names ("head" in "headers") is not leaked.
+        fixed = ("status", "headers", "x-echo", "location", "/next?t=", "body", "echo", "k")
+        assume(not any(planted in name for name in fixed))
         prefix, suffix = data.draw(TEXT), data.draw(TEXT)
         response: JSONObject = {
             "status": 200,

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, Field
 
-from contractsnap import SchemaError
+from contractsnap import ConfigError, SchemaError
 from contractsnap._config import OperationSettings, build_settings
 from contractsnap._openapi import security_parameters
 from contractsnap._schema import ApiSchema
@@ -183,13 +183,35 @@ class TestSelection:
             (["path:/books/*"], ["GET /books/{book_id}", "DELETE /books/{book_id}"]),
             (["path:/books"], ["GET /books", "POST /books"]),
             (["id:health", "tag:write"], ["POST /books", "DELETE /books/{book_id}", "GET /health"]),
-            (["tag:nothing"], []),
-            (["GET /Books"], []),
         ],
     )
     def test_include(self, tmp_path: Path, include: list[str], selected: list[str]) -> None:
         """Only operations matching some include selector are kept, in document order."""
         assert labels(load({"include": include}, tmp_path)) == selected
+
+    @pytest.mark.parametrize(
+        ("key", "selector", "hint"),
+        [
+            ("include", "tag:nothing", ""),
+            ("include", "tag:writes", ' did you mean "tag:write"?'),
+            ("include", "GET /Books", ' did you mean "GET /books"?'),
+            ("exclude", "id:helth", ' did you mean "id:health"?'),
+            ("exclude", "path:/book", ' did you mean "path:/books"?'),
+        ],
+    )
+    def test_a_selector_that_matches_nothing_is_an_error(
+        self, tmp_path: Path, key: str, selector: str, hint: str
+    ) -> None:
+        with pytest.raises(ConfigError) as info:
+            load({key: [selector]}, tmp_path)
+        assert str(info.value) == (
+            f"test: `{key}` entry {selector!r} matches no operation of the schema;{hint} "
+            "Fix the selector or remove it"
+        )
+
+    def test_an_operations_table_that_matches_nothing_is_an_error(self, tmp_path: Path) -> None:
+        with pytest.raises(ConfigError, match=r'operations."POST /book"\] matches no operation'):
+            load({"operations": {"POST /book": {"negative": True}}}, tmp_path)
 
     @pytest.mark.parametrize(
         ("exclude", "kept"),
