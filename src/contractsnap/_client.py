@@ -30,6 +30,9 @@ from ._cases import TRANSPORT_HEADERS
 from ._config import Settings
 from ._errors import AppLoadError, SchemaError, a_kind
 
+if sys.version_info < (3, 11):  # anyio's own dependency there
+    from exceptiongroup import BaseExceptionGroup
+
 if TYPE_CHECKING:
     # httpx exports no names for the types of a request's body and its multipart parts.
     from httpx._types import FileTypes, RequestContent
@@ -170,6 +173,41 @@ def _per_request_state(app: ASGIApp) -> ASGIApp:
     return wrapped
 
 
+def leaf(exc: BaseException) -> BaseException:
+    """The first exception inside (nested) exception groups: what actually went wrong."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+#: What asyncio code says when it runs under trio, or trio code under asyncio.
+_WRONG_BACKEND = (
+    "trio.run received unrecognized yield message",
+    "no running event loop",
+    "unknown async library",
+)
+#: What asyncio says when an object made in one event loop is awaited in another.
+_OTHER_LOOP = ("attached to a different loop", "bound to a different event loop")
+
+
+def async_hint(exc: BaseException, backend: str) -> str | None:
+    """Why an error is about the event loop, and the fix, or None if it is not."""
+    text = str(leaf(exc))
+    if any(sign in text for sign in _WRONG_BACKEND):
+        other = "asyncio" if backend == "trio" else "trio"
+        return (
+            f"the app (or a library it uses, such as a database driver) runs only on {other}, "
+            f'not on the {backend} backend: set `backend = "{other}"` in [tool.contractsnap]'
+        )
+    if any(sign in text for sign in _OTHER_LOOP):
+        return (
+            "an object the app made outside its lifespan (a client, pool or lock created at "
+            "import time) belongs to another event loop than the one the tests run in: create "
+            "it in the app's lifespan (or a dependency) and keep it on `app.state`"
+        )
+    return None
+
+
 #: The exceptions the app raised while answering, for the request being sent (see
 #: ``app_errors``); unset outside a send.
 _raised: contextvars.ContextVar[list[BaseException]] = contextvars.ContextVar("contractsnap_raised")
@@ -274,9 +312,11 @@ async def serve(app: ASGIApp | None, settings: Settings) -> AsyncIterator[httpx.
                     exc, (KeyboardInterrupt, SystemExit, anyio.get_cancelled_exc_class())
                 ):
                     raise
+                cause = leaf(exc)
+                fix = async_hint(exc, settings.backend) or "fix the app, or set `lifespan = false`"
                 raise AppLoadError(
                     f"app {settings.app!r}: the lifespan start-up failed: "
-                    f"{type(exc).__name__}: {exc}; fix the app, or set `lifespan = false`"
+                    f"{type(cause).__name__}: {cause}; {fix}"
                 ) from exc
             target = manager.app
         transport = httpx.ASGITransport(app=target, raise_app_exceptions=False)

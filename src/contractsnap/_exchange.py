@@ -151,7 +151,12 @@ class Exchanger:
             after = await _probes.observe(probes, self._app, where, timeout)
             if state := _probes.changes(before, after):
                 normalised["state"] = state
-        error = "".join(traceback.format_exception(raised[-1])) if raised else None
+        error = None
+        if raised:
+            error = "".join(traceback.format_exception(raised[-1]))
+            hint = _client.async_hint(raised[-1], self._settings.backend)
+            if hint:
+                error += f"\nHint: {hint}"
         return Answer(normalised, response, run_checks(case, response, checks), error)
 
     def _normalise(self, response: httpx.Response, *, truncated: bool) -> JSONObject:
