@@ -184,6 +184,7 @@ def leaf(exc: BaseException) -> BaseException:
 _WRONG_BACKEND = (
     "trio.run received unrecognized yield message",
     "no running event loop",
+    "no current event loop",
     "unknown async library",
 )
 #: What asyncio says when an object made in one event loop is awaited in another.

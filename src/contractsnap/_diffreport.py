@@ -27,7 +27,7 @@ import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from . import _report, _schemadiff, _snapshot
+from . import _openapi, _pending, _report, _schemadiff, _snapshot
 from ._canonical import JSON
 from ._documents import Case, Document, JSONObject, Response, Step
 from ._errors import ContractsnapError
@@ -167,14 +167,26 @@ def _schema(text: str, where: str) -> JSONObject:
     return document
 
 
-def schema_findings(base: JSONObject | None, head: JSONObject | None) -> list[Finding]:
-    """The OpenAPI changes, as findings (``schema:`` in front of what changed)."""
+def schema_findings(
+    base: JSONObject | None, head: JSONObject | None, snapshots: Sequence[Finding] = ()
+) -> list[Finding]:
+    """The OpenAPI changes, as findings (``schema:`` in front of what changed), but an
+    operation's removal that the ``snapshots`` findings report already."""
     if base is None or head is None:
         return []
+    removed = {f.operation for f in snapshots if f.what == "operation removed"}
     return [
         Finding(level, f"schema: {what}", label)
         for level, what, label in _schemadiff.compare(base, head)
+        if not (what == "operation removed from the schema" and label in removed)
     ]
+
+
+def operations_of(schema: JSONObject | None) -> frozenset[str] | None:
+    """The ``METHOD /path`` labels of a document's operations (None: no document)."""
+    if schema is None:
+        return None
+    return frozenset(f"{m.upper()} {p}" for p, m, _, _ in _openapi.operations(schema))
 
 
 #: Where scenario files are, relative to the snapshot directory.
@@ -201,6 +213,19 @@ def documents_in(directory: Path) -> tuple[Documents, dict[str, str]]:
             found[key] = document
             texts[key] = text
     return found, texts
+
+
+def pending_in(directory: Path) -> Documents:
+    """The pending documents of the working tree, keyed by the file each would replace."""
+    found: Documents = {}
+    for path in _pending.files(directory):
+        if path == _pending.schema_pending(directory):
+            continue
+        key = path.relative_to(directory).as_posix().removesuffix(_pending.SUFFIX)
+        document = _parse(_snapshot.read_text(path), path.relative_to(directory).as_posix())
+        if document is not None:
+            found[key] = document
+    return found
 
 
 def _parse(text: str, where: str) -> Document | None:
@@ -356,11 +381,14 @@ def compare(
     base_text: Mapping[str, str] | None = None,
     head_text: Mapping[str, str] | None = None,
     enums: frozenset[EnumValue] = frozenset(),
+    head_operations: frozenset[str] | None = None,
 ) -> list[Finding]:
     """Every finding between two sets of snapshot documents, keyed by file name.
 
     ``enums`` are the values the base schema declares in enums: one that an operation's
     responses returned at a path and no longer return there is a breaking change.
+    ``head_operations`` are the labels of the head's schema (None: unknown): a file gone
+    while its operation is still there is a deleted file, not a removed operation.
     """
     findings: list[Finding] = []
     for name in sorted(set(base) | set(head)):
@@ -372,6 +400,8 @@ def compare(
         if new is None and old is not None:
             if "scenario" in old:
                 findings.append(Finding("changed", "scenario removed", _label(old)))
+            elif head_operations is not None and _label(old) in head_operations:
+                findings.append(Finding("changed", "snapshot file deleted", _label(old)))
             else:
                 findings.append(Finding("breaking", "operation removed", _label(old)))
             continue
@@ -461,19 +491,49 @@ def summary(base: Documents, head: Documents, findings: Sequence[Finding]) -> di
 
 
 def markdown(
-    base_ref: str, head_ref: str, base: Documents, head: Documents, findings: Sequence[Finding]
+    base_ref: str,
+    head_ref: str,
+    base: Documents,
+    head: Documents,
+    findings: Sequence[Finding],
+    pending: Sequence[Finding] = (),
+    note: str | None = None,
 ) -> str:
+    """The report; ``pending`` are the changes that wait for review in the working tree."""
     counts = summary(base, head, findings)
     out = [f"## API snapshot changes: `{base_ref}` → `{head_ref}`", ""]
+    if note:
+        out += [note, ""]
     if not findings:
-        return "\n".join([*out, "No snapshot changed.", ""])
-    out += ["| | |", "|---|---:|"]
-    out += [f"| {name} | {count} |" for name, count in counts.items()]
+        out.append("No snapshot changed." if not pending else "No accepted snapshot changed.")
+    else:
+        out += ["| | |", "|---|---:|"]
+        out += [f"| {name} | {count} |" for name, count in counts.items()]
+        out += _group_lines(findings, "###")
+    if pending:
+        cases = len({(f.operation, f.case) for f in pending})
+        out += [
+            "",
+            f"### Pending review ({_report.plural(cases, 'change')}, not in the snapshots yet)",
+            "",
+            "Left beside the snapshots by a failing run: `contractsnap review` accepts or "
+            "rejects them.",
+            *_group_lines(pending, "####"),
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _group_lines(findings: Sequence[Finding], heading: str) -> list[str]:
+    out: list[str] = []
     for level in LEVELS:
         groups = [g for g in group(findings) if g.level == level]
         if not groups:
             continue
-        out += ["", f"### {level.capitalize()} ({sum(len(g.findings) for g in groups)})", ""]
+        out += [
+            "",
+            f"{heading} {level.capitalize()} ({sum(len(g.findings) for g in groups)})",
+            "",
+        ]
         for g in groups:
             ops = g.operations
             scenarios = all(op.startswith("scenario ") for op in ops)
@@ -493,7 +553,7 @@ def markdown(
                     "  ```",
                     "  </details>",
                 ]
-    return "\n".join(out) + "\n"
+    return out
 
 
 def as_json(

@@ -54,13 +54,35 @@ def discard(snapshot: Path) -> None:
 
 
 def files(directory: Path) -> list[Path]:
-    """The pending files of a snapshot directory: operations', then scenarios'."""
+    """The pending files of a snapshot directory: operations', then scenarios' (and the
+    OpenAPI document's, last)."""
     if not directory.is_dir():
         return []
     pattern = f"*.json{SUFFIX}"
-    return sorted(directory.glob(pattern)) + sorted(
-        (directory / _snapshot.SCENARIO_DIR).glob(pattern)
-    )
+    schema = schema_pending(directory)
+    found = [p for p in sorted(directory.glob(pattern)) if p != schema]
+    found += sorted((directory / _snapshot.SCENARIO_DIR).glob(pattern))
+    return found + ([schema] if schema.exists() else [])
+
+
+def schema_pending(directory: Path) -> Path:
+    """Where a gate leaves the newer OpenAPI document the pending changes come from."""
+    return pending_path(directory / _snapshot.SCHEMA_FILE)
+
+
+def settle_schema(directory: Path, *, accepted: bool) -> bool:
+    """After ``accept``/``reject``: an accept records the newer document too; it is dropped
+    once no pending change is left. True if the document was recorded."""
+    schema = schema_pending(directory)
+    if not schema.exists():
+        return False
+    recorded = False
+    if accepted:
+        _snapshot.atomic_write(directory / _snapshot.SCHEMA_FILE, schema.read_text("utf-8"))
+        recorded = True
+    if accepted or files(directory) == [schema]:
+        schema.unlink()
+    return recorded
 
 
 def shown(path: Path) -> str:
@@ -144,7 +166,8 @@ def _label(document: OperationDocument) -> str:
 def changes(directory: Path) -> Iterator[Change]:
     """Every changed case or step of every pending file, in a stable order."""
     for pending in files(directory):
-        yield from _changes_of(pending)
+        if pending != schema_pending(directory):
+            yield from _changes_of(pending)
 
 
 def _changes_of(pending: Path) -> Iterator[Change]:

@@ -297,12 +297,15 @@ class Run:
                 update=update, complete=outcome.complete, owns_orphans=outcome.owns_orphans
             )
             if action is OrphanAction.KEEP:
+                # A partial update still records the document its files were written from.
+                if update and outcome.started:
+                    _settle_schema(outcome, update=True, ci=self.options.ci)
                 continue
             if not self.remote:
                 suite = self.suites[Path(outcome.directory)]
                 outcome.orphans = suite.orphan_names()
             failures += _settle_orphans(outcome, action)
-            failures += _settle_schema(outcome, update=update)
+            failures += _settle_schema(outcome, update=update, ci=self.options.ci)
         return failures
 
 
@@ -335,26 +338,32 @@ def _refuse_pending(outcome: Outcome) -> list[Failure]:
     return failures
 
 
-def _settle_schema(outcome: Outcome, *, update: bool) -> list[Failure]:
-    """Record (update) or check the stored OpenAPI document."""
+def _settle_schema(outcome: Outcome, *, update: bool, ci: bool) -> list[Failure]:
+    """Record (update) or check the stored OpenAPI document. Outside CI a gate leaves the
+    newer document beside it, pending, for ``contractsnap accept``."""
     if not outcome.schema:
         return []
     path = Path(outcome.directory) / SCHEMA_FILE
+    pending = _pending.schema_pending(Path(outcome.directory))
     stored = path.read_text(encoding="utf-8") if path.exists() else None
     if stored == outcome.schema or (stored is None and not outcome.recorded and not update):
-        return []  # nothing recorded at all: the first test says so
+        pending.unlink(missing_ok=True)
+        return []  # the same, or nothing recorded at all (the first test says so)
     shown = f"{outcome.display}/{SCHEMA_FILE}"
     if update:
         atomic_write(path, outcome.schema)
+        pending.unlink(missing_ok=True)
         outcome.notes.append(f"recorded the OpenAPI document in {shown}")
         return []
+    if not ci:
+        atomic_write(pending, outcome.schema)
     return [
         Failure(
             shown,
             f"the OpenAPI document differs from {shown}"
             + (" (not recorded yet)" if stored is None else "")
-            + "; `pytest --snapshot-update` records it, and `contractsnap report` shows the "
-            "change",
+            + "; `pytest --snapshot-update` records it (or `contractsnap accept`, with the "
+            "pending changes), and `contractsnap report` shows the change",
         )
     ]
 

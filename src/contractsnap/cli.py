@@ -132,11 +132,20 @@ def _directory(args: argparse.Namespace) -> Path:
 
 
 def _review(directory: Path, stdin: TextIO, stdout: TextIO) -> int:
+    """Review the pending changes; an accepted one records the newer OpenAPI document too."""
+    if _pending.settle_schema(directory, accepted=_review_each(directory, stdin, stdout)):
+        stdout.write(f"recorded the newer OpenAPI document in {directory.name}/openapi.json\n")
+    return 0
+
+
+def _review_each(directory: Path, stdin: TextIO, stdout: TextIO) -> bool:
     """One change at a time: [a]ccept, [r]eject, [s]kip, accept [A]ll of the operation, [q]uit.
 
-    A scenario's step decides the whole scenario (its steps depend on each other).
+    A scenario's step decides the whole scenario (its steps depend on each other). Returns
+    whether any change was accepted.
     """
     decided: set[str] = set()
+    accepted = False
     for change in list(_pending.changes(directory)):
         if change.key in decided:
             continue
@@ -151,14 +160,15 @@ def _review(directory: Path, stdin: TextIO, stdout: TextIO) -> int:
             stdout.flush()
             answer = stdin.readline()
             if not answer:  # end of input: stop, keeping what is undecided
-                return 0
+                return accepted
             answer = answer.strip()
             if answer in ("a", "r", "s", "A", "q"):
                 break
         if answer == "q":
-            return 0
+            return accepted
         if answer == "s":
             continue
+        accepted |= answer in ("a", "A")
         if change.scenario:  # its steps depend on each other: decided together
             group = [c for c in _pending.changes(directory) if c.snapshot == change.snapshot]
             verb = "accepted" if answer in ("a", "A") else "rejected"
@@ -177,7 +187,7 @@ def _review(directory: Path, stdin: TextIO, stdout: TextIO) -> int:
         decided.add(change.key)
     left = len(list(_pending.changes(directory)))
     stdout.write(f"{left} pending change(s) left\n")
-    return 0
+    return accepted
 
 
 def _list(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
@@ -202,6 +212,8 @@ def _resolve(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
         raise ContractsnapError(f"no pending change matches {' '.join(args.patterns)}")
     count = _pending.resolve(chosen, accept=args.command == "accept")
     out.write(f"{args.command}ed {count} change(s)\n")
+    if _pending.settle_schema(directory, accepted=args.command == "accept" and count > 0):
+        out.write(f"recorded the newer OpenAPI document in {directory.name}/openapi.json\n")
     for label in sorted({c.scenario for c in chosen if c.scenario}):
         out.write(f"{args.command}ed {label} as a whole: its steps depend on each other\n")
     return 0
@@ -238,8 +250,21 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
         head_schema = _diffreport.schema_at(root, args.head, directory)
     head_name = args.head or "working tree"
     enums = _diffreport.declared_enums(base_schema)
-    findings = _diffreport.compare(base, head, base_text, head_text, enums)
-    findings += _diffreport.schema_findings(base_schema, head_schema)
+    operations = _diffreport.operations_of(head_schema)
+    findings = _diffreport.compare(base, head, base_text, head_text, enums, operations)
+    findings += _diffreport.schema_findings(base_schema, head_schema, findings)
+    pending: list[_diffreport.Finding] = []
+    note = None
+    if args.head is None:
+        waiting = _diffreport.pending_in(directory)
+        stored = {key: head[key] for key in waiting if key in head}
+        pending = _diffreport.compare(stored, waiting, enums=enums)
+    else:
+        note = (
+            f"Compares two commits: uncommitted and pending snapshot changes are not included "
+            f"(leave out `--head` to compare `{args.base}` with the working tree and its "
+            "pending changes)."
+        )
     ignore_file = args.ignore or root / ".contractsnap-ignore"
     entries = _diffreport.read_ignores(ignore_file) if args.ignore or ignore_file.exists() else []
     accepted = [f for f in findings if _diffreport.ignored(f, entries)]
@@ -250,6 +275,7 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
     coverage = _report_coverage(head_schema, head)
     if args.format == "json":
         data = _diffreport.as_json(args.base, head_name, base, head, findings)
+        data["pending"] = _diffreport.as_json(args.base, "pending", base, head, pending)["groups"]
         data["ignored"] = len(accepted)
         data["coverage"] = {
             "totals": _coverage.totals(coverage),
@@ -259,7 +285,7 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
     elif args.format == "junit":
         out.write(_diffreport.junit(args.base, head_name, findings, failing))
     else:
-        text = _diffreport.markdown(args.base, head_name, base, head, findings)
+        text = _diffreport.markdown(args.base, head_name, base, head, findings, pending, note)
         if accepted:
             text += f"\n{len(accepted)} accepted change(s) hidden by {ignore_file.name}.\n"
         if coverage:

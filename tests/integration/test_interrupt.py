@@ -183,7 +183,7 @@ class KillLoop:
             for name, data in files(gate_copy / "snapshots").items()
             if name.endswith(SUFFIX)
         }
-        assert len(self.pending) == OPERATIONS
+        assert len(self.pending) == OPERATIONS + 1  # and the newer OpenAPI document
         self.tally = Tally()
         self.temporary: set[str] = set()
 
@@ -279,7 +279,7 @@ class KillLoop:
             written = news if update else len(pending)
             if written == 0:
                 tally.before_writes += 1
-            elif written == (len(self.changing) if update else OPERATIONS):
+            elif written == len(self.changing if update else self.pending):
                 tally.after_writes += 1
             else:
                 tally.mid_write += 1

@@ -72,6 +72,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     return Repo(tmp_path)
 
 
+SCHEMA_WITH_X = {
+    "openapi": "3.1.0",
+    "info": {"title": "x", "version": "1"},
+    "paths": {"/x": {"get": {"responses": {"200": {"description": "ok"}}}}},
+}
+
 BASE = operation(
     "/x",
     [
@@ -164,12 +170,73 @@ class TestClassification:
         repo.write("GET_y.json", operation("/y", [case("a1")]))
         assert findings(repo) == {"operation removed": "breaking", "new operation": "additive"}
 
+    def test_a_deleted_file_of_a_kept_operation_is_a_deleted_file(self, repo: Repo) -> None:
+        """The schema still has the operation: its file was deleted, it was not removed."""
+        repo.write("GET_x.json", BASE)
+        (repo.snapshots / "openapi.json").write_text(json.dumps(SCHEMA_WITH_X))
+        repo.commit()
+        (repo.snapshots / "GET_x.json").unlink()
+        assert findings(repo) == {"snapshot file deleted": "changed"}
+
+    def test_a_removed_operation_is_counted_once(self, repo: Repo) -> None:
+        """Gone from the schema and from the snapshots: one finding, not two."""
+        repo.write("GET_x.json", BASE)
+        (repo.snapshots / "openapi.json").write_text(json.dumps(SCHEMA_WITH_X))
+        repo.commit()
+        (repo.snapshots / "GET_x.json").unlink()
+        (repo.snapshots / "openapi.json").write_text(json.dumps({**SCHEMA_WITH_X, "paths": {}}))
+        _, text = repo.report("--base", "main", "--format", "json")
+        data = json.loads(text)
+        assert data["summary"]["operations removed"] == 1
+        assert data["summary"]["breaking"] == 1
+        assert [g["what"] for g in data["groups"]] == ["operation removed"]
+
     def test_layout_only_is_cosmetic(self, repo: Repo) -> None:
         """The same data in another layout is cosmetic."""
         repo.write("GET_x.json", BASE)
         repo.commit()
         (repo.snapshots / "GET_x.json").write_text(json.dumps(BASE))
         assert findings(repo) == {"layout only (same data)": "cosmetic"}
+
+
+class TestWorkingTree:
+    def test_pending_changes_are_reported_apart(self, repo: Repo) -> None:
+        """A failing run left a pending file: the report shows it, never "nothing changed"."""
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        waiting = copy.deepcopy(BASE)
+        waiting["cases"][1]["response"]["body"]["id"] = 20
+        (repo.snapshots / "GET_x.json.pending").write_text(dumps(waiting))
+        code, text = repo.report("--base", "main")
+        assert code == 0
+        assert "No snapshot changed." not in text
+        lines = text.splitlines()
+        assert "No accepted snapshot changed." in lines
+        assert "### Pending review (1 change, not in the snapshots yet)" in lines
+        assert "- **value of `$.id` changed**: 1 case in 1 operation (`GET /x`)" in lines
+        data = json.loads(repo.report("--base", "main", "--format", "json")[1])
+        assert [g["what"] for g in data["pending"]] == ["value of `$.id` changed"]
+        assert data["groups"] == []
+
+    def test_uncommitted_changes_are_in_the_report(self, repo: Repo) -> None:
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        head = copy.deepcopy(BASE)
+        head["cases"][1]["response"]["body"]["id"] = 20
+        repo.write("GET_x.json", head)
+        assert findings(repo) == {"value of `$.id` changed": "changed"}
+
+    def test_two_commits_say_what_they_leave_out(self, repo: Repo) -> None:
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        (repo.snapshots / "GET_x.json.pending").write_text(dumps(BASE))
+        _, text = repo.report("--base", "main", "--head", "main")
+        assert (
+            "Compares two commits: uncommitted and pending snapshot changes are not included "
+            "(leave out `--head` to compare `main` with the working tree and its pending "
+            "changes)."
+        ) in text.splitlines()
+        assert "Pending review" not in text
 
 
 class TestReport:

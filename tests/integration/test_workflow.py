@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -250,6 +251,44 @@ class TestReplayFidelity:
 
 
 class TestStoredSchema:
+    def test_a_partial_update_records_the_document_too(self, project: Project) -> None:
+        """`--contractsnap-op` writes one operation from the newer document: it is stored."""
+        features(project, exclude=["GET /boom"])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        stored = project.path / "snapshots" / "openapi.json"
+        project.edit(
+            "app_module", '@router.get("/health"', '@router.get("/health", deprecated=True'
+        )
+        project.run("--snapshot-update", "--contractsnap-op", "GET /health").assert_outcomes(
+            passed=1
+        )
+        assert json.loads(stored.read_text())["paths"]["/health"]["get"]["deprecated"] is True
+        project.run().assert_outcomes(passed=9)
+
+    def test_accept_records_the_document_a_gate_saw(self, project: Project) -> None:
+        """A gate leaves the newer document pending beside its changes; accept stores both."""
+        features(project, exclude=["GET /boom"])
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        stored = project.path / "snapshots" / "openapi.json"
+        project.edit("app_module", 'token=f"token-{username}"', 'token=f"tkn-{username}"')
+        project.edit(
+            "app_module", '@router.get("/health"', '@router.get("/health", deprecated=True'
+        )
+        project.run().assert_outcomes(passed=8, failed=2)
+        assert (project.path / "snapshots" / "openapi.json.pending").exists()
+        assert "deprecated" not in stored.read_text()
+        from contractsnap.cli import main
+
+        out = io.StringIO()
+        dir_args = ["--dir", str(project.path / "snapshots")]
+        assert main([*dir_args, "pending"], stdout=out) == 0
+        assert all(line.startswith("POST /login#") for line in out.getvalue().splitlines())
+        assert main([*dir_args, "accept"], stdout=out) == 0
+        assert "recorded the newer OpenAPI document in snapshots/openapi.json" in out.getvalue()
+        assert json.loads(stored.read_text())["paths"]["/health"]["get"]["deprecated"] is True
+        assert not (project.path / "snapshots" / "openapi.json.pending").exists()
+        project.run().assert_outcomes(passed=9)
+
     def test_schema_is_recorded_and_gates_changes(self, project: Project) -> None:
         """Updates store openapi.json; a plain run fails when the document changed."""
         features(project, exclude=["GET /boom"])
