@@ -16,8 +16,8 @@ import dataclasses
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Literal, cast
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 from schemathesis import GenerationMode
 from schemathesis.core import NOT_SET, Body, NotSet
@@ -104,6 +104,92 @@ def thaw(operation: Operation, request: Request) -> OpenApiCase:
         # its ``Body`` type leaves out.
         body=cast("Body", decode_value(request["body"])) if "body" in request else NOT_SET,
     )
+
+
+def still_valid(operation: Operation, request: Request) -> bool:
+    """Whether a stored request still fits the operation as it is defined now: every
+    required parameter given, none unknown, each value (and the body) valid for its schema.
+
+    Query, header and cookie values are stored as sent (text): ``"10"`` fits an integer.
+    """
+    api_operation = _loaded(operation)
+    try:
+        case = thaw(operation, request)
+    except (TypeError, ValueError):
+        return False
+    locations = (
+        (api_operation.path_parameters, case.path_parameters),
+        (api_operation.query, case.query),
+        (api_operation.headers, case.headers),
+        (api_operation.cookies, case.cookies),
+    )
+    for parameters, given in locations:
+        defined = {p.name: p for p in parameters}
+        values = dict(given or {})
+        if parameters is api_operation.headers:  # header names are not case-sensitive
+            defined = {k.lower(): v for k, v in defined.items()}
+            values = {k.lower(): v for k, v in values.items()}
+            values = {k: v for k, v in values.items() if k in defined}  # transport headers
+        if set(values) - set(defined):
+            return False
+        for name, parameter in defined.items():
+            if name not in values:
+                if parameter.is_required:
+                    return False
+            elif not _fits(parameter, values[name]):
+                return False
+    bodies = list(api_operation.body)
+    if isinstance(case.body, NotSet):
+        return not any(body.is_required for body in bodies)
+    body = next((b for b in bodies if b.media_type == case.media_type), None)
+    return body is not None and _fits(body, case.body)
+
+
+class _Validates(Protocol):
+    """A schemathesis parameter or body: it checks a value against its schema."""
+
+    def is_valid(self, value: object) -> bool: ...
+
+
+def _fits(component: _Validates, value: object) -> bool:
+    """A value fits a schemathesis parameter or body, as given or as text parsed as JSON."""
+    if component.is_valid(value):
+        return True
+    if isinstance(value, str):
+        try:
+            return component.is_valid(json.loads(value))
+        except ValueError:
+            return False
+    return False
+
+
+def revise(
+    operation: Operation, stored: Sequence[FrozenCase], generated: Sequence[FrozenCase]
+) -> list[FrozenCase]:
+    """The cases of an operation whose definition changed, with as little churn as can be.
+
+    Stored cases that still fit (negative ones: that still do not) are kept as they are,
+    in their order; a generated case is added only where no kept case of the same kind and
+    description stands for it (a new parameter's boundary, say). At most ``max_cases``.
+    """
+    kept = [
+        case
+        for case in stored
+        if still_valid(operation, case.request) is (case.source != "negative")
+    ]
+    standing: dict[tuple[str, str], int] = {}
+    for case in kept:
+        key = (case.source, case.description)
+        standing[key] = standing.get(key, 0) + 1
+    requests = {canonical(case.request) for case in kept}
+    added = []
+    for case in generated:
+        key = (case.source, case.description)
+        if standing.get(key):
+            standing[key] -= 1
+        elif canonical(case.request) not in requests:
+            added.append(case)
+    return [*kept, *added][: operation.settings.max_cases]
 
 
 def _loaded(operation: Operation) -> OpenApiOperation:

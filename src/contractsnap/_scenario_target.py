@@ -233,6 +233,9 @@ class ScenarioTarget:
 
     # -- recording -------------------------------------------------------------------------
 
+    async def revise(self, stored: _Stored) -> list[Request]:
+        return await self.plan()  # a scenario's steps depend on each other: planned whole
+
     async def plan(self) -> list[Request]:
         """The requests to record: the first step's first generated case that gets the
         status the scenario needs, then each later step's first valid case, its carried

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import httpx
 
-from . import _canonical, _cases, _scenarios, _snapshot, _verdict
+from . import _canonical, _cases, _scenarios, _schemadiff, _snapshot, _verdict
 from ._app import AppUnderTest
 from ._canonical import JSON
 from ._config import Settings
@@ -64,6 +65,8 @@ class Suite:
         #: Whether any test has a snapshot file (else the gate says so once, not per test).
         self._recorded_any = True
         self._said_unrecorded = False
+        #: What changed per operation since the stored OpenAPI document (read when needed).
+        self._changes: dict[str, list[str]] | None = None
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -153,6 +156,7 @@ class Suite:
             generate=self._generate,
             max_read_size=self.settings.max_read_size,
             style=style,
+            schema_changes=self._schema_changes,
         )
         path = self.file_for(test)
         verdict = functools.partial(
@@ -172,6 +176,20 @@ class Suite:
             self.outcome.fold(test.label, findings)
             if path.exists():
                 self.outcome.recorded.add(test.label)
+
+    def _schema_changes(self, label: str) -> list[str]:
+        """What changed in an operation since ``openapi.json`` was stored (empty: unknown)."""
+        if self._changes is None:
+            self._changes = {}
+            path = self.directory / _snapshot.SCHEMA_FILE
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                stored = None
+            if isinstance(stored, dict):
+                for _, what, operation in _schemadiff.compare(stored, self.document):
+                    self._changes.setdefault(operation, []).append(what)
+        return self._changes.get(label, [])
 
     def _unrecorded(self, test: Test) -> None:
         """No test of the suite has a snapshot: the first one says how to record them all,

@@ -39,6 +39,8 @@ class Context:
     max_read_size: int
     #: How much the messages show.
     style: Style = PLAIN
+    #: What changed in an operation's definition since the stored OpenAPI document.
+    schema_changes: Callable[[str], list[str]] = lambda label: []
 
     def generated(self, operation: Operation) -> list[_cases.FrozenCase]:
         return self.generate(operation, self.secrets.locations(self.auth))
@@ -74,15 +76,24 @@ class OperationTarget:
         """The reader has checked every stored request already."""
 
     def stale(self, stored: _Stored) -> str:
+        changes = self._context.schema_changes(self.label)
+        what = (
+            "its definition changed: " + "; ".join(changes)
+            if changes
+            else "its parameters, request body, security or case settings changed"
+        )
         return (
-            f"{self.label}: its parameters, request body, security or case settings "
-            f"changed since {self.shown} was recorded (fingerprint {stored.fingerprint} -> "
-            f"{self.fingerprint}); its frozen cases are stale. Regenerate them with:\n  "
+            f"{self.label}: {what} (since {self.shown} was recorded: fingerprint "
+            f"{stored.fingerprint} -> {self.fingerprint}); its frozen cases are stale. "
+            "Record it again (the cases that still fit are kept as they are) with:\n  "
             + self.accept
         )
 
     async def plan(self) -> Sequence[_cases.FrozenCase]:
         return self._context.generated(self.operation)
+
+    async def revise(self, stored: _Stored) -> Sequence[_cases.FrozenCase]:
+        return _cases.revise(self.operation, stored.requests, await self.plan())
 
     async def send(self, requests: Sequence[_cases.FrozenCase]) -> Pass:
         """The cases in order, after the set-up; the first pass's statuses are kept for the

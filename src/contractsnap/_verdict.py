@@ -11,8 +11,10 @@ present, up to date        gate               replay the stored requests and com
                                               difference ``SnapshotMismatch``, and outside CI
                                               the new result is written beside the file
                                               (``.pending``); a match removes a stale one
-missing, stale, or         update             plan new requests (generate), send them twice,
+missing, or                update             plan new requests (generate), send them twice,
 ``--contractsnap-regen.``                     refuse a flaky answer, write the file
+fingerprint differs        update             revise: keep the stored requests that still fit,
+                                              add planned ones for what is new; then as above
 present, up to date        update             send the stored requests twice, refuse a flaky
                                               answer, write the file (upgrading its format)
 any                        any                contract checks on the answers of the last pass
@@ -129,6 +131,10 @@ class Target(Protocol[R, D]):
     async def plan(self) -> Sequence[R]:
         """New requests to record."""
 
+    async def revise(self, stored: Stored[R, D]) -> Sequence[R]:
+        """Requests for a stale target: the stored ones that still fit, and new ones for
+        what changed (so a review sees the change, not a reshuffle)."""
+
     async def send(self, requests: Sequence[R]) -> Pass:
         """One pass over ``requests``, from a fresh set-up; may raise ``Unsendable``."""
 
@@ -165,8 +171,10 @@ async def check(
     if stored is not None and not stale:
         target.check_stored(stored)
     if options.update:
-        if stored is None or stale or options.regenerate:
+        if stored is None or options.regenerate:
             requests = await target.plan()
+        elif stale:
+            requests = await target.revise(stored)
         else:
             requests = stored.requests
         run = await _record(target, requests, redact)

@@ -203,18 +203,24 @@ class TestStaleCases:
         result.assert_outcomes(passed=8, failed=2)  # stale, and the OpenAPI document
         result.stdout.fnmatch_lines(
             [
-                "GET /orders: its parameters, request body, security or case settings "
-                "changed since "
-                "snapshots/GET_orders.json was recorded*its frozen cases are stale*",
+                "GET /orders: its definition changed: parameter `limit` (query) added "
+                "(since snapshots/GET_orders.json was recorded: fingerprint * -> *); its frozen "
+                "cases are stale. Record it again (the cases that still fit are kept as they "
+                "are) with:",
+                "  pytest --snapshot-update --contractsnap-op 'GET /orders'",
             ]
         )
+        old_cases = json.loads(before["GET_orders.json"])["cases"]
         project.run("--snapshot-update").assert_outcomes(passed=9)
         after = project.snapshots()
         assert {k for k in after if after[k] != before[k]} == {"GET_orders.json"}
-        assert any(
-            "limit" in c["request"].get("query", {})
-            for c in project.snapshot("GET_orders.json")["cases"]
-        )
+        new_cases = project.snapshot("GET_orders.json")["cases"]
+        # No reshuffle: every old case is still there, first and in order, byte for byte;
+        # the added ones are about the new parameter.
+        assert new_cases[: len(old_cases)] == old_cases
+        added = new_cases[len(old_cases) :]
+        assert added
+        assert all("limit" in c["request"].get("query", {}) for c in added)
         project.run().assert_outcomes(passed=9)
 
 

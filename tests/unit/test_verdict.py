@@ -58,6 +58,7 @@ class ScriptedTarget:
     label: str = "GET /things"
     accept: str = "pytest --snapshot-update --contractsnap-op 'GET /things'"
     planned: int = 0
+    revised: int = 0
     sent: list[Sequence[FrozenCase]] = dataclasses.field(default_factory=list)
 
     @property
@@ -86,6 +87,10 @@ class ScriptedTarget:
     async def plan(self) -> Sequence[FrozenCase]:
         self.planned += 1
         return [GENERATED]
+
+    async def revise(self, stored: Stored[FrozenCase, OperationDocument]) -> Sequence[FrozenCase]:
+        self.revised += 1
+        return [*stored.requests, GENERATED]
 
     async def send(self, requests: Sequence[FrozenCase]) -> Pass:
         number = len(self.sent)
@@ -266,17 +271,24 @@ class TestRecord:
         assert target.sent == [(FROZEN,), (FROZEN,)]
         assert json.loads(path.read_text())["cases"][0]["response"] == {"status": 404}
 
-    @pytest.mark.parametrize(
-        ("fingerprint", "regenerate"), [("f0", False), ("f1", True)], ids=["stale", "regenerate"]
-    )
-    def test_stale_or_regenerate_plans_again(
-        self, tmp_path: Path, fingerprint: str, regenerate: bool
-    ) -> None:
+    def test_regenerate_plans_again(self, tmp_path: Path) -> None:
         path = tmp_path / "t.json"
-        stored_file(path, fingerprint=fingerprint)
+        stored_file(path, fingerprint="f1")
         target = ScriptedTarget(path, answers=[[200], [200]])
-        run(target, update=True, regenerate=regenerate)
-        assert target.planned == 1
+        run(target, update=True, regenerate=True)
+        assert (target.planned, target.revised) == (1, 0)
+        assert target.sent == [[GENERATED], [GENERATED]]
+
+    def test_a_stale_file_is_revised_not_replanned(self, tmp_path: Path) -> None:
+        """The stored requests that still fit stay; the target adds what is new."""
+        path = tmp_path / "t.json"
+        stored_file(path, fingerprint="f0")
+        target = ScriptedTarget(path, answers=[[200, 201], [200, 201]])
+        run(target, update=True)
+        assert (target.planned, target.revised) == (0, 1)
+        assert target.sent == [[FROZEN, GENERATED], [FROZEN, GENERATED]]
+        stored = json.loads(path.read_text())
+        assert [c["request"]["path"] for c in stored["cases"]] == ["/old", "/new"]
 
     def test_update_removes_the_pending_file(self, tmp_path: Path) -> None:
         path = tmp_path / "t.json"
