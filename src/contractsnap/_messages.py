@@ -291,6 +291,7 @@ def flaky(
     first: Sequence[CaseResult],
     second: Sequence[CaseResult],
     redact: Sequence[str],
+    style: Style = PLAIN,
 ) -> str | None:
     """Why two sends of the same requests cannot be recorded (None if they agree), with the
     ``redact`` line that would hide the difference when one can."""
@@ -312,7 +313,7 @@ def flaky(
     line = None
     if new and hidden:
         line = "redact = [" + ", ".join(f'"{r}"' for r in [*redact, *new]) + "]"
-    return _report.flaky_message(label, name, changed, line)
+    return _report.flaky_message(label, name, changed, line, verbose=style.verbose)
 
 
 def flaky_carried(

@@ -65,19 +65,27 @@ def indent(lines: Iterable[str], prefix: str = "    ") -> list[str]:
     return [prefix + line for line in lines]
 
 
+#: Cases a flaky message shows, and differences for each (``-v``: all of them).
+FLAKY_CASES = 3
+FLAKY_DIFFERENCES = 5
+
+
 def flaky_message(
     label: str,
     file_name: str,
     changed: Sequence[tuple[str, str, Sequence[tuple[JsonPath, object, object]]]],
     rules_line: str | None,
+    *,
+    verbose: bool = False,
 ) -> str:
     out = [
         f"{label}: responses differ between two sends of the same request, so a snapshot "
         f"would flake; {file_name} was not written.",
     ]
-    for title, request, diffs in changed:
+    for title, request, diffs in changed if verbose else changed[:FLAKY_CASES]:
         out += ["", title, *indent(request.splitlines(), "  ")]
-        for path, a, b in diffs:
+        shown = diffs if verbose else diffs[:FLAKY_DIFFERENCES]
+        for path, a, b in shown:
             if path[:1] == ("headers",):
                 # A response with no kept header at all differs in ``headers`` as a whole.
                 where = f"header {path[1]}" if len(path) > 1 else "headers"
@@ -86,6 +94,11 @@ def flaky_message(
             else:
                 where = ".".join(str(p) for p in path) or "response"
             out.append(f"  {where}: {json.dumps(a)} then {json.dumps(b)}")
+        if len(shown) < len(diffs):
+            out.append(f"  ... {plural(len(diffs) - len(shown), 'more difference')}")
+    if not verbose and len(changed) > FLAKY_CASES:
+        more = len(changed) - FLAKY_CASES
+        out += ["", f"{plural(more, 'more case')} differed too; `pytest -v` shows each"]
     if rules_line is None:
         out += [
             "",

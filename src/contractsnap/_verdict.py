@@ -177,7 +177,7 @@ async def check(
             requests = await target.revise(stored)
         else:
             requests = stored.requests
-        run = await _record(target, requests, redact)
+        run = await _record(target, requests, redact, style)
         assert_snapshot(target.document(run))
         if stored is not None and stored.version != _snapshot.FORMAT:
             findings.note(
@@ -246,6 +246,7 @@ async def _record(
     target: Target[R, D],
     requests: Sequence[R],
     redact: Sequence[str],
+    style: _messages.Style,
 ) -> Pass:
     """Send ``requests`` twice; refuse answers that differ between the passes."""
     try:
@@ -256,7 +257,7 @@ async def _record(
             f"{exc}; {target.shown} was not written" + target.unsendable_hint()
         ) from None
     flaky = _messages.flaky(
-        target.label, target.shown, run.results, again.results, redact
+        target.label, target.shown, run.results, again.results, redact, style
     ) or _messages.flaky_carried(target.label, target.shown, run.carried, again.carried)
     if flaky:
         raise FlakyResponse(flaky)

@@ -9,7 +9,7 @@ from contractsnap._cases import FrozenCase
 from contractsnap._checks import CheckFailure
 from contractsnap._documents import OperationDocument, Response
 from contractsnap._exchange import CaseResult
-from contractsnap._messages import PLAIN, Style, case_mismatch, contract
+from contractsnap._messages import PLAIN, Style, case_mismatch, contract, flaky
 
 LABEL, NAME, ACCEPT = "GET /items", "snapshots/GET_items.json", "pytest --snapshot-update ..."
 SERVER_ERROR = CheckFailure("ST101", "Server error", "", True)
@@ -135,3 +135,22 @@ def test_contract_violations_are_shown_for_a_few_cases_then_counted() -> None:
     assert message.count("[error] ST104") == 3
     assert "7 more cases broke it too; `pytest -v` shows each" in message
     assert len(found.violations) == 10
+
+
+def test_a_flaky_recording_shows_a_few_cases_and_differences() -> None:
+    first = [CaseResult(_case(i), _big(i, "a"), []) for i in range(1, 11)]
+    second = [
+        CaseResult(_case(i), {"status": 200, "body": {"rows": [{"n": -1}] * 200}}, [])
+        for i in range(1, 11)
+    ]
+    message = flaky(LABEL, NAME, first, second, [])
+    assert message is not None
+    lines = message.splitlines()
+    assert lines[0].startswith(f"{LABEL}: responses differ between two sends")
+    assert sum(line.startswith("case ") for line in lines) == 3
+    assert "7 more cases differed too; `pytest -v` shows each" in lines
+    assert "  ... 595 more differences" in lines  # 200 rows x 3 fields, 5 shown
+    assert len(lines) < 40
+    every = flaky(LABEL, NAME, first, second, [], Style(verbose=True))
+    assert every is not None
+    assert sum(line.startswith("case ") for line in every.splitlines()) == 10
