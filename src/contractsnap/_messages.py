@@ -22,10 +22,7 @@ from ._documents import (
 from ._exchange import CaseResult
 
 #: Appended to a gate run's mismatch when the new result was written beside the snapshot.
-PENDING_HINT = (
-    "\n\nThe new result is in {name}{suffix}: review it with "
-    "`contractsnap review`, or `contractsnap accept`/`reject`."
-)
+PENDING_HINT = "\nThe new result is in {name}{suffix}: `contractsnap review` accepts or rejects it."
 
 
 #: A case's diff is cut past this many lines; the pending file (``contractsnap review``) and
@@ -75,8 +72,9 @@ def _cut(lines: Sequence[str], style: Style, limit: int = DIFF_LINES) -> list[st
 
 
 def _diff(old: object, new: object, style: Style, prefix: str = "  ") -> list[str]:
-    """The hunks of a diff (the headline says which side is which), cut."""
-    return _report.indent(_cut(_report.json_diff(old, new)[2:], style), prefix)
+    """The hunks of a diff with two lines of context (the headline says which side is
+    which), cut."""
+    return _report.indent(_cut(_report.json_diff(old, new, context=2)[2:], style), prefix)
 
 
 def _state_lines(old_state: State, new_state: State, style: Style) -> list[str]:
@@ -88,10 +86,8 @@ def _state_lines(old_state: State, new_state: State, style: Style) -> list[str]:
     return lines
 
 
-def _accept_tail(
-    command: str, what: str = "If the change is intended, accept it with:"
-) -> list[str]:
-    return ["", what, "  " + command]
+def _accept_tail(command: str, what: str = "Accept it, if intended:") -> list[str]:
+    return ["", f"{what} {command}"]
 
 
 def _changes(result: CaseResult, old: Response | None, old_state: State) -> tuple[object, ...]:
@@ -129,7 +125,7 @@ def _rest(
         parts.append(
             f"{_report.plural(len(other), 'more case')} changed other fields ({_numbers(other)})"
         )
-    return ["", "; ".join(parts) + "; `pytest -v` shows every diff"]
+    return ["; ".join(parts) + "; `pytest -v` shows every diff"]
 
 
 def _failed(result: CaseResult) -> bool:
@@ -250,7 +246,7 @@ def step_mismatch(
             if style.verbose or len(changed) == 1:
                 out += ["", title, *_request_lines(now["request"], style), *lines]
     if len(changed) > 1 and not style.verbose:
-        out += ["", f"and {', '.join(changed[1:])}; `pytest -v` shows every diff"]
+        out.append(f"and {', '.join(changed[1:])}; `pytest -v` shows every diff")
     if old.get("carried") != new["carried"]:
         out += ["", "carried values:", *_diff(old.get("carried"), new["carried"], style)]
     if not out:
@@ -281,7 +277,7 @@ def unsendable(
             out.append("  (as in the snapshot)")
         else:
             out += _diff(before, result.response, style)
-    out += _accept_tail(accept, "If the change is intended, record the scenario again with:")
+    out += _accept_tail(accept, "Record the scenario again, if intended:")
     return "\n".join(out)
 
 

@@ -46,11 +46,11 @@ def request_line(request: Mapping[str, object]) -> str:
     return "\n".join(lines)
 
 
-def json_diff(old: object, new: object) -> list[str]:
+def json_diff(old: object, new: object, context: int = 3) -> list[str]:
     """A unified diff of two JSON values, as the snapshot file would show it."""
     a = indented(old).splitlines()
     b = indented(new).splitlines()
-    return list(difflib.unified_diff(a, b, "snapshot", "received", lineterm="", n=3))
+    return list(difflib.unified_diff(a, b, "snapshot", "received", lineterm="", n=context))
 
 
 def accept_command(label: str) -> str:

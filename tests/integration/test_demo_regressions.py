@@ -81,7 +81,7 @@ def test_a_wrong_value_written_behind_the_same_response(demo: Project) -> None:
         ]
     )
     assert '-      "price": 12.5,\n    +      "price": 25.0,' in output
-    create = output.split("POST /books: ", 1)[1].split("If the change is intended", 1)[0]
+    create = output.split("POST /books: ", 1)[1].split("Accept it, if intended", 1)[0]
     assert "\n  @@" not in create  # no response diff, only the state's (indented further)
     assert "\n    @@" in create
 

@@ -113,7 +113,6 @@ class TestLinks:
                 '*-    "id": 2,',
                 '*+    "detail": "no such item"',
                 "  ... * more lines",
-                "",
                 "and step 3/3: DELETE /items/{item_id} (link DeleteItem); "
                 "`pytest -v` shows every diff",
                 "*pytest --snapshot-update --contractsnap-op 'scenario:POST /items 201'",

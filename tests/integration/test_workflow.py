@@ -68,11 +68,12 @@ class TestRecordAndReplay:
                 "    body (application/x-www-form-urlencoded): {*}",
                 '  -    "token": "token-*",',
                 '  +    "token": "tkn-*",',
-                "",
+                "*",
                 "2 more cases changed the same fields (2, 3); `pytest -v` shows every diff",
                 "",
-                "If the change is intended, accept it with:",
-                "  pytest --snapshot-update --contractsnap-op 'POST /login'",
+                "Accept it, if intended: pytest --snapshot-update --contractsnap-op 'POST /login'",
+                "The new result is in snapshots/POST_login.json.pending: `contractsnap review` "
+                "accepts or rejects it.",
                 "*FAILED contractsnap::test_contract[[]POST /login[]]*",
             ]
         )

@@ -48,7 +48,7 @@ def test_a_one_field_change_in_many_big_responses_prints_a_few_lines() -> None:
     old = [_big(i, "lamp") for i in range(1, 41)]
     new = [CaseResult(_case(i), _big(i, "LAMP"), []) for i in range(1, 41)]
     lines = _mismatch(old, new)
-    assert len(lines) <= 20
+    assert len(lines) <= 15
     assert lines[0] == f"{LABEL}: 40 of 40 cases answered differently from {NAME} " + (
         "(- snapshot, + received)"
     )
@@ -58,7 +58,7 @@ def test_a_one_field_change_in_many_big_responses_prints_a_few_lines() -> None:
         "39 more cases changed the same fields (2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 29 more); "
         "`pytest -v` shows every diff"
     ) in lines
-    assert lines[-2:] == ["If the change is intended, accept it with:", f"  {ACCEPT}"]
+    assert lines[-1] == f"Accept it, if intended: {ACCEPT}"
 
 
 def test_a_long_diff_is_cut_and_says_how_much_is_left() -> None:

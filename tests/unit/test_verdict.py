@@ -216,7 +216,7 @@ class TestGate:
         before = path.read_text()
         with pytest.raises(SnapshotMismatch) as info:
             run(ScriptedTarget(path, answers=[[500]]))
-        assert str(info.value).startswith("answered differently\n\nThe new result is in ")
+        assert str(info.value).startswith("answered differently\nThe new result is in ")
         assert json.loads(pending(path).read_text())["cases"][0]["response"] == {"status": 500}
         assert path.read_text() == before
 
