@@ -134,21 +134,36 @@ def coverage_lines(coverage: Sequence[OperationCoverage], *, verbose: bool) -> l
     return lines
 
 
+#: Kinds of failure the summary lists per operation (``-v``: all of them).
+SUMMARY_KINDS = 3
+
+
 def summary_lines(
     warnings: Mapping[str, Sequence[CheckFailure]],
     violations: Mapping[str, Sequence[CheckFailure]],
     notes: Sequence[str],
+    *,
+    verbose: bool = False,
 ) -> list[str]:
     """The end-of-run section, empty when there is nothing to say."""
-    out = _findings("contract violations", "failure", violations)
+    out = _findings("contract violations", "failure", violations, verbose=verbose)
     out += _findings(
-        "contract warnings", "warning", warnings, " (set `strict = true` to fail on them)"
+        "contract warnings",
+        "warning",
+        warnings,
+        " (set `strict = true` to fail on them)",
+        verbose=verbose,
     )
     return out + list(notes)
 
 
 def _findings(
-    heading: str, noun: str, found: Mapping[str, Sequence[CheckFailure]], hint: str = ""
+    heading: str,
+    noun: str,
+    found: Mapping[str, Sequence[CheckFailure]],
+    hint: str = "",
+    *,
+    verbose: bool,
 ) -> list[str]:
     if not found:
         return []
@@ -156,8 +171,16 @@ def _findings(
     out = [f"{heading}: {plural(count, noun)} in {plural(len(found), 'operation')}{hint}"]
     for label, failures in found.items():
         out.append(f"  {label}")
-        for failure, times in _unique(failures):
+        kinds = _unique(failures)
+        shown = kinds if verbose else kinds[:SUMMARY_KINDS]
+        for failure, times in shown:
             out.append(f"    {failure.render()}" + (f" ({times} cases)" if times > 1 else ""))
+        if len(shown) < len(kinds):
+            rest = sum(times for _, times in kinds[len(shown) :])
+            out.append(
+                f"    ... {plural(len(kinds) - len(shown), 'more kind')} "
+                f"({plural(rest, 'case')}); -v lists them"
+            )
     return out
 
 

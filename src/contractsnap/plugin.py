@@ -303,7 +303,9 @@ def pytest_terminal_summary(
     if run is None:
         return
     for outcome in run.outcomes():
-        lines = _report.summary_lines(outcome.warnings, outcome.violations, outcome.notes)
+        lines = _report.summary_lines(
+            outcome.warnings, outcome.violations, outcome.notes, verbose=run.options.verbose
+        )
         if lines:
             terminalreporter.section(f"contractsnap: {outcome.display}/")
             for line in lines:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contractsnap._report import flaky_message
+from contractsnap._checks import CheckFailure
+from contractsnap._report import flaky_message, summary_lines
 
 
 class TestFlakyMessage:
@@ -25,3 +26,21 @@ class TestFlakyMessage:
             None,
         )
         assert '  headers: {"location": "/x"} then null' in message.splitlines()
+
+
+class TestSummary:
+    def test_a_few_kinds_of_failure_per_operation_then_a_count(self) -> None:
+        """Hundreds of distinct schema violations of one operation: three lines, then one."""
+        failures = [
+            CheckFailure("ST104", "Response violates schema", f"{n} is not of type 'array'", True)
+            for n in range(40)
+        ] * 2
+        lines = summary_lines({}, {"GET /x": failures}, [])
+        assert lines[0] == "contract violations: 80 failures in 1 operation"
+        assert lines[1] == "  GET /x"
+        assert lines[2:5] == [
+            f"    [error] ST104 Response violates schema: {n} is not of type 'array' (2 cases)"
+            for n in range(3)
+        ]
+        assert lines[5:] == ["    ... 37 more kinds (74 cases); -v lists them"]
+        assert len(summary_lines({}, {"GET /x": failures}, [], verbose=True)) == 42
