@@ -106,11 +106,12 @@ def thaw(operation: Operation, request: Request) -> OpenApiCase:
     )
 
 
-def still_valid(operation: Operation, request: Request) -> bool:
+def still_valid(operation: Operation, request: Request, security: Mapping[str, set[str]]) -> bool:
     """Whether a stored request still fits the operation as it is defined now: every
     required parameter given, none unknown, each value (and the body) valid for its schema.
 
     Query, header and cookie values are stored as sent (text): ``"10"`` fits an integer.
+    Credentials (``security``: names by location, as ``freeze`` takes them) are never stored.
     """
     api_operation = _loaded(operation)
     try:
@@ -118,16 +119,16 @@ def still_valid(operation: Operation, request: Request) -> bool:
     except (TypeError, ValueError):
         return False
     locations = (
-        (api_operation.path_parameters, case.path_parameters),
-        (api_operation.query, case.query),
-        (api_operation.headers, case.headers),
-        (api_operation.cookies, case.cookies),
+        (api_operation.path_parameters, case.path_parameters, set[str]()),
+        (api_operation.query, case.query, security.get("query", set())),
+        (api_operation.headers, case.headers, security.get("header", set())),
+        (api_operation.cookies, case.cookies, security.get("cookie", set())),
     )
-    for parameters, given in locations:
-        defined = {p.name: p for p in parameters}
+    for parameters, given, credentials in locations:
+        defined = {p.name: p for p in parameters if p.name not in credentials}
         values = dict(given or {})
         if parameters is api_operation.headers:  # header names are not case-sensitive
-            defined = {k.lower(): v for k, v in defined.items()}
+            defined = {k.lower(): v for k, v in defined.items() if k.lower() not in credentials}
             values = {k.lower(): v for k, v in values.items()}
             values = {k: v for k, v in values.items() if k in defined}  # transport headers
         if set(values) - set(defined):
@@ -164,7 +165,10 @@ def _fits(component: _Validates, value: object) -> bool:
 
 
 def revise(
-    operation: Operation, stored: Sequence[FrozenCase], generated: Sequence[FrozenCase]
+    operation: Operation,
+    stored: Sequence[FrozenCase],
+    generated: Sequence[FrozenCase],
+    security: Mapping[str, set[str]],
 ) -> list[FrozenCase]:
     """The cases of an operation whose definition changed, with as little churn as can be.
 
@@ -175,7 +179,7 @@ def revise(
     kept = [
         case
         for case in stored
-        if still_valid(operation, case.request) is (case.source != "negative")
+        if still_valid(operation, case.request, security) is (case.source != "negative")
     ]
     standing: dict[tuple[str, str], int] = {}
     for case in kept:

@@ -93,7 +93,8 @@ class OperationTarget:
         return self._context.generated(self.operation)
 
     async def revise(self, stored: _Stored) -> Sequence[_cases.FrozenCase]:
-        return _cases.revise(self.operation, stored.requests, await self.plan())
+        where = self._context.secrets.locations(self._context.auth)
+        return _cases.revise(self.operation, stored.requests, await self.plan(), where)
 
     async def send(self, requests: Sequence[_cases.FrozenCase]) -> Pass:
         """The cases in order, after the set-up; the first pass's statuses are kept for the

@@ -20,10 +20,13 @@ from contractsnap._cases import (
     FrozenCase,
     freeze,
     generate,
+    revise,
     stable_seed,
+    still_valid,
     thaw,
 )
 from contractsnap._config import build_settings
+from contractsnap._documents import Request
 from contractsnap._schema import ApiSchema, Operation
 
 # -- the app -------------------------------------------------------------------------------
@@ -578,3 +581,67 @@ class TestFrozenOrder:
             for case in generate(operation, schema.security):
                 reread = json.loads(dumps(case.request))
                 assert json.dumps(case.request) == json.dumps(reread)
+
+
+# -- revising the cases of a changed operation ------------------------------------------------
+
+
+def _search(q: object = "a", **query: object) -> dict[str, Any]:
+    return {"method": "GET", "path": "/search", "query": {"q": q, **query}}
+
+
+class TestStillValid:
+    """A stored request fits the operation as defined now, or it does not."""
+
+    @pytest.mark.parametrize(
+        ("request_", "fits"),
+        [
+            (_search(), True),
+            (_search(limit="3"), True),  # query values are stored as sent: text
+            (_search(limit=3), True),
+            (_search(limit="9"), False),  # above the maximum
+            (_search(genre="poetry"), False),  # not in the enum
+            (_search(color="red"), False),  # a parameter the operation does not have
+            ({"method": "GET", "path": "/search", "query": {}}, False),  # `q` is required
+        ],
+    )
+    def test_query(self, schema: ApiSchema, request_: dict[str, Any], fits: bool) -> None:
+        assert still_valid(operation(schema, "GET /search"), request_, schema.security) is fits  # type: ignore[arg-type]
+
+    def test_body(self, schema: ApiSchema) -> None:
+        create = operation(schema, "POST /books")
+        author: JSON = {"name": "F. Herbert"}
+        body: dict[str, JSON] = {"title": "Dune", "genre": "science", "author": author}
+        good: Request = {"method": "POST", "path": "/books", "media_type": "application/json"}
+        assert still_valid(create, {**good, "body": body}, schema.security)
+        assert not still_valid(
+            create, {**good, "body": {**body, "genre": "poetry"}}, schema.security
+        )
+        assert not still_valid(create, good, schema.security)  # the body is required
+
+
+class TestRevise:
+    def test_cases_that_still_fit_are_kept_first_and_new_ones_added(
+        self, schema: ApiSchema
+    ) -> None:
+        search = operation(schema, "GET /search")
+        kept = FrozenCase("coverage", "Default positive test case", _search("a", limit="2"))  # type: ignore[arg-type]
+        gone = FrozenCase("coverage", "Maximum value", _search("a", limit="9"))  # type: ignore[arg-type]
+        wrong = FrozenCase("negative", "Value above maximum", _search("a", limit="9"))  # type: ignore[arg-type]
+        valid_now = FrozenCase("negative", "Unexpected", _search("a", limit="2"))  # type: ignore[arg-type]
+        generated = generate(search, schema.security)
+        revised = revise(search, [kept, gone, wrong, valid_now], generated, schema.security)
+        # Still fitting (and a negative case still invalid) stay first, as they were.
+        assert revised[:2] == [kept, wrong]
+        # A generated case stands in for what was dropped, not for what was kept.
+        assert all(c.description != "Default positive test case" for c in revised[2:])
+        assert any(c.description == "Maximum value" for c in revised[2:])
+        assert len({canonical(c.request) for c in revised}) == len(revised)
+
+    def test_nothing_changed_means_nothing_added(self, schema: ApiSchema) -> None:
+        search = operation(schema, "GET /search")
+        generated = generate(search, schema.security)
+        assert (
+            revise(search, generated, generate(search, schema.security), schema.security)
+            == generated
+        )
