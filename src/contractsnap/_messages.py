@@ -191,6 +191,8 @@ def case_mismatch(
             failed += 1
         else:
             changed.append((title, result, old_response, old_state))
+    if failed and not changed and stored.get("operation") == document["operation"]:
+        return ""  # only server errors: the contract's message shows them
     out = [
         f"{label}: {len(changed)} of {_report.plural(len(results), 'case')} "
         f"answered differently from {name} (- snapshot, + received)"
@@ -355,16 +357,16 @@ class Contract:
     broken: list[str]
 
     def message(self, diff: str | None = None) -> str | None:
-        """Server errors first, then the snapshot's ``diff`` if any, then the other
-        violations; None when there is none of them."""
+        """Server errors first, then the snapshot's ``diff`` if any (None: the snapshot
+        matched), then the other violations; None when there is none of them."""
         parts = ["\n".join(self.server_errors)] if self.server_errors else []
-        if diff is not None:
+        if diff:
             parts.append(diff)
         if self.broken:
             matched = " (the snapshot is up to date; these are contract checks)"
             parts.append(
                 f"{self.label}: the responses break the API contract"
-                + (matched if diff is None else "")
+                + (matched if diff is None else "")  # "": only server errors differ
                 + ":"
                 + "\n".join(self.broken)
                 + "\n\nFix the app or the schema, or configure the checks: `checks`/"

@@ -194,12 +194,21 @@ async def check(
     elif stale:
         raise StaleCases(target.stale(stored))
     else:
-        run, mismatch = await _replay(target, stored, assert_snapshot, options.ci, findings)
-        if mismatch is not None:
+        run, differs = await _replay(target, stored, assert_snapshot, findings)
+        if differs is not None:
+            document, mismatch = differs
             found = _messages.contract(target.label, run.results, style)
             findings.warnings += found.warnings
             findings.violations += found.violations
+            if found.server_errors:
+                # A server error is fixed, never accepted: no pending file offers it.
+                _pending.discard(target.path)
+            elif not options.ci:
+                _pending.write(target.path, document)
+                mismatch += _messages.PENDING_HINT.format(name=target.shown, suffix=_pending.SUFFIX)
             raise SnapshotMismatch(found.message(diff=mismatch) or mismatch)
+        if not options.ci:  # CI only reads: a stray pending file must fail there
+            _pending.discard(target.path)
     found = _messages.contract(target.label, run.results, style)
     findings.warnings += found.warnings
     findings.violations += found.violations
@@ -213,10 +222,10 @@ async def _replay(
     target: Target[R, D],
     stored: Stored[R, D],
     assert_snapshot: AssertSnapshot,
-    ci: bool,
     findings: Findings,
-) -> tuple[Pass, str | None]:
-    """The pass, and what differs from the stored document (None: nothing)."""
+) -> tuple[Pass, tuple[D, str] | None]:
+    """The pass, and (None if it matches) its document and what differs from the stored
+    one (empty when only server errors differ: the contract's message says those)."""
     try:
         run = await target.send(stored.requests)
     except Unsendable as exc:
@@ -232,13 +241,7 @@ async def _replay(
     else:
         same = assert_snapshot(document)
     if not same:
-        message = target.mismatch(stored, run, document)
-        if not ci:
-            _pending.write(target.path, document)
-            message += _messages.PENDING_HINT.format(name=target.shown, suffix=_pending.SUFFIX)
-        return run, message
-    if not ci:  # CI only reads: a stray pending file must fail there
-        _pending.discard(target.path)
+        return run, (document, target.mismatch(stored, run, document))
     return run, None
 
 

@@ -300,8 +300,8 @@ def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
 ) -> None:
     run = config.stash.get(RUN, None)
-    if run is None:
-        return
+    if run is None or exitstatus == pytest.ExitCode.USAGE_ERROR:
+        return  # nothing ran: a usage error says what to fix, alone
     for outcome in run.outcomes():
         lines = _report.summary_lines(
             outcome.warnings, outcome.violations, outcome.notes, verbose=run.options.verbose

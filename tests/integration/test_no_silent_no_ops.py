@@ -97,6 +97,7 @@ def test_an_op_selector_that_selects_nothing_is_a_usage_error(project: Project) 
             "(`pytest -m contractsnap --collect-only -q` lists all 9 of them)",
         ]
     )
+    assert "operations have snapshots" not in result.stdout.str()  # nothing ran
     # One right selector does not excuse a wrong one.
     both = project.run("--contractsnap-op", "GET /orders", "--contractsnap-op", "tag:nope")
     assert both.ret == pytest.ExitCode.USAGE_ERROR

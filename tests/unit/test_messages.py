@@ -98,20 +98,24 @@ def test_the_request_line_shows_the_path_as_requested() -> None:
 
 
 def test_a_server_error_is_not_a_change_to_accept() -> None:
-    """The failed case is only counted in the diff; the contract message shows it, with the
-    traceback, before anything else."""
+    """The failed case is no diff (alone, there is no diff at all); the contract message
+    shows it, with the traceback, before anything else."""
     traceback = "Traceback (most recent call last):\n" + "".join(
         f'  File "app.py", line {n}, in f{n}\n    f{n + 1}()\n' for n in range(30)
     )
     failed = CaseResult(
         _case(1), {"status": 500}, [SERVER_ERROR], error=traceback + "KeyError: 'x'"
     )
-    lines = _mismatch([{"status": 200}], [failed])
-    assert lines[0].endswith(
-        "0 of 1 case answered differently from " + NAME + " (- snapshot, "
-        "+ received), and 1 failed with a server error"
+    assert _mismatch([{"status": 200}], [failed]) == []
+    changed = CaseResult(_case(2), {"status": 201}, [])
+    lines = _mismatch([{"status": 200}, {"status": 200}], [failed, changed])
+    assert lines[0] == (
+        f"{LABEL}: 1 of 2 cases answered differently from {NAME} (- snapshot, + received), "
+        "and 1 failed with a server error"
     )
-    assert "accept it" not in "\n".join(lines)
+    assert [line for line in lines if line.startswith("case ")] == [
+        "case 2/2 [" + changed.case.id + "] coverage: case 2"
+    ]
     found = contract(LABEL, [failed]).message(diff="the diff")
     assert found is not None
     shown = found.splitlines()
