@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from . import _normalize, _report
+from ._canonical import JSON
 from ._checks import CheckFailure
 from ._documents import (
     Carried,
@@ -20,6 +21,7 @@ from ._documents import (
     Step,
 )
 from ._exchange import CaseResult
+from ._selectors import JsonPath
 
 #: Appended to a gate run's mismatch when the new result was written beside the snapshot.
 PENDING_HINT = "\nThe new result is in {name}{suffix}: `contractsnap review` accepts or rejects it."
@@ -43,6 +45,13 @@ class Style:
     #: ``base_path``: put before the stored path, as it was requested.
     base_path: str = ""
 
+
+#: Said beside the accept command when every change is growth.
+KEPT_STATE_HINT = (
+    "These values only grow, as if the app kept data from an earlier run (a database file?): "
+    'if so, accepting fails again next run; reset the state with `setup` ("Resetting state" '
+    "in the README) and record again."
+)
 
 #: The messages of a plain run.
 PLAIN = Style()
@@ -90,11 +99,16 @@ def _accept_tail(command: str, what: str = "Accept it, if intended:") -> list[st
     return ["", f"{what} {command}"]
 
 
+def _differences(
+    result: CaseResult, old: Response | None, old_state: State
+) -> list[tuple[JsonPath, JSON, JSON]]:
+    found = _normalize.differences(old, result.response)
+    return found + _normalize.differences(old_state, result.state, ("state",))
+
+
 def _changes(result: CaseResult, old: Response | None, old_state: State) -> tuple[object, ...]:
     """Where a case changed (the JSON paths): cases that changed the same fields share it."""
-    found = _normalize.differences(old, result.response)
-    found += _normalize.differences(old_state, result.state, ("state",))
-    return tuple(path for path, _, _ in found)
+    return tuple(path for path, _, _ in _differences(result, old, old_state))
 
 
 def _numbers(titles_: Sequence[str]) -> str:
@@ -211,6 +225,10 @@ def case_mismatch(
     elif not changed and not failed:
         out += ["", "the file's text differs from what contractsnap writes:"]
         out += _diff(stored, document, style)
+    if changed and _normalize.only_growth(
+        d for _, r, old, state in changed for d in _differences(r, old, state)
+    ):
+        out += ["", KEPT_STATE_HINT]
     if changed or not failed:
         out += _accept_tail(accept)
     return "\n".join(out)
@@ -303,6 +321,10 @@ def flaky(
             all_diffs += diffs
     if not changed:
         return None
+    if _normalize.only_growth(all_diffs):
+        return _report.flaky_message(
+            label, name, changed, None, verbose=style.verbose, kept_state=True
+        )
     body = [(p[1:], x, y) for p, x, y in all_diffs if p[:1] == ("body",)]
     # Headers and text bodies can only be hidden by the value detectors.
     other = [((), x, y) for p, x, y in all_diffs if p[:1] in (("headers",), ("text",), ("state",))]

@@ -393,6 +393,32 @@ def _shown(value: object) -> JSON:
     return "<absent>"
 
 
+def only_growth(changed: Iterable[tuple[JsonPath, object, object]]) -> bool:
+    """Whether every difference is what kept state does between two passes or runs: an
+    integer that got larger (the next id), a list that got longer (the rows of the first
+    pass too). A value that changes otherwise, or gets smaller, is something else."""
+    found = False
+    for _, old, new in changed:
+        if not (_larger(old, new) or _longer(old, new)):
+            return False
+        found = True
+    return found
+
+
+def _larger(old: object, new: object) -> bool:
+    return (
+        isinstance(old, int)
+        and isinstance(new, int)
+        and not isinstance(old, bool)
+        and not isinstance(new, bool)
+        and new > old
+    )
+
+
+def _longer(old: object, new: object) -> bool:
+    return isinstance(old, list) and isinstance(new, list) and len(new) > len(old)
+
+
 def suggest_rules(changed: Iterable[tuple[JsonPath, object, object]]) -> list[str]:
     """``redact`` rules that would hide the given differences of a response body.
 

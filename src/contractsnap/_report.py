@@ -65,6 +65,16 @@ def indent(lines: Iterable[str], prefix: str = "    ") -> list[str]:
     return [prefix + line for line in lines]
 
 
+#: What to do when the second pass finds what the first one wrote.
+KEPT_STATE_FIX = [
+    "These values only grow: the app keeps what the first pass wrote (a database, a store). "
+    "Recording sends every case twice and each pass must find the same data, so no `redact` "
+    'rule is the fix: reset the state before each pass with `setup` (recipes: "Resetting '
+    'state" in the README), then record again:',
+    "  [tool.contractsnap]",
+    '  setup = "myapp.testing:reset"  # called (and awaited) with the app before each pass',
+]
+
 #: Cases a flaky message shows, and differences for each (``-v``: all of them).
 FLAKY_CASES = 3
 FLAKY_DIFFERENCES = 5
@@ -77,6 +87,7 @@ def flaky_message(
     rules_line: str | None,
     *,
     verbose: bool = False,
+    kept_state: bool = False,
 ) -> str:
     out = [
         f"{label}: responses differ between two sends of the same request, so a snapshot "
@@ -99,7 +110,9 @@ def flaky_message(
     if not verbose and len(changed) > FLAKY_CASES:
         more = len(changed) - FLAKY_CASES
         out += ["", f"{plural(more, 'more case')} differed too; `pytest -v` shows each"]
-    if rules_line is None:
+    if kept_state:
+        out += ["", *KEPT_STATE_FIX]
+    elif rules_line is None:
         out += [
             "",
             "No `redact` rule can hide this difference: make the response deterministic "

@@ -1,0 +1,55 @@
+"""An app that keeps its data between recording passes and runs (a SQLite file): said as
+such, with the `setup` that fixes it, never hidden behind a `redact` rule."""
+
+from __future__ import annotations
+
+from .conftest import Project
+
+
+def _heroes(project: Project, **settings: str) -> None:
+    project.add_app("sqlite_file")
+    project.configure(app="app_module:app", **settings)
+
+
+def test_recording_names_kept_state_and_the_setup_that_fixes_it(project: Project) -> None:
+    _heroes(project)
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "POST /heroes/: responses differ between two sends of the same request, *",
+            "*",
+            "  $.id: 1 then 12",
+            "*",
+            "These values only grow: the app keeps what the first pass wrote (a database, a "
+            "store). Recording sends every case twice and each pass must find the same data, "
+            "so no `redact` rule is the fix: reset the state before each pass with `setup` *",
+            "  [[]tool.contractsnap[]]",
+            '  setup = "myapp.testing:reset"  # called (and awaited) with the app before each pass',
+        ]
+    )
+    assert "redact = [" not in result.stdout.str()
+
+
+def test_a_gate_after_a_run_that_left_rows_says_so(project: Project) -> None:
+    _heroes(project)
+    project.run("--snapshot-update")  # the list is recorded empty; the create is refused
+    gate = project.run()
+    gate.stdout.fnmatch_lines(
+        [
+            "GET /heroes/: 1 of 1 case answered differently *",
+            "*",
+            "These values only grow, as if the app kept data from an earlier run (a database "
+            "file?): if so, accepting fails again next run; reset the state with `setup` *",
+            "",
+            "Accept it, if intended: pytest --snapshot-update --contractsnap-op 'GET /heroes/'",
+        ]
+    )
+
+
+def test_with_the_setup_it_records_and_gates_clean(project: Project) -> None:
+    _heroes(project, setup="app_module:reset")
+    project.run("--snapshot-update").assert_outcomes(passed=3)
+    for _ in range(3):
+        project.run().assert_outcomes(passed=3)
+    assert project.snapshot("POST_heroes_-263ce2cd.json")["cases"][0]["response"]["body"]["id"] == 1
