@@ -6,9 +6,12 @@ from __future__ import annotations
 from .conftest import Project
 
 
-def _heroes(project: Project, **settings: str) -> None:
+def _heroes(project: Project, setup: str | None = None) -> None:
     project.add_app("sqlite_file")
-    project.configure(app="app_module:app", **settings)
+    if setup is None:
+        project.configure(app="app_module:app")
+    else:
+        project.configure(app="app_module:app", setup=setup)
 
 
 def test_recording_names_kept_state_and_the_setup_that_fixes_it(project: Project) -> None:
