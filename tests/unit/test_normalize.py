@@ -10,7 +10,14 @@ import pytest
 
 from contractsnap._canonical import JSON
 from contractsnap._documents import JSONObject
-from contractsnap._normalize import Rules, body_fields, differences, redact, suggest_rules
+from contractsnap._normalize import (
+    Rules,
+    body_fields,
+    differences,
+    only_growth,
+    redact,
+    suggest_rules,
+)
 from contractsnap._selectors import compile_selector, path_to_selector
 
 UUID_A = "123e4567-e89b-12d3-a456-426614174000"
@@ -508,3 +515,22 @@ def test_secret_tokens_do_not_depend_on_the_hash_seed() -> None:
         for seed in range(1, 7)
     }
     assert len(outputs) == 1, outputs
+
+
+class TestOnlyGrowth:
+    """What data kept between passes or runs looks like: ids up, lists longer, nothing else."""
+
+    @pytest.mark.parametrize(
+        ("old", "new", "grown"),
+        [
+            ({"id": 1}, {"id": 12}, True),
+            ({"items": [], "total": 0}, {"items": [{"id": 1}], "total": 1}, True),
+            ({"id": 12}, {"id": 1}, False),  # smaller: something else
+            ({"id": 1, "name": "a"}, {"id": 2, "name": "b"}, False),  # and another change
+            ({"ok": False}, {"ok": True}, False),  # booleans are not counters
+            ({"price": 1.5}, {"price": 2.5}, False),  # nor are floats
+            ({"id": 1}, {"id": 1}, False),  # no difference at all
+        ],
+    )
+    def test_policy(self, old: dict[str, Any], new: dict[str, Any], grown: bool) -> None:
+        assert only_growth(differences(old, new)) is grown
