@@ -49,6 +49,43 @@ class TestRun:
         assert set(health.snapshots()) == {"GET_health.json", "GET_export.json"}
 
 
+class TestOnlyTheContract:
+    """`contractsnap run` neither imports nor collects the project's other test modules."""
+
+    def test_a_broken_test_module_does_not_break_it(self, health: Project) -> None:
+        tests = health.path / "tests"
+        tests.mkdir()
+        (tests / "test_other.py").write_text("def test_x(:\n    pass\n")  # a syntax error
+        (tests / "test_slow.py").write_text("raise SystemExit('imported')\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "contractsnap", "run", "--update"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "2 passed" in done.stdout
+        assert "deselected" not in done.stdout
+        assert "test_other" not in done.stdout + done.stderr
+        # A plain pytest run still collects them (and fails on the syntax error).
+        assert health.run("-p", "no:randomly").ret != 0
+
+    def test_the_fixtures_of_the_root_conftest_apply(self, health: Project) -> None:
+        """The suite's fixtures live in the project's root conftest.py: it is loaded."""
+        (health.path / "conftest.py").write_text(
+            "import pytest\n\n\n@pytest.fixture\ndef contractsnap_auth_headers():\n"
+            "    raise RuntimeError('conftest.py was loaded')\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "contractsnap", "run", "--update"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 1
+        assert "conftest.py was loaded" in done.stdout
+
+
 def test_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     """Without a command, usage is printed and the exit code is 2."""
     with pytest.raises(SystemExit) as exc:

@@ -16,11 +16,13 @@ def public_names() -> set[str]:
 
     Submodules (``contractsnap.cli``, ``contractsnap.plugin``, ...) are attributes once
     imported but are not part of ``__all__``; neither is the ``annotations`` feature object
-    that ``from __future__ import annotations`` binds.
+    that ``from __future__ import annotations`` binds. Names loaded on first use are public
+    too: they are in ``dir()``.
     """
+    found = {name: getattr(contractsnap, name) for name in dir(contractsnap)}
     return {
         name
-        for name, value in vars(contractsnap).items()
+        for name, value in found.items()
         if not name.startswith("_")
         and not isinstance(value, types.ModuleType)
         and type(value).__module__ != "__future__"

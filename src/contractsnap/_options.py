@@ -55,6 +55,9 @@ class Options:
     collect_only: bool = False
     #: ``-v``: the coverage table lists every operation.
     verbose: bool = False
+    #: ``--contractsnap-only`` (``contractsnap run``): no test module is imported; only the
+    #: ``[tool.contractsnap]`` suite runs, with the fixtures of every ``conftest.py``.
+    only: bool = False
 
     @classmethod
     def from_pytest(
@@ -81,6 +84,7 @@ class Options:
             fail_uncovered=bool(config.getoption("contractsnap_fail_uncovered", False)),
             collect_only=bool(config.getoption("collectonly", False)),
             verbose=config.get_verbosity() > 0,
+            only=bool(config.getoption("contractsnap_only", False)),
         )
 
 

@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     extra = [a for a in args.pytest_args if a != "--"]
-    pytest_args = ["-m", "contractsnap"]
+    pytest_args = ["-m", "contractsnap", "--contractsnap-only"]
     if args.update:
         pytest_args.append("--snapshot-update")
     for selector in args.op:

@@ -60,6 +60,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "reached by none of its cases (like `fail_uncovered = true`).",
     )
     group.addoption(
+        "--contractsnap-only",
+        action="store_true",
+        dest="contractsnap_only",
+        help="Run only the contract suite of [tool.contractsnap]: no test module is imported "
+        "(conftest.py files are, for their fixtures). `contractsnap run` sets it.",
+    )
+    group.addoption(
         "--contractsnap-regenerate",
         action="store_true",
         dest="contractsnap_regenerate",
@@ -89,6 +96,16 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"contractsnap: {exc}") from None
     config.stash[RUN] = run
     config.pluginmanager.register(_ContractTestsFirst(), "contractsnap-order")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """``--contractsnap-only``: every file but the contract suite's is left alone, so a slow
+    or broken test module neither slows nor breaks the contract run. Directories are still
+    visited: their ``conftest.py`` files hold the suite's fixtures."""
+    run = config.stash.get(RUN, None)
+    if run is not None and run.options.only and collection_path.is_file():
+        return collection_path != _SUITE_MODULE
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)
