@@ -47,6 +47,8 @@ class AppUnderTest:
         self.app: _client.ASGIApp | None = None
         self.client: httpx.AsyncClient | None = None
         self.document: Mapping[str, JSON] = {}
+        #: Where the document was served (``schema_path``, or the usual place that had it).
+        self.document_path = settings.schema_path
         self.exchanger: Exchanger | None = None
         self._setup: Callable[[object], object] | None = None
         #: The ``probes`` of the settings, by function name.
@@ -80,7 +82,7 @@ class AppUnderTest:
         async with _client.serve(self.app, settings) as client:
             self.client = client
             self.exchanger = Exchanger(client, self.app, settings, self._note)
-            self.document = await _client.fetch_document(client, settings)
+            self.document, self.document_path = await _client.fetch_document(client, settings)
             yield self
 
     def _import_probes(self) -> dict[str, Probe]:

@@ -332,8 +332,11 @@ async def serve(app: ASGIApp | None, settings: Settings) -> AsyncIterator[httpx.
         yield client
 
 
-async def fetch_document(client: httpx.AsyncClient, settings: Settings) -> Mapping[str, JSON]:
-    """The app's OpenAPI document: from ``schema`` (a file) or from ``schema_path`` (a URL)."""
+async def fetch_document(
+    client: httpx.AsyncClient, settings: Settings
+) -> tuple[Mapping[str, JSON], str]:
+    """The app's OpenAPI document: from ``schema`` (a file) or from ``schema_path`` (a URL),
+    and the path it was served at (the file's, for ``schema``)."""
     if settings.schema:
         path = settings.root / settings.schema
         try:
@@ -347,35 +350,58 @@ async def fetch_document(client: httpx.AsyncClient, settings: Settings) -> Mappi
                 f"schema file {settings.schema!r}: {exc.strerror} ({path}); `schema` in "
                 f"{settings.source} is relative to the project root"
             ) from None
-        return _parse_document(
+        document = _parse_document(
             text,
             f"schema file {settings.schema!r}",
             "fix the file, or point `schema` at the app's OpenAPI document",
             yaml_only=path.suffix.lower() in (".yaml", ".yml"),
         )
-    url = (settings.base_url or BASE_URL) + settings.schema_path
+        return document, settings.schema
+    paths = (settings.schema_path,) if settings.schema_path_given else USUAL_SCHEMA_PATHS
+    first: httpx.Response | None = None
+    for where in paths:
+        response = await _get_document(client, settings, where)
+        if response.status_code == 200:
+            document = _parse_document(
+                response.text,
+                f"GET {where}",
+                "set `schema_path` in [tool.contractsnap] to where the app serves its "
+                "OpenAPI document, or `schema` to a file",
+            )
+            return document, where
+        first = first or response
+    assert first is not None
+    shown = (settings.base_url or "") + paths[0]
+    tried = f" (nor {', '.join(paths[1:])})" if len(paths) > 1 else ""
+    raise SchemaError(
+        f"GET {shown} answered {first.status_code}{tried}, not the OpenAPI document; "
+        "set `schema_path` in [tool.contractsnap] to where the app serves it "
+        "(FastAPI: /openapi.json, Litestar: /schema/openapi.json), or `schema` to a file"
+    )
+
+
+#: Where frameworks serve their OpenAPI document, tried in turn when `schema_path` is not set
+#: (FastAPI and most others, Litestar, then common API prefixes).
+USUAL_SCHEMA_PATHS = (
+    "/openapi.json",
+    "/schema/openapi.json",
+    "/docs/openapi.json",
+    "/api/openapi.json",
+    "/api/v1/openapi.json",
+    "/swagger.json",
+)
+
+
+async def _get_document(client: httpx.AsyncClient, settings: Settings, path: str) -> httpx.Response:
     try:
         # A live server that accepts connections and never answers must not hang the run.
-        response = await client.get(url, timeout=settings.defaults.timeout)
+        return await client.get(
+            (settings.base_url or BASE_URL) + path, timeout=settings.defaults.timeout
+        )
     except Exception as exc:
         if settings.base_url and isinstance(exc, httpx.TransportError):
             raise unreachable(settings, exc) from None
-        raise SchemaError(
-            f"GET {settings.schema_path} (the OpenAPI document) raised {exc!r}"
-        ) from exc
-    if response.status_code != 200:
-        shown = url if settings.base_url else settings.schema_path
-        raise SchemaError(
-            f"GET {shown} answered {response.status_code}, not the OpenAPI document; "
-            "set `schema_path` in [tool.contractsnap] to where the app serves it "
-            "(FastAPI: /openapi.json, Litestar: /schema/openapi.json)"
-        )
-    return _parse_document(
-        response.text,
-        f"GET {settings.schema_path}",
-        "set `schema_path` in [tool.contractsnap] to where the app serves its OpenAPI "
-        "document, or `schema` to a file",
-    )
+        raise SchemaError(f"GET {path} (the OpenAPI document) raised {exc!r}") from exc
 
 
 def _parse_document(

@@ -97,6 +97,8 @@ class Settings:
     base_url: str | None = None
     schema: str | None = None
     schema_path: str = "/openapi.json"
+    #: Whether `schema_path` was set; if not, the usual places are tried in turn.
+    schema_path_given: bool = False
     base_path: str = ""
     snapshot_dir: str = "snapshots"
     backend: Backend = "asyncio"
@@ -386,6 +388,7 @@ def build_settings(raw: Mapping[str, object], *, root: Path, source: str) -> Set
         base_url=text.get("base_url"),
         schema=text.get("schema"),
         schema_path=text.get("schema_path", Settings.schema_path),
+        schema_path_given="schema_path" in text,
         base_path=text.get("base_path", Settings.base_path),
         snapshot_dir=text.get("snapshot_dir", Settings.snapshot_dir),
         backend="trio" if backend == "trio" else "asyncio",

@@ -175,12 +175,12 @@ def _where(settings: Settings) -> str:
     return f"the OpenAPI document of {settings.base_url or settings.app or 'the app'}"
 
 
-def _fix(settings: Settings) -> str:
+def _fix(settings: Settings, served_at: str) -> str:
     if settings.schema:
         return f"fix the file, or point `schema` in {settings.source} at the app's OpenAPI document"
     return (
         "check `schema_path`/`schema` in [tool.contractsnap] (the document came from "
-        f"GET {(settings.base_url or '') + settings.schema_path})"
+        f"GET {(settings.base_url or '') + served_at})"
     )
 
 
@@ -246,10 +246,11 @@ def _dangling(
 class ApiSchema:
     """The app's OpenAPI document and the operations selected for testing."""
 
-    def __init__(self, document: object, settings: Settings) -> None:
-        """``document`` is checked here: it need not be an object at all."""
+    def __init__(self, document: object, settings: Settings, served_at: str | None = None) -> None:
+        """``document`` is checked here: it need not be an object at all. ``served_at``:
+        the path it came from, when not ``schema_path`` (found at a usual place)."""
         where = _where(settings)
-        fix = _fix(settings)
+        fix = _fix(settings, served_at or settings.schema_path)
         paths = document.get("paths") if isinstance(document, Mapping) else None
         if not isinstance(document, Mapping) or not isinstance(paths, Mapping):
             raise SchemaError(f"{where} has no `paths` table; {fix}")

@@ -23,7 +23,11 @@ from pathlib import Path
 from anyio.abc import TestRunner
 from anyio.pytest_plugin import get_runner
 
+if sys.version_info < (3, 11):  # anyio's own dependency there
+    from exceptiongroup import BaseExceptionGroup
+
 from . import _pending, _scenarios
+from ._client import leaf
 from ._config import Settings, load_settings
 from ._errors import ConfigError, ContractsnapError
 from ._options import Options
@@ -68,7 +72,13 @@ class SharedLoop:
         runner = self._lease(suite.settings.backend, where)
         generator = iter(runner.run_asyncgen_fixture(_serve, {"suite": suite}))
         try:
-            next(generator)
+            try:
+                next(generator)
+            except BaseExceptionGroup as group:  # trio wraps what its tasks raise
+                cause = leaf(group)
+                if isinstance(cause, ContractsnapError):
+                    raise cause from group
+                raise
         except ContractsnapError:
             if not self._stops:
                 self.close()

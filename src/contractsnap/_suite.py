@@ -78,7 +78,7 @@ class Suite:
 
     def load_schema(self) -> None:
         """List the operations of the fetched document (CPU-bound: outside the event loop)."""
-        self.schema = ApiSchema(self.running.document, self.settings)
+        self.schema = ApiSchema(self.running.document, self.settings, self.running.document_path)
         self.operations = self.schema.operations
         self.scenarios, self._scenario_stems = _scenarios.build(self.schema)
         self.outcome.everything = {t.label for t in self.tests}

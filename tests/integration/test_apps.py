@@ -65,16 +65,36 @@ class TestApps:
         assert 201 in statuses(project, "POST_books.json")
         project.run().assert_outcomes(passed=3)
 
-    def test_wrong_schema_path_names_the_setting(self, project: Project) -> None:
-        """An app that does not serve its schema where expected gets a clear error."""
+    def test_litestar_without_schema_path(self, project: Project) -> None:
+        """Without `schema_path`, the usual places are tried: Litestar's is found."""
         project.add_app("litestar_app")
-        project.configure(app="app_module:app")
+        project.configure(app="app_module:app", backend="trio")
+        project.run("--snapshot-update").assert_outcomes(passed=3)
+        project.run().assert_outcomes(passed=3)
+
+    def test_wrong_schema_path_names_the_setting(self, project: Project) -> None:
+        """A `schema_path` where the app serves nothing gets a clear error."""
+        project.add_app("litestar_app")
+        project.configure(app="app_module:app", schema_path="/openapi.json")
         result = project.run()
         result.assert_outcomes(errors=1)
         result.stdout.fnmatch_lines(
             [
                 "contractsnap: GET /openapi.json answered 404, not the OpenAPI document; set "
                 "`schema_path` in [[]tool.contractsnap[]] to where the app serves it*",
+            ]
+        )
+
+    def test_no_document_at_any_usual_place(self, project: Project) -> None:
+        project.add_app("litestar_app")
+        project.edit("app_module", "Litestar(", "Litestar(openapi_config=None, ")
+        project.configure(app="app_module:app", backend="trio")
+        result = project.run()
+        result.assert_outcomes(errors=1)
+        result.stdout.fnmatch_lines(
+            [
+                "contractsnap: GET /openapi.json answered 404 (nor /schema/openapi.json, "
+                "/docs/openapi.json, *), not the OpenAPI document; set `schema_path` *",
             ]
         )
 

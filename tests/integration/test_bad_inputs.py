@@ -223,9 +223,10 @@ class TestApp:
         for result in both_modes(project):
             start_up_error(
                 result,
-                "GET /openapi.json answered 404, not the OpenAPI document; set `schema_path` in "
-                "[tool.contractsnap] to where the app serves it (FastAPI: /openapi.json, "
-                "Litestar: /schema/openapi.json)",
+                "GET /openapi.json answered 404 (nor /schema/openapi.json, /docs/openapi.json, "
+                "/api/openapi.json, /api/v1/openapi.json, /swagger.json), not the OpenAPI "
+                "document; set `schema_path` in [tool.contractsnap] to where the app serves it "
+                "(FastAPI: /openapi.json, Litestar: /schema/openapi.json), or `schema` to a file",
             )
         assert files(project) == {}
 

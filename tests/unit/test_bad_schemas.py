@@ -127,6 +127,11 @@ class TestNotOpenApi:
             "[tool.contractsnap] (the document came from GET /openapi.json)"
         )
 
+    def test_a_document_found_at_a_usual_place_is_named_there(self) -> None:
+        settings = build_settings({"app": "shop:app"}, root=Path("/project"), source="test")
+        with pytest.raises(SchemaError, match=r"came from GET /schema/openapi\.json\)$"):
+            ApiSchema(edited(lambda d: d.pop("openapi")), settings, "/schema/openapi.json")
+
     def test_extension_keys_in_paths_are_not_paths(self) -> None:
         """`x-` keys of the paths object are extensions, whatever their value."""
         schema = load(edited(lambda d: d["paths"].__setitem__("x-generated-by", "tool 1.0")))

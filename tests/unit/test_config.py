@@ -144,6 +144,7 @@ class TestTypes:
         """The wrong-type table lists every setting a user can write."""
         # `operations` and `scenarios` are tables with tests of their own.
         internal = {"defaults", "operations", "operation_keys", "source", "root", "scenarios"}
+        internal.add("schema_path_given")  # whether `schema_path` was written
         top = {f.name for f in dataclasses.fields(Settings)} - internal
         per_operation = {f.name for f in dataclasses.fields(OperationSettings)}
         assert set(WRONG_TYPES) == top | per_operation
