@@ -17,6 +17,8 @@ import contextlib
 import dataclasses
 import difflib
 import sys
+import threading
+import time
 from collections.abc import AsyncGenerator, Iterator, Mapping
 from pathlib import Path
 
@@ -149,6 +151,8 @@ class Run:
         self._owners: dict[Path, Mapping[str, object] | None] = {}
         self._failed: dict[Path, ContractsnapError] = {}
         self.pyproject: Settings | None = None
+        #: The threads that ran before the run: any other one left is the app's.
+        self._threads = set(threading.enumerate())
 
     def load_pyproject(self) -> None:
         """Validate ``[tool.contractsnap]`` at start-up; remember it if it names an app
@@ -288,6 +292,27 @@ class Run:
         return [suite.outcome for suite in self.suites.values()]
 
     # -- the end of the run ------------------------------------------------------------------
+
+    def leftover_threads(self, wait: float = 1.0) -> str | None:
+        """After the apps shut down: the threads they left running (Python waits for them
+        before it exits), named with the fix; None if there are none. Each gets a share of
+        ``wait`` seconds to end on its own first."""
+        left = [
+            t
+            for t in threading.enumerate()
+            if t not in self._threads and not t.daemon and t is not threading.current_thread()
+        ]
+        deadline = time.monotonic() + wait
+        for thread in left:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        alive = [t.name for t in left if t.is_alive()]
+        if not alive:
+            return None
+        return (
+            f"the app left {len(alive)} thread{'s' if len(alive) > 1 else ''} running after "
+            f"its shutdown ({', '.join(repr(n) for n in alive)}), and Python waits for them "
+            "before it exits: stop them in the lifespan's shutdown, or make them daemon threads"
+        )
 
     def settle(self, *, interrupted: bool) -> list[Failure]:
         """Flag or delete orphans where the run was complete; what fails the run, each

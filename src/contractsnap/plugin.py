@@ -319,6 +319,10 @@ def pytest_terminal_summary(
     run = config.stash.get(RUN, None)
     if run is None or exitstatus == pytest.ExitCode.USAGE_ERROR:
         return  # nothing ran: a usage error says what to fix, alone
+    if run.suites:
+        threads = run.leftover_threads()
+        if threads:
+            terminalreporter.write_line(f"contractsnap: {threads}", yellow=True)
     for outcome in run.outcomes():
         lines = _report.summary_lines(
             outcome.warnings, outcome.violations, outcome.notes, verbose=run.options.verbose

@@ -39,3 +39,22 @@ def test_a_client_made_at_import_time_names_the_cause(project: Project) -> None:
             "create it in the app's lifespan (or a dependency) and keep it on `app.state`",
         ]
     )
+
+
+def test_threads_the_app_leaves_running_are_named(project: Project) -> None:
+    """Python waits for non-daemon threads at exit: the run names them and the fix."""
+    project.add_app("leftover_thread")
+    project.configure(app="app_module:app")
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "contractsnap: the app left 1 thread running after its shutdown "
+            "('cache-refresher'), and Python waits for them before it exits: stop them in the "
+            "lifespan's shutdown, or make them daemon threads"
+        ]
+    )
+    clean = Project(project.pytester, project.monkeypatch)
+    clean.add_app("features")
+    clean.configure(app="app_module:app", include=["GET /health"])
+    assert "the app left" not in clean.run("--snapshot-update").stdout.str()
