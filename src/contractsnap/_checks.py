@@ -33,11 +33,13 @@ class CheckFailure:
     title: str
     message: str
     error: bool
+    #: Reported by ``not_a_server_error``: the app failed (a 5xx).
+    server: bool = False
 
     @property
     def server_error(self) -> bool:
         """A failing ``not_a_server_error`` check: the app failed, a bug to fix."""
-        return self.error and self.code == ServerError.code
+        return self.error and self.server
 
     def render(self) -> str:
         level = "error" if self.error else "warning"
@@ -80,6 +82,7 @@ def run_checks(
                 title=str(getattr(failure, "title", type(failure).__name__)),
                 message=str(getattr(failure, "message", "")),
                 error=error or settings.strict,
+                server=isinstance(failure, ServerError),
             )
         )
     return sorted(failures, key=lambda f: (not f.error, f.code, f.title, f.message))

@@ -24,6 +24,7 @@ class FailureData(TypedDict):
     title: str
     message: str
     error: bool
+    server: bool
 
 
 class OutcomeData(TypedDict):
@@ -48,7 +49,10 @@ class OutcomeData(TypedDict):
 def _failures_data(found: Mapping[str, list[CheckFailure]]) -> dict[str, list[FailureData]]:
     return {
         label: [
-            FailureData(code=f.code, title=f.title, message=f.message, error=f.error) for f in items
+            FailureData(
+                code=f.code, title=f.title, message=f.message, error=f.error, server=f.server
+            )
+            for f in items
         ]
         for label, items in found.items()
     }

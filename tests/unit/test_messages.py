@@ -12,7 +12,7 @@ from contractsnap._exchange import CaseResult
 from contractsnap._messages import PLAIN, Style, case_mismatch, contract, flaky
 
 LABEL, NAME, ACCEPT = "GET /items", "snapshots/GET_items.json", "pytest --snapshot-update ..."
-SERVER_ERROR = CheckFailure("ST101", "Server error", "", True)
+SERVER_ERROR = CheckFailure("ST101", "Server error", "", True, server=True)
 
 
 def _case(number: int) -> FrozenCase:

@@ -338,7 +338,7 @@ class TestContract:
     """Contract checks run on the answers of every check, recorded or replayed."""
 
     FAILURES = (
-        CheckFailure("E", "Server error", "500", error=True),
+        CheckFailure("E", "Response violates schema", "id is required", error=True),
         CheckFailure("W", "Undocumented status", "418", error=False),
     )
 
