@@ -32,8 +32,8 @@ PENDING_HINT = "\nThe new result is in {name}{suffix}: `contractsnap review` acc
 DIFF_LINES = 8
 #: A traceback is cut to its last lines: the frame that raised, and the ones that called it.
 TRACEBACK_LINES = 12
-#: The status from which an answer is the server's error, never a change to accept.
-SERVER_ERROR = 500
+#: Too Many Requests: the app's rate limit answered, not the operation.
+RATE_LIMITED = 429
 
 
 @dataclasses.dataclass(frozen=True)
@@ -321,9 +321,14 @@ def flaky(
             all_diffs += diffs
     if not changed:
         return None
+    statuses = {r.response.get("status") for r in [*first, *second]}
+    if RATE_LIMITED in statuses:
+        return _report.flaky_message(
+            label, name, changed, None, verbose=style.verbose, fix=_report.RATE_LIMIT_FIX
+        )
     if _normalize.only_growth(all_diffs):
         return _report.flaky_message(
-            label, name, changed, None, verbose=style.verbose, kept_state=True
+            label, name, changed, None, verbose=style.verbose, fix=_report.KEPT_STATE_FIX
         )
     body = [(p[1:], x, y) for p, x, y in all_diffs if p[:1] == ("body",)]
     # Headers and text bodies can only be hidden by the value detectors.
@@ -344,6 +349,19 @@ def flaky_carried(
     if not diffs:
         return None
     return _report.flaky_message(label, name, [("carried values", "", diffs)], None)
+
+
+def rate_limited(label: str, results: Sequence[CaseResult]) -> str | None:
+    """Cases recorded as a rate limit's answer (None: none were), said with the fix."""
+    limited = [r for r in results if r.response.get("status") == RATE_LIMITED]
+    if not limited:
+        return None
+    return (
+        f"{label}: {len(limited)} of {_report.plural(len(results), 'case')} were recorded "
+        f"answering {RATE_LIMITED} Too Many Requests: the snapshot holds the app's rate limit, "
+        "not what the operation does (recording sends every case twice). Switch the limit off "
+        "for the tests (in `setup`, or in the app's test settings) and record again"
+    )
 
 
 def unredacted(label: str, results: Sequence[CaseResult], redact: Sequence[str]) -> str | None:

@@ -75,6 +75,13 @@ KEPT_STATE_FIX = [
     '  setup = "myapp.testing:reset"  # called (and awaited) with the app before each pass',
 ]
 
+#: What to do when the app's rate limit answered one of the sends.
+RATE_LIMIT_FIX = [
+    "A send was answered 429 Too Many Requests: the app's rate limit, not the operation, "
+    "answered (recording sends every case twice). Switch the limit off for the tests (in "
+    "`setup`, or in the app's test settings) and record again."
+]
+
 #: Cases a flaky message shows, and differences for each (``-v``: all of them).
 FLAKY_CASES = 3
 FLAKY_DIFFERENCES = 5
@@ -87,7 +94,7 @@ def flaky_message(
     rules_line: str | None,
     *,
     verbose: bool = False,
-    kept_state: bool = False,
+    fix: Sequence[str] = (),
 ) -> str:
     out = [
         f"{label}: responses differ between two sends of the same request, so a snapshot "
@@ -110,8 +117,8 @@ def flaky_message(
     if not verbose and len(changed) > FLAKY_CASES:
         more = len(changed) - FLAKY_CASES
         out += ["", f"{plural(more, 'more case')} differed too; `pytest -v` shows each"]
-    if kept_state:
-        out += ["", *KEPT_STATE_FIX]
+    if fix:
+        out += ["", *fix]
     elif rules_line is None:
         out += [
             "",

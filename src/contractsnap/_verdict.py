@@ -184,9 +184,12 @@ async def check(
                 f"rewrote {target.shown} from format {stored.version} in {_snapshot.FORMAT}"
             )
         _pending.discard(target.path)
-        unredacted = _messages.unredacted(target.label, run.results, redact)
-        if unredacted:
-            findings.notes.append(unredacted)
+        for note in (
+            _messages.unredacted(target.label, run.results, redact),
+            _messages.rate_limited(target.label, run.results),
+        ):
+            if note:
+                findings.notes.append(note)
     elif stored is None:
         raise MissingSnapshot(
             f"{target.label}: no snapshot file {target.shown}; record it with:\n  " + target.accept

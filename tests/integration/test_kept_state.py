@@ -56,3 +56,37 @@ def test_with_the_setup_it_records_and_gates_clean(project: Project) -> None:
     for _ in range(3):
         project.run().assert_outcomes(passed=3)
     assert project.snapshot("POST_heroes_-263ce2cd.json")["cases"][0]["response"]["body"]["id"] == 1
+
+
+def test_a_rate_limit_met_by_the_second_send_is_named(project: Project) -> None:
+    project.add_app("rate_limited")
+    project.configure(app="app_module:app")
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  status: 200 then 429",
+            "*",
+            "A send was answered 429 Too Many Requests: the app's rate limit, not the "
+            "operation, answered (recording sends every case twice). Switch the limit off *",
+        ]
+    )
+    assert "No `redact` rule" not in result.stdout.str()
+
+
+def test_a_rate_limit_recorded_as_the_answer_is_said(project: Project) -> None:
+    """A 429 is never recorded as the expected answer without a word."""
+    project.add_app("rate_limited")
+    project.edit("app_module", "LIMIT = 5", "LIMIT = 0")  # every request, both sends
+    project.configure(app="app_module:app")
+    result = project.run("--snapshot-update")
+    statuses = [c["response"]["status"] for c in project.snapshot("GET_search.json")["cases"]]
+    assert 429 in statuses
+    limited = statuses.count(429)
+    result.stdout.fnmatch_lines(
+        [
+            f"GET /search: {limited} of {len(statuses)} cases were recorded answering 429 Too "
+            "Many Requests: the snapshot holds the app's rate limit, not what the operation "
+            "does (recording sends every case twice). Switch the limit off for the tests *"
+        ]
+    )
