@@ -64,7 +64,6 @@ class Suite:
         self._generated: dict[str, list[_cases.FrozenCase]] = {}
         #: Whether any test has a snapshot file (else the gate says so once, not per test).
         self._recorded_any = True
-        self._said_unrecorded = False
         #: What changed per operation since the stored OpenAPI document (read when needed).
         self._changes: dict[str, list[str]] | None = None
 
@@ -192,12 +191,13 @@ class Suite:
         return self._changes.get(label, [])
 
     def _unrecorded(self, test: Test) -> None:
-        """No test of the suite has a snapshot: the first one says how to record them all,
-        the others skip."""
+        """No test of the suite has a snapshot: the first selected one (in schema order,
+        whatever order or pytest-xdist worker runs it) says how to record them all, the
+        others skip."""
         shown = self.display(self.directory)
-        if self._said_unrecorded:
+        first = next((t for t in self.tests if t.label in self.outcome.selected), test)
+        if test is not first:
             raise NotChecked(f"no snapshot recorded in {shown}/ yet (see the failure above)")
-        self._said_unrecorded = True
         raise MissingSnapshot(
             f"no snapshot is recorded in {shown}/ yet, so no contract test has anything to "
             "compare with. Record them all with:\n  pytest --snapshot-update\n"

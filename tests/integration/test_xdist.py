@@ -35,6 +35,13 @@ class TestXdist:
             ]
         )
 
+    def test_nothing_recorded_is_said_once_under_two_workers(self, project: Project) -> None:
+        """The first test in schema order says it, whichever worker runs it; the rest skip."""
+        features(project)
+        result = project.run_subprocess("-n", "2")
+        result.assert_outcomes(failed=1, skipped=8)
+        assert result.stdout.str().count("no snapshot is recorded in snapshots/ yet, so") == 1
+
     def test_orphans_are_reported_and_deleted_like_serial(self, project: Project) -> None:
         """Merged worker outcomes: orphans fail `-n 2`; `-n 2 --snapshot-update` deletes them."""
         features(project)
