@@ -20,6 +20,16 @@ def health(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Projec
     return project
 
 
+def _run_update() -> subprocess.CompletedProcess[str]:
+    """`python -m contractsnap run --update` in a new interpreter, in the current directory."""
+    return subprocess.run(
+        [sys.executable, "-m", "contractsnap", "run", "--update"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 class TestRun:
     def test_update_then_gate(self, health: Project) -> None:
         """`run --update` records; `run` replays and exits 0."""
@@ -38,12 +48,7 @@ class TestRun:
 
     def test_module_entry_point(self, health: Project) -> None:
         """`python -m contractsnap run --update` works like the console script."""
-        done = subprocess.run(
-            [sys.executable, "-m", "contractsnap", "run", "--update"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = _run_update()
         assert done.returncode == 0, done.stdout + done.stderr
         assert "2 passed" in done.stdout
         assert set(health.snapshots()) == {"GET_health.json", "GET_export.json"}
@@ -57,12 +62,7 @@ class TestOnlyTheContract:
         tests.mkdir()
         (tests / "test_other.py").write_text("def test_x(:\n    pass\n")  # a syntax error
         (tests / "test_slow.py").write_text("raise SystemExit('imported')\n")
-        done = subprocess.run(
-            [sys.executable, "-m", "contractsnap", "run", "--update"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = _run_update()
         assert done.returncode == 0, done.stdout + done.stderr
         assert "2 passed" in done.stdout
         assert "deselected" not in done.stdout
@@ -76,12 +76,7 @@ class TestOnlyTheContract:
             "import pytest\n\n\n@pytest.fixture\ndef contractsnap_auth_headers():\n"
             "    raise RuntimeError('conftest.py was loaded')\n"
         )
-        done = subprocess.run(
-            [sys.executable, "-m", "contractsnap", "run", "--update"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = _run_update()
         assert done.returncode == 1
         assert "conftest.py was loaded" in done.stdout
 

@@ -166,6 +166,7 @@ async def check(
     A gate that finds both a difference and broken contract checks reports both, server
     errors (with what the app raised) first."""
     target.check_readable()
+    differs: tuple[D, str] | None = None
     stored = target.read()
     stale = stored is not None and stored.fingerprint != target.fingerprint
     if stored is not None and not stale:
@@ -198,23 +199,20 @@ async def check(
         raise StaleCases(target.stale(stored))
     else:
         run, differs = await _replay(target, stored, assert_snapshot, findings)
-        if differs is not None:
-            document, mismatch = differs
-            found = _messages.contract(target.label, run.results, style)
-            findings.warnings += found.warnings
-            findings.violations += found.violations
-            if found.server_errors:
-                # A server error is fixed, never accepted: no pending file offers it.
-                _pending.discard(target.path)
-            elif not options.ci:
-                _pending.write(target.path, document)
-                mismatch += _messages.PENDING_HINT.format(name=target.shown, suffix=_pending.SUFFIX)
-            raise SnapshotMismatch(found.message(diff=mismatch) or mismatch)
-        if not options.ci:  # CI only reads: a stray pending file must fail there
-            _pending.discard(target.path)
     found = _messages.contract(target.label, run.results, style)
     findings.warnings += found.warnings
     findings.violations += found.violations
+    if differs is not None:
+        document, mismatch = differs
+        if found.server_errors:
+            # A server error is fixed, never accepted: no pending file offers it.
+            _pending.discard(target.path)
+        elif not options.ci:
+            _pending.write(target.path, document)
+            mismatch += _messages.PENDING_HINT.format(name=target.shown, suffix=_pending.SUFFIX)
+        raise SnapshotMismatch(found.message(diff=mismatch) or mismatch)
+    if not options.update and not options.ci:  # CI only reads: a stray pending file fails
+        _pending.discard(target.path)
     message = found.message()
     if message:
         raise ContractViolation(message)
