@@ -6,16 +6,28 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
 
+import anyio
 import httpx
 
 from . import _client
-from ._canonical import JSON
-from ._config import Settings
+from ._canonical import JSON, dumps
+from ._config import Settings, build_settings
 from ._errors import AppLoadError, ConfigError
 from ._exchange import Exchanger, Note, Setup
 from ._probes import Probe
+from ._schema import normalized_document
+
+#: Seconds a second process may take to import the app, start it and serve its document.
+FRESH_TIMEOUT = 120
+_SERVE_DOCUMENT = "from contractsnap._app import serve_document; serve_document()"
 
 
 def import_callable(spec: str, key: str, source: str) -> Callable[..., object]:
@@ -85,6 +97,25 @@ class AppUnderTest:
             self.document, self.document_path = await _client.fetch_document(client, settings)
             yield self
 
+    def origin(self) -> dict[str, object]:
+        """What another process needs to read the document as the app serves it (empty
+        when the document is a file: a file is the same in every process)."""
+        settings = self.settings
+        if settings.schema:
+            return {}
+        table: dict[str, object] = {
+            "schema_path": self.document_path,
+            "lifespan": settings.lifespan,
+            "backend": settings.backend,
+            "schema_redact": list(settings.schema_redact),
+            "schema_unordered": list(settings.schema_unordered),
+        }
+        if settings.base_url:
+            table["base_url"] = settings.base_url
+        else:
+            table["app"] = settings.app
+        return {"settings": table, "root": str(settings.root), "source": settings.source}
+
     def _import_probes(self) -> dict[str, Probe]:
         probes: dict[str, Probe] = {}
         for spec in self.settings.probes:
@@ -103,3 +134,66 @@ class AppUnderTest:
             return None
         target, app = self._setup, self.app
         return lambda _operation: target(app)
+
+
+# -- the document in another process ---------------------------------------------------------
+
+
+def fresh_document(origin: Mapping[str, object]) -> str:
+    """The normalised document (canonical text) as a new process, with another hash seed,
+    reads it: values computed at import or start-up, and lists in set order, differ there.
+
+    Raises ``AppLoadError`` saying why the process gave no document.
+    """
+    seed = os.environ.get("PYTHONHASHSEED", "")
+    env = {
+        **os.environ,
+        # Any other seed: another set order. The process imports what this one can.
+        "PYTHONHASHSEED": str(int(seed) + 1) if seed.isdigit() else "0",
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+    }
+    with tempfile.TemporaryDirectory(prefix="contractsnap-") as scratch:
+        # A file, not stdout: the app may print to stdout while it starts.
+        out = Path(scratch) / "openapi.json"
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", _SERVE_DOCUMENT, str(out)],
+                input=json.dumps(origin),
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                env=env,
+                cwd=str(origin.get("root") or "."),
+                timeout=FRESH_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise AppLoadError(f"it took more than {FRESH_TIMEOUT} s") from None
+        except OSError as exc:
+            raise AppLoadError(str(exc)) from None
+        if done.returncode != 0 or not out.exists():
+            lines = [line for line in done.stderr.splitlines() if line.strip()]
+            raise AppLoadError(lines[-1] if lines else f"it exited with status {done.returncode}")
+        return out.read_text(encoding="utf-8")
+
+
+def serve_document() -> None:
+    """In the second process: read the origin on stdin, write the document to the file
+    named by the first argument."""
+    origin = json.loads(sys.stdin.read())
+    settings = build_settings(
+        origin["settings"], root=Path(origin["root"]), source=str(origin["source"])
+    )
+
+    async def read() -> str:
+        app = None if settings.base_url else _client.load_app(str(settings.app), settings.root)
+        async with _client.serve(app, settings) as client:
+            document, _ = await _client.fetch_document(client, settings)
+        return dumps(normalized_document(document, settings))
+
+    Path(sys.argv[1]).write_text(anyio.run(read, backend=settings.backend), encoding="utf-8")
+    # Threads the app left running would keep this process alive (the run names them);
+    # the document is written, so nothing is lost by not waiting for them.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -107,6 +107,11 @@ class Settings:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     redact: tuple[str, ...] = ()
+    #: Response lists whose order carries no meaning (``$``-path selectors): sorted.
+    unordered: tuple[str, ...] = ()
+    #: ``redact`` and ``unordered`` for the OpenAPI document itself.
+    schema_redact: tuple[str, ...] = ()
+    schema_unordered: tuple[str, ...] = ()
     headers: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     #: State probes, as "module:callable" import paths (see ``_probes``).
@@ -224,6 +229,9 @@ _TOP_KINDS = {
     "include": _LIST,
     "exclude": _LIST,
     "redact": _LIST,
+    "unordered": _LIST,
+    "schema_redact": _LIST,
+    "schema_unordered": _LIST,
     "headers": _LIST,
     "secrets": _LIST,
     "probes": _LIST,
@@ -279,20 +287,26 @@ def _validate_checks(names: tuple[str, ...], key: str, source: str) -> None:
             raise ConfigError(f"{source}: `{key}` names an unknown check `{name}`; {fix}")
 
 
-def _validate_redact(rules: tuple[str, ...], source: str) -> None:
+def _validate_redact(rules: tuple[str, ...], key: str, source: str) -> None:
+    _validate_selectors(tuple(r for r in rules if r.startswith("$")), key, source, whole=False)
     for rule in rules:
-        if rule.startswith("$"):
-            try:
-                compile_selector(rule)
-            except ValueError as exc:
-                raise ConfigError(
-                    f"{source}: `redact` has an invalid selector {rule!r}: {exc}"
-                ) from None
-        elif rule not in DETECTORS:
+        if not rule.startswith("$") and rule not in DETECTORS:
             raise ConfigError(
-                f"{source}: `redact` has an unknown rule {rule!r}; use one of "
+                f"{source}: `{key}` has an unknown rule {rule!r}; use one of "
                 f'{", ".join(DETECTORS)} or a `$.path` selector such as "$.items[*].id"'
             )
+
+
+def _validate_selectors(
+    selectors: tuple[str, ...], key: str, source: str, *, whole: bool = True
+) -> None:
+    for selector in selectors:
+        try:
+            compile_selector(selector, whole=whole)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{source}: `{key}` has an invalid selector {selector!r}: {exc}"
+            ) from None
 
 
 def check_base_url(value: str, where: str) -> str:
@@ -361,7 +375,10 @@ def build_settings(raw: Mapping[str, object], *, root: Path, source: str) -> Set
         text["base_path"] = (
             "/" + text["base_path"].strip("/") if text["base_path"].strip("/") else ""
         )
-    _validate_redact(lists.get("redact", ()), source)
+    for key in ("redact", "schema_redact"):
+        _validate_redact(lists.get(key, ()), key, source)
+    for key in ("unordered", "schema_unordered"):
+        _validate_selectors(lists.get(key, ()), key, source)
     defaults = _operation_settings(op_raw, OperationSettings(), source)
     operations: list[tuple[str, OperationSettings]] = []
     operation_keys: list[frozenset[str]] = []
@@ -397,6 +414,9 @@ def build_settings(raw: Mapping[str, object], *, root: Path, source: str) -> Set
         include=lists.get("include", ()),
         exclude=lists.get("exclude", ()),
         redact=lists.get("redact", ()),
+        unordered=lists.get("unordered", ()),
+        schema_redact=lists.get("schema_redact", ()),
+        schema_unordered=lists.get("schema_unordered", ()),
         headers=tuple(h.lower() for h in lists.get("headers", ())),
         secrets=tuple(s.lower() for s in lists.get("secrets", ())),
         probes=lists.get("probes", ()),

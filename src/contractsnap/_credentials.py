@@ -34,17 +34,19 @@ class Credentials:
 
 class Secrets:
     """The redaction policy of credentials for one suite: the schema's security schemes,
-    the ``secrets`` and ``redact`` settings."""
+    the ``secrets``, ``redact`` and ``unordered`` settings."""
 
     def __init__(
         self,
         security: Mapping[str, Iterable[str]],
         secret_headers: Sequence[str],
         redact: Sequence[str],
+        unordered: Sequence[str] = (),
     ) -> None:
         self._security = {kind: frozenset(names) for kind, names in security.items()}
         self._secret_headers = tuple(secret_headers)
         self._redact = tuple(redact)
+        self._unordered = tuple(unordered)
 
     @property
     def schema_cookies(self) -> frozenset[str]:
@@ -73,6 +75,7 @@ class Secrets:
             self._redact,
             secret_headers=self.locations(auth)["header"],
             secret_values=auth.secret_values(),
+            unordered=self._unordered,
         )
 
 

@@ -476,9 +476,11 @@ def group(findings: Iterable[Finding]) -> list[Group]:
 
 
 def summary(base: Documents, head: Documents, findings: Sequence[Finding]) -> dict[str, int]:
-    changed_ops = {f.operation for f in findings} - {
-        f.operation for f in findings if f.what in ("new operation", "operation removed")
-    }
+    changed_ops = (
+        {f.operation for f in findings}
+        - {f.operation for f in findings if f.what in ("new operation", "operation removed")}
+        - {_schemadiff.DOCUMENT}
+    )
     scenarios = {op for op in changed_ops if op.startswith("scenario ")}
     return {
         "operations added": sum(1 for f in findings if f.what == "new operation"),
@@ -536,6 +538,9 @@ def _group_lines(findings: Sequence[Finding], heading: str) -> list[str]:
         ]
         for g in groups:
             ops = g.operations
+            if list(ops) == [_schemadiff.DOCUMENT]:  # a value outside the operations
+                out.append(f"- **{g.what}**")
+                continue
             scenarios = all(op.startswith("scenario ") for op in ops)
             scope = (
                 f"{_report.plural(g.cases, 'step' if scenarios else 'case')} in " if g.cases else ""

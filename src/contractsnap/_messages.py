@@ -6,6 +6,7 @@ Pure functions from results to text; the verdict decides when each is raised.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 
 from . import _normalize, _report
@@ -21,7 +22,7 @@ from ._documents import (
     Step,
 )
 from ._exchange import CaseResult
-from ._selectors import JsonPath
+from ._selectors import JsonPath, path_to_selector
 
 #: Appended to a gate run's mismatch when the new result was written beside the snapshot.
 PENDING_HINT = "\nThe new result is in {name}{suffix}: `contractsnap review` accepts or rejects it."
@@ -229,9 +230,37 @@ def case_mismatch(
         d for _, r, old, state in changed for d in _differences(r, old, state)
     ):
         out += ["", KEPT_STATE_HINT]
-    if changed or not failed:
+    order = _order_only(changed) if changed else None
+    if order:
+        out += ["", *_order_hint(order)]
+    elif changed or not failed:
         out += _accept_tail(accept)
     return "\n".join(out)
+
+
+def _order_only(changed: Sequence[tuple[str, CaseResult, Response, State]]) -> list[str] | None:
+    """The selectors of the response lists that hold the same items in another order, if
+    that is all that changed in every case."""
+    found: list[str] = []
+    for _, result, before, old_state in changed:
+        lists = _normalize.reordered(before, result.response)
+        if lists is None or result.state != old_state:
+            return None
+        for path in lists:
+            if path[:1] != ("body",):
+                return None
+            found.append(path_to_selector(path[1:]))
+    return list(dict.fromkeys(found))
+
+
+def _order_hint(selectors: Sequence[str]) -> list[str]:
+    return [
+        "Only the order of a list changed: it follows something that differs from one process "
+        "to another (a set, a dict of sets: the hash seed), so accepting fails again next run. "
+        "If its order carries no meaning, sort it in pyproject.toml, then record again:",
+        "  [tool.contractsnap]",
+        _setting("unordered", (), selectors),
+    ]
 
 
 def step_mismatch(
@@ -437,3 +466,87 @@ def contract(label: str, results: Sequence[CaseResult], style: Style = PLAIN) ->
         more = broken - VIOLATING_CASES
         errors += ["", f"{_report.plural(more, 'more case')} broke it too; `pytest -v` shows each"]
     return Contract(label, warnings, violations, _server_errors(label, results, style), errors)
+
+
+# -- the OpenAPI document --------------------------------------------------------------------
+
+#: Differences of the OpenAPI document listed in a message; the report shows them all.
+DOCUMENT_DIFFERENCES = 5
+
+
+def _value(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _document_lines(
+    changed: Sequence[tuple[JsonPath, JSON, JSON]], lists: Sequence[JsonPath]
+) -> list[str]:
+    lines = [
+        f"  {path_to_selector(path, generalise=False)}: {_value(a)} then {_value(b)}"
+        for path, a, b in changed
+    ]
+    lines += [
+        f"  {path_to_selector(path, generalise=False)}: the same items in another order"
+        for path in lists
+    ]
+    if len(lines) > DOCUMENT_DIFFERENCES:
+        more = len(lines) - DOCUMENT_DIFFERENCES
+        lines = [*lines[:DOCUMENT_DIFFERENCES], f"  ... {_report.plural(more, 'more difference')}"]
+    return lines
+
+
+def _setting(key: str, old: Sequence[str], new: Sequence[str]) -> str:
+    values = list(dict.fromkeys([*old, *new]))
+    return f"  {key} = [" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+def unstable_document(
+    shown: str,
+    changed: Sequence[tuple[JsonPath, JSON, JSON]],
+    lists: Sequence[JsonPath],
+    configured: Mapping[str, Sequence[str]],
+) -> str:
+    """The document a second process served differs from this run's: each difference, and
+    the ``schema_redact``/``schema_unordered`` lines that make it stable."""
+    out = [
+        "the OpenAPI document is not the same when the app starts again (another process, "
+        f"another hash seed), so every gate would find it changed; {shown} was not recorded:",
+        *_document_lines(changed, lists),
+        "",
+        "Values computed at import or start-up (a time, a build number) and lists in set "
+        "order are no part of the contract: normalise them in pyproject.toml, then record again:",
+        "  [tool.contractsnap]",
+    ]
+    if changed:
+        paths = [path_to_selector(path) for path, _, _ in changed]
+        out.append(_setting("schema_redact", configured.get("schema_redact", ()), paths))
+    if lists:
+        paths = [path_to_selector(path) for path in lists]
+        out.append(_setting("schema_unordered", configured.get("schema_unordered", ()), paths))
+    return "\n".join(out)
+
+
+def document_differs(
+    shown: str, changed: Sequence[tuple[JsonPath, JSON, JSON]], lists: Sequence[JsonPath]
+) -> str:
+    """A gate read another document than the stored one: said, not failed (an operation
+    whose requests it changes is stale, and fails as such)."""
+    count = len(changed) + len(lists)
+    return "\n".join(
+        [
+            f"the OpenAPI document differs from {shown} in "
+            f"{_report.plural(count, 'place')} (operations whose requests it changes are "
+            "reported as stale); `contractsnap report` shows each difference, "
+            "`pytest --snapshot-update` records it:",
+            *_document_lines(changed, lists),
+        ]
+    )
+
+
+def unchecked_document(reason: str) -> str:
+    """The second process gave no document: the check is skipped, and said so."""
+    return (
+        "could not read the OpenAPI document in a second process to check that it is the "
+        f"same on every start ({reason}); recorded as read"
+    )

@@ -11,7 +11,10 @@ redaction replaces what must not be committed or would flake:
 2. ``$``-path selectors from ``redact`` replace whole values: ``<redacted:N>`` (and the same
    text where it is echoed elsewhere in the response, e.g. in a ``Location`` header);
 3. value detectors from ``redact`` (``uuid``, ``timestamp``, ``date``) replace matching text
-   anywhere in the body and headers: ``<uuid:N>``, ``<timestamp:N>``, ``<date:N>``.
+   anywhere in the body and headers: ``<uuid:N>``, ``<timestamp:N>``, ``<date:N>``;
+4. the lists that ``unordered`` selects are sorted, their order being the app's hash seed's.
+
+The OpenAPI document goes through the same steps (``document``), with its own rules.
 
 Placeholders are correlated within a case: the same value gets the same token, so the id in
 the body and the one in the ``Location`` header stay visibly the same.
@@ -29,7 +32,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-from ._canonical import JSON, canonical_leaf, encode_value
+from ._canonical import JSON, canonical, canonical_leaf, encode_value
 from ._selectors import JsonPath, PathSelector, compile_selector, path_matches, path_to_selector
 
 #: Response headers kept by default; ``headers`` in the settings adds more.
@@ -120,15 +123,22 @@ class Rules:
     selectors: tuple[PathSelector, ...] = ()
     secret_headers: frozenset[str] = frozenset()
     secret_values: tuple[str, ...] = ()
+    #: Lists whose order carries no meaning: sorted (see ``sort_unordered``).
+    unordered: tuple[PathSelector, ...] = ()
 
     @classmethod
     def from_settings(
-        cls, redact: Iterable[str], secret_headers: Iterable[str], secret_values: Iterable[str]
+        cls,
+        redact: Iterable[str],
+        secret_headers: Iterable[str] = (),
+        secret_values: Iterable[str] = (),
+        unordered: Iterable[str] = (),
     ) -> Rules:
         rules = tuple(redact)
         return cls(
             detectors=tuple(r for r in rules if not r.startswith("$")),
             selectors=tuple(compile_selector(r) for r in rules if r.startswith("$")),
+            unordered=tuple(compile_selector(r, whole=True) for r in unordered),
             secret_headers=frozenset(h.lower() for h in secret_headers),
             # Longest first, so a secret that contains another is replaced whole.
             secret_values=tuple(
@@ -330,7 +340,78 @@ def redact(
             headers = _walk(headers, (), step, keys=keys)
     if headers:
         out["headers"] = headers
+    if rules.unordered and "body" in out:
+        out["body"] = sort_unordered(out["body"], rules.unordered)
     return out
+
+
+def document(value: JSON, rules: Rules) -> JSON:
+    """An OpenAPI document with its volatile values redacted and its unordered lists
+    sorted, as a response body would be: what is fingerprinted, stored and compared."""
+    if not (rules.detectors or rules.selectors or rules.unordered):
+        return value
+    return redact({"body": value}, rules)["body"]
+
+
+#: A placeholder's number, left out when unordered lists are sorted: two runs may number
+#: the same values in another order.
+_TOKEN_NUMBER = re.compile(r"<(secret|redacted|uuid|timestamp|date):\d+>")
+
+
+def _order_key(value: JSON) -> str:
+    return _TOKEN_NUMBER.sub(r"<\1>", canonical(value))
+
+
+def sort_unordered(value: JSON, selectors: Sequence[PathSelector], path: JsonPath = ()) -> JSON:
+    """``value`` with every list that ``selectors`` select sorted by its items' canonical
+    JSON (items that differ only in a placeholder's number keep their order)."""
+    if isinstance(value, Mapping):
+        return {k: sort_unordered(v, selectors, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [sort_unordered(v, selectors, (*path, i)) for i, v in enumerate(value)]
+        if any(path_matches(steps, path) for steps in selectors):
+            items.sort(key=_order_key)
+        return items
+    return value
+
+
+def reordered(a: JSON, b: JSON) -> list[JsonPath] | None:
+    """The lists that hold the same items in another order, if that is the only way two
+    values differ (None otherwise, and when they are equal)."""
+    changed, lists = split_differences(a, b)
+    return lists if lists and not changed else None
+
+
+def split_differences(
+    a: JSON, b: JSON, path: JsonPath = ()
+) -> tuple[list[tuple[JsonPath, JSON, JSON]], list[JsonPath]]:
+    """How two values differ: the leaves that changed (as ``differences``) and, apart, the
+    lists that hold the same items in another order."""
+    changed: list[tuple[JsonPath, JSON, JSON]] = []
+    lists: list[JsonPath] = []
+    _split(a, b, path, changed, lists)
+    return changed, lists
+
+
+def _split(
+    a: object,
+    b: object,
+    path: JsonPath,
+    changed: list[tuple[JsonPath, JSON, JSON]],
+    lists: list[JsonPath],
+) -> None:
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        missing = object()
+        for key in sorted(set(a) | set(b)):
+            _split(a.get(key, missing), b.get(key, missing), (*path, key), changed, lists)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        if a != b and sorted(map(canonical, a)) == sorted(map(canonical, b)):
+            lists.append(path)
+        else:
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                _split(x, y, (*path, i), changed, lists)
+    elif not (type(a) is type(b) and a == b):
+        changed.append((path, _shown(a), _shown(b)))
 
 
 def _replacer(tokens: Tokens, kind: str) -> Callable[[re.Match[str]], str]:

@@ -41,6 +41,7 @@ class OutcomeData(TypedDict):
     notes: list[str]
     owns_orphans: bool
     schema: str
+    origin: dict[str, object]
     reached: dict[str, list[int]]
     recorded: list[str]
     fail_uncovered: bool
@@ -77,6 +78,9 @@ class Outcome:
     #: The app's OpenAPI document as this run read it (canonical text), kept beside the
     #: snapshots as ``openapi.json`` so reports can classify schema changes too.
     schema: str = ""
+    #: The settings another process needs to read the document again, as the app serves it
+    #: (empty when it comes from a file): recording checks that it is the same there.
+    origin: dict[str, object] = dataclasses.field(default_factory=dict)
     #: The statuses each operation's cases got in this run, for the coverage summary.
     reached: dict[str, list[int]] = dataclasses.field(default_factory=dict)
     #: The operations that have a snapshot file after their test.
@@ -97,6 +101,7 @@ class Outcome:
             notes=list(self.notes),
             owns_orphans=self.owns_orphans,
             schema=self.schema,
+            origin=dict(self.origin),
             reached={label: list(found) for label, found in self.reached.items()},
             recorded=sorted(self.recorded),
             fail_uncovered=self.fail_uncovered,
@@ -119,6 +124,7 @@ class Outcome:
             notes=list(data["notes"]),
             owns_orphans=bool(data.get("owns_orphans", True)),
             schema=str(data.get("schema", "")),
+            origin=dict(data.get("origin", {})),
             reached={label: list(found) for label, found in data.get("reached", {}).items()},
             recorded=set(data.get("recorded", ())),
             fail_uncovered=bool(data.get("fail_uncovered", False)),
@@ -135,6 +141,7 @@ class Outcome:
                 mine.setdefault(label, []).extend(found)
         self.notes += [note for note in other.notes if note not in self.notes]
         self.schema = self.schema or other.schema
+        self.origin = self.origin or other.origin
         for label, statuses in other.reached.items():
             self.reached[label] = sorted({*self.reached.get(label, ()), *statuses})
         self.recorded |= other.recorded

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import schemathesis
 from schemathesis.core.result import Err
 
-from . import _openapi, _pointer
+from . import _normalize, _openapi, _pointer
 from ._canonical import JSON, digest
 from ._config import OperationSettings, Settings
 from ._errors import ConfigError, SchemaError, a_kind
@@ -243,6 +243,15 @@ def _dangling(
     return None
 
 
+def normalized_document(document: Mapping[str, JSON], settings: Settings) -> Mapping[str, JSON]:
+    """The document with ``schema_redact`` and ``schema_unordered`` applied."""
+    rules = _normalize.Rules.from_settings(
+        settings.schema_redact, unordered=settings.schema_unordered
+    )
+    normal = _normalize.document(dict(document), rules)
+    return normal if isinstance(normal, Mapping) else document
+
+
 class ApiSchema:
     """The app's OpenAPI document and the operations selected for testing."""
 
@@ -256,7 +265,10 @@ class ApiSchema:
             raise SchemaError(f"{where} has no `paths` table; {fix}")
         _check_version(document, where, fix)
         _check_path_items(paths, where)
-        self.document: Mapping[str, JSON] = document
+        #: The document as served (what cases are generated from) and as normalised by
+        #: ``schema_redact`` and ``schema_unordered`` (what is fingerprinted and stored).
+        self.served: Mapping[str, JSON] = document
+        self.document: Mapping[str, JSON] = normalized_document(document, settings)
         self.settings = settings
         self.security = _openapi.security_parameters(document)
         try:
@@ -270,7 +282,7 @@ class ApiSchema:
         #: File stems of every operation in the document, selected or not: a file with
         #: another stem is an orphan.
         self.all_stems: set[str] = set()
-        self._refs = _References(document)
+        self._refs = _References(self.document)
         #: Every operation object of the document by label, in document order, and the
         #: parameters of its path item; the labels of each operationId (one, unless shared).
         self.definitions: dict[str, Mapping[str, object]] = {}

@@ -3,18 +3,24 @@
 Breaking: an operation removed, a required parameter or required request property added,
 a parameter or request property that became required, a response property removed, a type
 changed, an enum value removed. Everything else that differs is additive. References are
-followed (cycles included) so an edit in ``components`` is seen where it is used.
+followed (cycles included) so an edit in ``components`` is seen where it is used; every
+value that differs outside ``paths`` (a ``default`` in ``components``, ``info``) is listed
+too, under ``DOCUMENT``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import TypeGuard
 
-from . import _openapi, _pointer
+from . import _normalize, _openapi, _pointer
+from ._canonical import JSON
 from ._selectors import path_to_selector
 
 Change = tuple[str, str, str]  # (level, what, operation label)
+#: What the changes outside ``paths`` are listed under, in place of an operation.
+DOCUMENT = "OpenAPI document"
 #: Bounds that narrow a request's accepted range when they get lower (max) or higher (min).
 _BOUNDS = {
     "maximum": "lower",
@@ -206,4 +212,39 @@ def compare(base: Mapping[str, object], head: Mapping[str, object]) -> list[Chan
         changes += [(level, what, label) for level, what in found]
         if not found and old[label] != new[label]:
             changes.append(("additive", "documentation changed", label))
-    return changes
+    return changes + _elsewhere(base, head)
+
+
+#: The keywords whose changes are classified where the operations use them.
+_CLASSIFIED = frozenset({"type", "required", "enum", "items", "$ref", *_BOUNDS})
+
+
+def _classified(path: tuple[str | int, ...]) -> bool:
+    """Whether a difference at ``path`` is one the operations' changes already name (a
+    type, a bound, a property added or removed), so it is not listed again."""
+    return bool(path) and (path[-1] in _CLASSIFIED or path[-2:-1] == ("properties",))
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _elsewhere(base: Mapping[str, object], head: Mapping[str, object]) -> list[Change]:
+    """Every value that differs outside ``paths``, one change each."""
+
+    def outside(document: Mapping[str, object]) -> JSON:
+        parsed: JSON = json.loads(json.dumps({k: v for k, v in document.items() if k != "paths"}))
+        return parsed
+
+    changed, lists = _normalize.split_differences(outside(base), outside(head))
+    found = [
+        ("additive", f"`{path_to_selector(p, generalise=False)}`: {_short(a)} then {_short(b)}")
+        for p, a, b in changed
+        if not _classified(p)
+    ]
+    found += [
+        ("additive", f"`{path_to_selector(p, generalise=False)}`: the same items in another order")
+        for p in lists
+    ]
+    return [(level, what, DOCUMENT) for level, what in found]

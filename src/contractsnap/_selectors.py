@@ -123,8 +123,10 @@ _STEP = re.compile(
 )
 
 
-def compile_selector(selector: str) -> PathSelector:
-    """Parse ``$.items[*].id``-style selectors; raise ``ValueError`` saying what is wrong."""
+def compile_selector(selector: str, *, whole: bool = False) -> PathSelector:
+    """Parse ``$.items[*].id``-style selectors; raise ``ValueError`` saying what is wrong.
+
+    ``$`` alone, the whole body, is only a selector where ``whole`` allows it."""
     if not selector.startswith("$"):
         raise ValueError("a selector starts with `$`, the response body")
     steps: list[tuple[str, str | int]] = []
@@ -147,7 +149,7 @@ def compile_selector(selector: str) -> PathSelector:
         else:
             steps.append(("key", match["key"]))
         pos = match.end()
-    if not steps:
+    if not steps and not whole:
         raise ValueError("`$` alone would redact the whole body; name a field, e.g. `$.id`")
     return tuple(steps)
 

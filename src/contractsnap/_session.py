@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
+import json
 import sys
 import threading
 import time
@@ -28,10 +29,10 @@ from anyio.pytest_plugin import get_runner
 if sys.version_info < (3, 11):  # anyio's own dependency there
     from exceptiongroup import BaseExceptionGroup
 
-from . import _pending, _scenarios
+from . import _app, _messages, _normalize, _pending, _scenarios
 from ._client import leaf
 from ._config import Settings, load_settings
-from ._errors import ConfigError, ContractsnapError
+from ._errors import AppLoadError, ConfigError, ContractsnapError
 from ._options import Options
 from ._outcome import Outcome, OutcomeData
 from ._scenarios import Scenario
@@ -374,8 +375,13 @@ def _refuse_pending(outcome: Outcome) -> list[Failure]:
 
 
 def _settle_schema(outcome: Outcome, *, update: bool, ci: bool) -> list[Failure]:
-    """Record (update) or check the stored OpenAPI document. Outside CI a gate leaves the
-    newer document beside it, pending, for ``contractsnap accept``."""
+    """Record (update) or compare the stored OpenAPI document.
+
+    Recording first checks that a second process serves the same document (refused if not:
+    every gate would differ). A gate that reads another one says so, and outside CI leaves
+    it beside the stored one, pending, for ``contractsnap accept``; it is no failure by
+    itself: an operation whose requests it changes is stale, and fails as such.
+    """
     if not outcome.schema:
         return []
     path = Path(outcome.directory) / SCHEMA_FILE
@@ -386,21 +392,47 @@ def _settle_schema(outcome: Outcome, *, update: bool, ci: bool) -> list[Failure]
         return []  # the same, or nothing recorded at all (the first test says so)
     shown = f"{outcome.display}/{SCHEMA_FILE}"
     if update:
+        unstable = _unstable_document(outcome, shown)
+        if unstable is not None:
+            return [Failure(shown, unstable)]
         atomic_write(path, outcome.schema)
         pending.unlink(missing_ok=True)
         outcome.notes.append(f"recorded the OpenAPI document in {shown}")
         return []
     if not ci:
         atomic_write(pending, outcome.schema)
-    return [
-        Failure(
-            shown,
-            f"the OpenAPI document differs from {shown}"
-            + (" (not recorded yet)" if stored is None else "")
-            + "; `pytest --snapshot-update` records it (or `contractsnap accept`, with the "
-            "pending changes), and `contractsnap report` shows the change",
-        )
-    ]
+    if stored is None:
+        outcome.notes.append(f"{shown} is not recorded yet; `pytest --snapshot-update` records it")
+        return []
+    try:
+        old = json.loads(stored)
+    except ValueError:
+        old = None
+    changed, lists = _normalize.split_differences(old, json.loads(outcome.schema))
+    outcome.notes.append(_messages.document_differs(shown, changed, lists))
+    return []
+
+
+def _unstable_document(outcome: Outcome, shown: str) -> str | None:
+    """How the document a second process serves differs from this run's; None if it is
+    the same, or if it comes from a file (said in a note if the process fails)."""
+    if not outcome.origin:
+        return None
+    try:
+        again = _app.fresh_document(outcome.origin)
+    except AppLoadError as exc:
+        outcome.notes.append(_messages.unchecked_document(str(exc)))
+        return None
+    if again == outcome.schema:
+        return None
+    changed, lists = _normalize.split_differences(json.loads(outcome.schema), json.loads(again))
+    settings = outcome.origin.get("settings")
+    configured = {
+        key: [str(v) for v in values]
+        for key, values in (settings.items() if isinstance(settings, Mapping) else ())
+        if key in ("schema_redact", "schema_unordered") and isinstance(values, list)
+    }
+    return _messages.unstable_document(shown, changed, lists, configured)
 
 
 def _settle_orphans(outcome: Outcome, action: OrphanAction) -> list[Failure]:

@@ -81,7 +81,8 @@ class Suite:
         self.operations = self.schema.operations
         self.scenarios, self._scenario_stems = _scenarios.build(self.schema)
         self.outcome.everything = {t.label for t in self.tests}
-        self.outcome.schema = _canonical.dumps(self.running.document)
+        self.outcome.schema = _canonical.dumps(self.schema.document)
+        self.outcome.origin = self.running.origin()
         self._recorded_any = any(self.file_for(test).exists() for test in self.tests)
 
     @property
@@ -96,8 +97,8 @@ class Suite:
 
     @property
     def document(self) -> Mapping[str, JSON]:
-        """The app's OpenAPI document, as read at start-up."""
-        return self.running.document
+        """The app's OpenAPI document, as read at start-up and normalised."""
+        return self.schema.document if self.schema is not None else self.running.document
 
     def default_setup(self) -> Setup | None:
         """The ``setup`` of the settings, called with the app (whatever the operation)."""
@@ -147,7 +148,12 @@ class Suite:
         style = Style(verbose=self.options.verbose, base_path=self.settings.base_path)
         context = Context(
             exchanger=self.running.exchanger,
-            secrets=Secrets(self.schema.security, self.settings.secrets, self.settings.redact),
+            secrets=Secrets(
+                self.schema.security,
+                self.settings.secrets,
+                self.settings.redact,
+                self.settings.unordered,
+            ),
             auth=Credentials(auth_headers, auth_params or {}),
             setup=setup,
             probes=probes or {},

@@ -198,6 +198,28 @@ class TestClassification:
         (repo.snapshots / "GET_x.json").write_text(json.dumps(BASE))
         assert findings(repo) == {"layout only (same data)": "cosmetic"}
 
+    def test_document_values_outside_operations_are_listed_not_counted(self, repo: Repo) -> None:
+        """A ``default`` in components and the version: listed, no operation counted."""
+        schema: dict[str, Any] = {
+            **SCHEMA_WITH_X,
+            "components": {"schemas": {"X": {"properties": {"at": {"default": "2026-01-01"}}}}},
+        }
+        repo.write("GET_x.json", BASE)
+        (repo.snapshots / "openapi.json").write_text(json.dumps(schema))
+        repo.commit()
+        changed = copy.deepcopy(schema)
+        changed["components"]["schemas"]["X"]["properties"]["at"]["default"] = "2026-02-02"
+        changed["info"]["version"] = "2"
+        (repo.snapshots / "openapi.json").write_text(json.dumps(changed))
+        code, text = repo.report("--base", "main", "--fail-on", "none")
+        assert code == 0
+        assert "| operations changed | 0 |" in text
+        assert (
+            '- **schema: `$.components.schemas.X.properties.at.default`: "2026-01-01" then '
+            '"2026-02-02"**'
+        ) in text.splitlines()
+        assert '- **schema: `$.info.version`: "1" then "2"**' in text.splitlines()
+
 
 class TestWorkingTree:
     def test_pending_changes_are_reported_apart(self, repo: Repo) -> None:

@@ -37,6 +37,9 @@ WRONG_TYPES: dict[str, tuple[object, str]] = {
     "include": ("GET /books", "a list of strings"),
     "exclude": ([1], "a list of strings"),
     "redact": ("uuid", "a list of strings"),
+    "unordered": ("$.tags", "a list of strings"),
+    "schema_redact": ("$.info.version", "a list of strings"),
+    "schema_unordered": ([3], "a list of strings"),
     "headers": ({"a": 1}, "a list of strings"),
     "secrets": ([None], "a list of strings"),
     "max_body_size": (0, "a positive integer"),
@@ -216,8 +219,8 @@ class TestUnknownKeys:
             "test: unknown key `zzzzz`; known keys: app, backend, base_path, base_url, checks, "
             "coverage, examples, exclude, fail_uncovered, fuzz, headers, include, lifespan, links, "
             "max_body_size, max_cases, max_read_size, negative, operations, probes, redact, "
-            "scenarios, schema, schema_path, secrets, setup, snapshot_dir, strict, timeout, "
-            "warn_checks",
+            "scenarios, schema, schema_path, schema_redact, schema_unordered, secrets, setup, "
+            "snapshot_dir, strict, timeout, unordered, warn_checks",
         )
 
     def test_unknown_key_in_operation_table(self) -> None:

@@ -16,8 +16,11 @@ from contractsnap._normalize import (
     differences,
     only_growth,
     redact,
+    reordered,
+    split_differences,
     suggest_rules,
 )
+from contractsnap._normalize import document as normalise_document
 from contractsnap._selectors import compile_selector, path_to_selector
 
 UUID_A = "123e4567-e89b-12d3-a456-426614174000"
@@ -534,3 +537,55 @@ class TestOnlyGrowth:
     )
     def test_policy(self, old: dict[str, Any], new: dict[str, Any], grown: bool) -> None:
         assert only_growth(differences(old, new)) is grown
+
+
+class TestUnordered:
+    """``unordered`` sorts the lists it selects: their order is the app's hash seed's."""
+
+    def test_selected_lists_are_sorted_others_kept(self) -> None:
+        response: JSONObject = {"status": 200, "body": {"tags": ["b", "c", "a"], "ids": [3, 1]}}
+        out = redact(response, Rules.from_settings((), unordered=("$.tags",)))
+        assert out["body"] == {"ids": [3, 1], "tags": ["a", "b", "c"]}
+
+    def test_the_whole_body_can_be_unordered(self) -> None:
+        out = redact({"body": [{"n": 2}, {"n": 1}]}, Rules.from_settings((), unordered=("$",)))
+        assert out["body"] == [{"n": 1}, {"n": 2}]
+
+    def test_placeholder_numbers_do_not_decide_the_order(self) -> None:
+        """Items that differ only in a placeholder's number keep the app's order: the
+        numbers follow the order the app sent, so sorting by them would not settle it."""
+        body: JSON = [{"id": UUID_B, "n": 1}, {"id": UUID_A, "n": 0}]
+        out = redact({"body": body}, Rules.from_settings(("uuid",), unordered=("$",)))
+        assert out["body"] == [{"id": "<uuid:2>", "n": 0}, {"id": "<uuid:1>", "n": 1}]
+
+    def test_the_document_is_normalised_like_a_body(self) -> None:
+        document: JSON = {
+            "info": {"version": "1.0+2026-12-03T10:00:00"},
+            "components": {"Colour": {"enum": ["red", "blue"]}},
+        }
+        rules = Rules.from_settings(("$.info.version",), unordered=("$..enum",))
+        assert normalise_document(document, rules) == {
+            "components": {"Colour": {"enum": ["blue", "red"]}},
+            "info": {"version": "<redacted:1>"},
+        }
+        assert normalise_document(document, Rules()) is document  # nothing to do: as served
+
+
+class TestSplitDifferences:
+    def test_reordered_lists_are_told_apart_from_changed_values(self) -> None:
+        changed, lists = split_differences(
+            {"a": [1, 2], "b": {"c": [{"x": 1}, {"y": 2}]}, "d": 1},
+            {"a": [2, 1], "b": {"c": [{"y": 2}, {"x": 1}]}, "d": 2},
+        )
+        assert changed == [(("d",), 1, 2)]
+        assert lists == [("a",), ("b", "c")]
+
+    def test_a_list_with_other_items_is_a_change_not_a_reorder(self) -> None:
+        changed, lists = split_differences({"a": [1, 2]}, {"a": [2, 3]})
+        assert lists == []
+        assert changed == [(("a", 0), 1, 2), (("a", 1), 2, 3)]
+
+    def test_reordered_is_none_unless_order_is_all_that_changed(self) -> None:
+        assert reordered({"a": [1, 2]}, {"a": [2, 1]}) == [("a",)]
+        assert reordered({"a": [1, 2]}, {"a": [1, 2]}) is None
+        assert reordered({"a": [1, 2], "b": 1}, {"a": [2, 1], "b": 2}) is None

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contractsnap._schemadiff import compare
+from contractsnap._schemadiff import DOCUMENT, compare
 
 BASE: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -170,3 +170,35 @@ class TestSchemaRules:
         """A change no rule names is additive documentation."""
         found = changed(lambda d: d["paths"]["/books"]["get"].update(description="Lists books."))
         assert found == [("additive", "documentation changed", "GET /books")]
+
+
+class TestOutsidePaths:
+    """Every value that differs outside ``paths`` is listed once, under the document; what
+    the operations' changes classify already is not listed again."""
+
+    def test_a_default_in_components_and_the_version_are_listed(self) -> None:
+        def edit(d: Any) -> None:
+            d["components"]["schemas"]["BookIn"]["properties"]["price"]["default"] = 0
+            d["info"]["version"] = "2"
+
+        assert changed(edit) == [
+            (
+                "additive",
+                '`$.components.schemas.BookIn.properties.price.default`: "<absent>" then 0',
+                DOCUMENT,
+            ),
+            ("additive", '`$.info.version`: "1" then "2"', DOCUMENT),
+        ]
+
+    def test_a_reordered_enum_is_listed(self) -> None:
+        base = copy.deepcopy(BASE)
+        base["components"]["schemas"]["Book"]["properties"]["id"]["enum"] = [1, 2]
+        head = copy.deepcopy(base)
+        head["components"]["schemas"]["Book"]["properties"]["id"]["enum"] = [2, 1]
+        assert compare(base, head) == [
+            (
+                "additive",
+                "`$.components.schemas.Book.properties.id.enum`: the same items in another order",
+                DOCUMENT,
+            )
+        ]
