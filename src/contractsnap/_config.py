@@ -35,7 +35,7 @@ DEFAULT_CHECKS = ("not_a_server_error", "response_schema_conformance", "content_
 #: responses or every header, and a gate that fails on that gets switched off.
 DEFAULT_WARN_CHECKS = ("status_code_conformance", "response_headers_conformance")
 #: Value detectors that ``redact`` accepts besides ``$``-path selectors.
-DETECTORS = ("uuid", "timestamp", "date")
+DETECTORS = ("uuid", "uuid_hex", "timestamp", "date", "jwt", "epoch")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
 
 
@@ -52,6 +52,8 @@ class OperationSettings:
     fuzz: int = 0
     negative: bool = False
     max_cases: int = 100
+    #: ``redact`` rules of this operation only, after the global ones.
+    redact: tuple[str, ...] = ()
 
     def generation_key(self) -> dict[str, object]:
         """The part of the settings that decides which cases are generated."""
@@ -216,6 +218,8 @@ _OP_KINDS = {
     "negative": _BOOL,
     "max_cases": _POSITIVE_INT,
 }
+#: Keys that only an ``operations`` table takes (at the top, ``redact`` is a suite setting).
+_ONLY_OP_KINDS = {"redact": _LIST}
 _TOP_KINDS = {
     "app": _STR,
     "base_url": _STR,
@@ -243,13 +247,16 @@ _TOP_KINDS = {
 
 
 def _operation_settings(
-    raw: Mapping[str, object], base: OperationSettings, source: str
+    raw: Mapping[str, object], base: OperationSettings, source: str, *, per_operation: bool
 ) -> OperationSettings:
     values = _Values()
+    kinds = {**_OP_KINDS, **_ONLY_OP_KINDS} if per_operation else _OP_KINDS
     for key, value in raw.items():
-        if key not in _OP_KINDS:
-            raise _unknown(key, _OP_KINDS, source)
-        values.expect(value, _OP_KINDS[key], key, source)
+        if key not in kinds:
+            raise _unknown(key, kinds, source)
+        values.expect(value, kinds[key], key, source)
+    if "redact" in values.lists:
+        _validate_redact(values.lists["redact"], "redact", source)
     for key in ("checks", "warn_checks"):
         if key in values.lists:
             _validate_checks(values.lists[key], key, source)
@@ -265,6 +272,7 @@ def _operation_settings(
         fuzz=integers.get("fuzz", base.fuzz),
         negative=flags.get("negative", base.negative),
         max_cases=integers.get("max_cases", base.max_cases),
+        redact=lists.get("redact", base.redact),
     )
 
 
@@ -379,13 +387,15 @@ def build_settings(raw: Mapping[str, object], *, root: Path, source: str) -> Set
         _validate_redact(lists.get(key, ()), key, source)
     for key in ("unordered", "schema_unordered"):
         _validate_selectors(lists.get(key, ()), key, source)
-    defaults = _operation_settings(op_raw, OperationSettings(), source)
+    defaults = _operation_settings(op_raw, OperationSettings(), source, per_operation=False)
     operations: list[tuple[str, OperationSettings]] = []
     operation_keys: list[frozenset[str]] = []
     for selector, raw_table in operations_raw.items():
         where = f"{source}.operations.{selector!r}"
         table = _table(raw_table, where)
-        operations.append((str(selector), _operation_settings(table, defaults, where)))
+        operations.append(
+            (str(selector), _operation_settings(table, defaults, where, per_operation=True))
+        )
         operation_keys.append(frozenset(table))
     keyed = [(source, s) for key in ("include", "exclude") for s in lists.get(key, ())]
     keyed += [(f"{source}.operations.{s!r}", s) for s, _ in operations]

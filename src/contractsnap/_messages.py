@@ -231,8 +231,17 @@ def case_mismatch(
     ):
         out += ["", KEPT_STATE_HINT]
     order = _order_only(changed) if changed else None
+    volatile = (
+        _normalize.volatile_kinds(
+            d for _, r, old, state in changed for d in _differences(r, old, state)
+        )
+        if changed
+        else None
+    )
     if order:
         out += ["", *_order_hint(order)]
+    elif volatile:
+        out += ["", *_volatile_hint(volatile)]
     elif changed or not failed:
         out += _accept_tail(accept)
     return "\n".join(out)
@@ -251,6 +260,16 @@ def _order_only(changed: Sequence[tuple[str, CaseResult, Response, State]]) -> l
                 return None
             found.append(path_to_selector(path[1:]))
     return list(dict.fromkeys(found))
+
+
+def _volatile_hint(kinds: Sequence[str]) -> list[str]:
+    return [
+        "Every changed value looks volatile (" + ", ".join(kinds) + "): a new one on every "
+        "run, so accepting fails again next run. Redact them in pyproject.toml (add to your "
+        "`redact` list), then record again:",
+        "  [tool.contractsnap]",
+        _setting("redact", (), kinds),
+    ]
 
 
 def _order_hint(selectors: Sequence[str]) -> list[str]:
@@ -368,6 +387,39 @@ def flaky(
     if new and hidden:
         line = "redact = [" + ", ".join(f'"{r}"' for r in [*redact, *new]) + "]"
     return _report.flaky_message(label, name, changed, line, verbose=style.verbose)
+
+
+def clock_read(
+    label: str, name: str, results: Sequence[CaseResult], redact: Sequence[str]
+) -> str | None:
+    """Values read from the clock (a JWT's ``iat``, epoch seconds, a timestamp of now): the
+    same in both sends only because they fell in the same second. None if there are none."""
+    found = []
+    for title, result in zip(titles(results), results, strict=True):
+        readings = _normalize.clock_readings(result.response)
+        if readings:
+            found.append((title, _report.request_line(result.case.request), readings))
+    if not found:
+        return None
+    out = [
+        f"{label}: responses hold values read from the clock; both sends fell within the "
+        f"same second, the next run will not, so {name} was not written:"
+    ]
+    for title, request, readings in found[: _report.FLAKY_CASES]:
+        out += ["", title, *_report.indent(request.splitlines(), "  ")]
+        out += [f"  {where}: {what}" for _, where, what in readings[: _report.FLAKY_DIFFERENCES]]
+    if len(found) > _report.FLAKY_CASES:
+        more = len(found) - _report.FLAKY_CASES
+        out += ["", f"{_report.plural(more, 'more case')} too; `pytest -v` shows each"]
+    kinds = [kind for _, _, readings in found for kind, _, _ in readings]
+    out += [
+        "",
+        "Redact them in pyproject.toml (or in the operation's `operations` table), then record "
+        "again:",
+        "  [tool.contractsnap]",
+        _setting("redact", redact, kinds),
+    ]
+    return "\n".join(out)
 
 
 def flaky_carried(

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime
 import functools
 import hashlib
 import html
 import json
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
@@ -46,7 +48,13 @@ DEFAULT_HEADERS = (
     "www-authenticate",
 )
 
+#: A JSON Web Token: two base64url JSON objects (``{"`` is ``eyJ``) and a signature.
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+
 _DETECTORS: dict[str, re.Pattern[str]] = {
+    "jwt": _JWT,
+    # uuid4().hex: 32 hex digits, the version and variant digits where a uuid4 has them.
+    "uuid_hex": re.compile(r"\b[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}\b"),
     "uuid": re.compile(
         r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
     ),
@@ -55,6 +63,14 @@ _DETECTORS: dict[str, re.Pattern[str]] = {
     ),
     "date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
 }
+
+#: Epoch seconds (or milliseconds) within this many seconds of now are a clock reading.
+_EPOCH_WINDOW = 400 * 24 * 3600
+#: An ISO timestamp within this many seconds of now was read from the clock (a day either
+#: side covers a local time without its offset).
+_NOW_WINDOW = 26 * 3600
+#: The claims of a JWT that hold a time.
+_TIME_CLAIMS = ("iat", "exp", "nbf", "auth_time")
 
 #: A value redacted by path is also replaced where it is echoed, if it is at least this long
 #: (shorter values, such as an id of 7, would match unrelated text).
@@ -321,6 +337,8 @@ def redact(
             for name, pattern in _DETECTORS.items():  # a timestamp before the date inside it
                 if name in rules.detectors:
                     value = pattern.sub(_replacer(tokens, name), value)
+        elif "epoch" in rules.detectors and epoch_now(value):
+            return tokens("epoch", canonical_leaf(value))
         return value
 
     kept = out.get("headers")
@@ -415,7 +433,77 @@ def _split(
 
 
 def _replacer(tokens: Tokens, kind: str) -> Callable[[re.Match[str]], str]:
+    if kind == "jwt":  # only what decodes as one
+        return lambda m: tokens(kind, m.group(0)) if jwt_claims(m.group(0)) is not None else m[0]
     return lambda match: tokens(kind, match.group(0))
+
+
+def _b64json(part: str) -> object:
+    try:
+        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except ValueError:
+        return None
+
+
+def jwt_claims(token: str) -> Mapping[str, object] | None:
+    """The claims of a JSON Web Token (its header names an ``alg``); None if it is not one."""
+    header, _, rest = token.partition(".")
+    decoded = _b64json(header)
+    if not isinstance(decoded, Mapping) or "alg" not in decoded:
+        return None
+    claims = _b64json(rest.partition(".")[0])
+    return claims if isinstance(claims, Mapping) else {}
+
+
+def epoch_now(value: object, now: float | None = None) -> bool:
+    """Whether ``value`` is an integer of epoch seconds (or milliseconds) near now."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    now = time.time() if now is None else now
+    return abs(value - now) < _EPOCH_WINDOW or abs(value / 1000 - now) < _EPOCH_WINDOW
+
+
+def _timestamp_now(text: str, now: float) -> bool:
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return abs(moment.timestamp() - now) < _NOW_WINDOW
+
+
+def clock_readings(
+    response: Mapping[str, JSON], now: float | None = None
+) -> list[tuple[str, str, str]]:
+    """The values of a response read from the clock, which two sends within one second
+    share and the next run does not: (detector, where, what it is). A JWT with a time claim,
+    epoch seconds near now, an ISO timestamp of now."""
+    now = time.time() if now is None else now
+    found: list[tuple[str, str, str]] = []
+
+    def look(value: JSON, path: JsonPath) -> JSON:
+        where = (
+            path_to_selector(path[1:], generalise=False)
+            if path[:1] == ("body",)
+            else ".".join(str(p) for p in path)
+        )
+        if epoch_now(value, now):
+            found.append(("epoch", where, f"epoch seconds of now ({value})"))
+        elif isinstance(value, str):
+            for match in _JWT.finditer(value):
+                claims = jwt_claims(match.group(0)) or {}
+                timed = [c for c in _TIME_CLAIMS if epoch_now(claims.get(c), now)]
+                if timed:
+                    found.append(("jwt", where, f"a JWT whose {', '.join(timed)} hold the time"))
+                    return value
+            stamp = _DETECTORS["timestamp"].search(value)
+            if stamp and _timestamp_now(stamp.group(0), now):
+                found.append(("timestamp", where, f"a timestamp of now ({stamp.group(0)})"))
+        return value
+
+    _walk({k: response[k] for k in ("body", "headers", "text") if k in response}, (), look)
+    return found
 
 
 def volatile_looking(
@@ -500,6 +588,31 @@ def _longer(old: object, new: object) -> bool:
     return isinstance(old, list) and isinstance(new, list) and len(new) > len(old)
 
 
+def _detector_of(a: object, b: object) -> str | None:
+    """The detector that matches both values of a difference, if one does."""
+    if epoch_now(a) and epoch_now(b):
+        return "epoch"
+    if not (isinstance(a, str) and isinstance(b, str)):
+        return None
+    for name, pattern in _DETECTORS.items():
+        found = [pattern.search(v) for v in (a, b)]
+        if all(found) and (name != "jwt" or all(jwt_claims(m[0]) is not None for m in found if m)):
+            return name
+    return None
+
+
+def volatile_kinds(changed: Iterable[tuple[JsonPath, object, object]]) -> list[str] | None:
+    """The detectors that match both sides of every difference (None if one is not a
+    volatile value: a JWT, a uuid, a timestamp, epoch seconds of now...)."""
+    kinds: list[str] = []
+    for _, a, b in changed:
+        kind = _detector_of(a, b)
+        if kind is None:
+            return None
+        kinds.append(kind)
+    return list(dict.fromkeys(kinds)) or None
+
+
 def suggest_rules(changed: Iterable[tuple[JsonPath, object, object]]) -> list[str]:
     """``redact`` rules that would hide the given differences of a response body.
 
@@ -508,16 +621,7 @@ def suggest_rules(changed: Iterable[tuple[JsonPath, object, object]]) -> list[st
     """
     rules: list[str] = []
     for path, a, b in changed:
-        values = [v for v in (a, b) if isinstance(v, str)]
-        detector = next(
-            (
-                name
-                for name, rx in _DETECTORS.items()
-                if len(values) == 2 and all(rx.search(v) for v in values)
-            ),
-            None,
-        )
-        rule = detector or (path_to_selector(path) if path else None)
+        rule = _detector_of(a, b) or (path_to_selector(path) if path else None)
         if rule is not None and rule not in rules:
             rules.append(rule)
     return rules

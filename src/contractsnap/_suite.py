@@ -146,13 +146,11 @@ class Suite:
             self._unrecorded(test)
         findings = Findings()
         style = Style(verbose=self.options.verbose, base_path=self.settings.base_path)
+        redact = self._redact(test)
         context = Context(
             exchanger=self.running.exchanger,
             secrets=Secrets(
-                self.schema.security,
-                self.settings.secrets,
-                self.settings.redact,
-                self.settings.unordered,
+                self.schema.security, self.settings.secrets, redact, self.settings.unordered
             ),
             auth=Credentials(auth_headers, auth_params or {}),
             setup=setup,
@@ -168,7 +166,7 @@ class Suite:
             _verdict.check,
             options=self.options,
             assert_snapshot=assert_snapshot,
-            redact=self.settings.redact,
+            redact=redact,
             findings=findings,
             style=style,
         )
@@ -181,6 +179,17 @@ class Suite:
             self.outcome.fold(test.label, findings)
             if path.exists():
                 self.outcome.recorded.add(test.label)
+
+    def _redact(self, test: Test) -> tuple[str, ...]:
+        """The ``redact`` rules of a test: the suite's, then its operations' own (a
+        scenario's, of every step)."""
+        operations = (
+            [step.operation for step in test.steps if step.operation is not None]
+            if isinstance(test, Scenario)
+            else [test]
+        )
+        own = [rule for operation in operations for rule in operation.settings.redact]
+        return tuple(dict.fromkeys([*self.settings.redact, *own]))
 
     def _schema_changes(self, label: str) -> list[str]:
         """What changed in an operation since ``openapi.json`` was stored (empty: unknown)."""

@@ -177,7 +177,19 @@ class TestTypes:
         config_error(
             {"operations": {"GET /x": {"app": "a:b"}}},
             "test.operations.'GET /x': unknown key `app`; known keys: checks, coverage, examples, "
-            "fuzz, max_cases, negative, strict, timeout, warn_checks",
+            "fuzz, max_cases, negative, redact, strict, timeout, warn_checks",
+        )
+
+    def test_an_operation_table_takes_its_own_redact_rules(self) -> None:
+        settings = build({"redact": ["uuid"], "operations": {"POST /login": {"redact": ["jwt"]}}})
+        assert settings.redact == ("uuid",)
+        assert settings.defaults.redact == ()
+        assert settings.for_operation(lambda s: s == "POST /login").redact == ("jwt",)
+        config_error(
+            {"operations": {"POST /login": {"redact": ["jwtt"]}}},
+            "test.operations.'POST /login': `redact` has an unknown rule 'jwtt'; use one of "
+            'uuid, uuid_hex, timestamp, date, jwt, epoch or a `$.path` selector such as '
+            '"$.items[*].id"',
         )
 
     def test_lists_become_tuples(self) -> None:
@@ -346,7 +358,8 @@ class TestValues:
         [
             (
                 "guid",
-                "test: `redact` has an unknown rule 'guid'; use one of uuid, timestamp, date or "
+                "test: `redact` has an unknown rule 'guid'; use one of uuid, uuid_hex, timestamp, "
+                "date, jwt, epoch or "
                 'a `$.path` selector such as "$.items[*].id"',
             ),
             (

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import re
+import time
+import uuid
 from typing import Any
 
 import pytest
@@ -13,12 +17,16 @@ from contractsnap._documents import JSONObject
 from contractsnap._normalize import (
     Rules,
     body_fields,
+    clock_readings,
     differences,
+    epoch_now,
+    jwt_claims,
     only_growth,
     redact,
     reordered,
     split_differences,
     suggest_rules,
+    volatile_kinds,
 )
 from contractsnap._normalize import document as normalise_document
 from contractsnap._selectors import compile_selector, path_to_selector
@@ -589,3 +597,58 @@ class TestSplitDifferences:
         assert reordered({"a": [1, 2]}, {"a": [2, 1]}) == [("a",)]
         assert reordered({"a": [1, 2]}, {"a": [1, 2]}) is None
         assert reordered({"a": [1, 2], "b": 1}, {"a": [2, 1], "b": 2}) is None
+
+
+def _token(claims: dict[str, object], header: dict[str, object] | None = None) -> str:
+    def part(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part(header or {'alg': 'HS256'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+NOW = 1_796_000_000.0
+
+
+class TestClockValues:
+    """Values read from the clock: redacted by their detectors, named by recording."""
+
+    def test_jwt_epoch_and_uuid_hex_detectors(self) -> None:
+        token = _token({"sub": "ada", "iat": 1})
+        body: JSON = {"t": f"Bearer {token}", "at": int(time.time()), "id": uuid.uuid4().hex}
+        out = redact({"body": body}, rules(("jwt", "epoch", "uuid_hex")))
+        assert out["body"] == {"at": "<epoch:1>", "id": "<uuid_hex:1>", "t": "Bearer <jwt:1>"}
+
+    def test_a_jwt_shape_without_an_alg_header_is_left_alone(self) -> None:
+        fake = _token({"iat": 1}, header={"kid": "x"})
+        assert jwt_claims(fake) is None
+        assert redact({"body": fake}, rules(("jwt",)))["body"] == fake
+
+    def test_epoch_seconds_and_milliseconds_near_now_only(self) -> None:
+        assert epoch_now(int(NOW) - 3600, NOW)
+        assert epoch_now(int(NOW * 1000), NOW)
+        assert not epoch_now(1_000_000_000, NOW)
+        assert not epoch_now(42, NOW)
+        assert not epoch_now(True, NOW)
+
+    def test_clock_readings_name_each_value_of_now(self) -> None:
+        response: JSONObject = {
+            "status": 200,
+            "body": {
+                "token": _token({"iat": int(NOW), "exp": int(NOW) + 60}),
+                "fixed": _token({"iat": 1_000_000_000}),
+                "issued": int(NOW),
+                "started": "2026-11-29T12:33:20+00:00",
+                "born": "1990-01-01T00:00:00Z",
+            },
+        }
+        assert clock_readings(response, NOW) == [
+            ("epoch", "$.issued", f"epoch seconds of now ({int(NOW)})"),
+            ("timestamp", "$.started", "a timestamp of now (2026-11-29T12:33:20+00:00)"),
+            ("jwt", "$.token", "a JWT whose iat, exp hold the time"),
+        ]
+
+    def test_volatile_kinds_need_every_difference_to_look_volatile(self) -> None:
+        a, b = _token({"n": 1}), _token({"n": 2})
+        assert volatile_kinds([(("body", "t"), a, b)]) == ["jwt"]
+        assert volatile_kinds([(("body", "t"), a, b), (("body", "n"), 1, 2)]) is None
+        assert volatile_kinds([(("body", "id"), UUID_A, UUID_B)]) == ["uuid"]
