@@ -188,7 +188,7 @@ class TestTypes:
         config_error(
             {"operations": {"POST /login": {"redact": ["jwtt"]}}},
             "test.operations.'POST /login': `redact` has an unknown rule 'jwtt'; use one of "
-            'uuid, uuid_hex, timestamp, date, jwt, epoch or a `$.path` selector such as '
+            "uuid, uuid_hex, timestamp, date, jwt, epoch or a `$.path` selector such as "
             '"$.items[*].id"',
         )
 
