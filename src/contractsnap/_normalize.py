@@ -29,7 +29,10 @@ import functools
 import hashlib
 import html
 import json
+import os
 import re
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
@@ -337,6 +340,8 @@ def redact(
             for name, pattern in _DETECTORS.items():  # a timestamp before the date inside it
                 if name in rules.detectors:
                     value = pattern.sub(_replacer(tokens, name), value)
+            if "paths" in rules.detectors:
+                value = _machine_paths_pattern().sub(_machine_place, value)
         elif "epoch" in rules.detectors and epoch_now(value):
             return tokens("epoch", canonical_leaf(value))
         return value
@@ -373,7 +378,7 @@ def document(value: JSON, rules: Rules) -> JSON:
 
 #: A placeholder's number, left out when unordered lists are sorted: two runs may number
 #: the same values in another order.
-_TOKEN_NUMBER = re.compile(r"<(secret|redacted|uuid|timestamp|date):\d+>")
+_TOKEN_NUMBER = re.compile(r"<([a-z_]+):\d+>")
 
 
 def _order_key(value: JSON) -> str:
@@ -438,6 +443,68 @@ def _replacer(tokens: Tokens, kind: str) -> Callable[[re.Match[str]], str]:
     return lambda match: tokens(kind, match.group(0))
 
 
+def machine_paths() -> tuple[tuple[str, str], ...]:
+    """The absolute paths that name this machine's directories (as given and resolved) with
+    their placeholders: the current directory ``<cwd>``, the temp dir ``<tmp>``, the home
+    folder ``<home>``, the interpreter's prefix ``<python>``. Longest first."""
+    return _machine_paths(os.getcwd())
+
+
+@functools.cache
+def _machine_paths(cwd: str) -> tuple[tuple[str, str], ...]:
+    found: dict[str, str] = {}
+    for place, where in (
+        ("cwd", cwd),
+        ("tmp", tempfile.gettempdir()),
+        ("home", os.path.expanduser("~")),
+        ("python", sys.prefix),
+        ("python", sys.base_prefix),
+    ):
+        for given in (where, os.path.realpath(where)):
+            spelling = given.rstrip("/\\")
+            if len(spelling) > 2 and os.path.isabs(spelling):
+                found.setdefault(spelling, f"<{place}>")
+    return tuple(sorted(found.items(), key=lambda item: (-len(item[0]), item[0])))
+
+
+def _machine_paths_pattern() -> re.Pattern[str]:
+    return _paths_pattern(machine_paths())
+
+
+@functools.cache
+def _paths_pattern(paths: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    spellings = "|".join(re.escape(path) for path, _ in paths)
+    # A whole directory name only: ``/root`` is not in ``/rootfs``.
+    return re.compile(f"(?:{spellings})(?![\\w.-])" if spellings else r"(?!x)x")
+
+
+def _machine_place(match: re.Match[str]) -> str:
+    return dict(machine_paths())[match.group(0)]
+
+
+def machine_paths_in(response: Mapping[str, JSON]) -> list[tuple[str, str]]:
+    """Where a response names a directory of this machine: (where, the placeholder)."""
+    found: list[tuple[str, str]] = []
+    pattern = _machine_paths_pattern()
+
+    def look(value: JSON, path: JsonPath) -> JSON:
+        if isinstance(value, str):
+            match = pattern.search(value)
+            if match:
+                found.append((_where(path), _machine_place(match)))
+        return value
+
+    _walk({k: response[k] for k in ("body", "headers", "text") if k in response}, (), look)
+    return found
+
+
+def _where(path: JsonPath) -> str:
+    """A place in a normalised response, as messages name it."""
+    if path[:1] == ("body",):
+        return path_to_selector(path[1:], generalise=False)
+    return ".".join(str(p) for p in path)
+
+
 def _b64json(part: str) -> object:
     try:
         return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
@@ -483,11 +550,7 @@ def clock_readings(
     found: list[tuple[str, str, str]] = []
 
     def look(value: JSON, path: JsonPath) -> JSON:
-        where = (
-            path_to_selector(path[1:], generalise=False)
-            if path[:1] == ("body",)
-            else ".".join(str(p) for p in path)
-        )
+        where = _where(path)
         if epoch_now(value, now):
             found.append(("epoch", where, f"epoch seconds of now ({value})"))
         elif isinstance(value, str):

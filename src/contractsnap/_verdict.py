@@ -263,7 +263,11 @@ async def _record(
     flaky = _messages.flaky(
         target.label, target.shown, run.results, again.results, redact, style
     ) or _messages.flaky_carried(target.label, target.shown, run.carried, again.carried)
-    flaky = flaky or _messages.clock_read(target.label, target.shown, run.results, redact)
+    flaky = (
+        flaky
+        or _messages.clock_read(target.label, target.shown, run.results, redact)
+        or _messages.machine_paths(target.label, target.shown, run.results, redact)
+    )
     if flaky:
         raise FlakyResponse(flaky)
     return run
