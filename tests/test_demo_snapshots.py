@@ -33,7 +33,7 @@ class TestDemoSnapshots:
         text = path.read_text()
         document = json.loads(text)
         assert text == json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        assert document["format"] == "contractsnap/1"
+        assert document["format"] == "contractsnap/2"
 
 
 def test_every_demo_operation_has_a_snapshot() -> None:

@@ -35,6 +35,8 @@ class CheckFailure:
     error: bool
     #: Reported by ``not_a_server_error``: the app failed (a 5xx).
     server: bool = False
+    #: The check that reported it (``response_schema_conformance``, ...).
+    check: str = ""
 
     @property
     def server_error(self) -> bool:
@@ -53,9 +55,10 @@ def run_checks(
 ) -> list[CheckFailure]:
     """Run the configured checks on one response; never raises for a broken contract.
 
-    All checks run in one call (the common case: no failure). A failure is classified by
-    the checks that report it; when schemathesis does not say (older releases), the
-    warning checks run again alone to tell warnings from errors.
+    All checks run in one call (the common case: no failure). Each failure is put down to
+    the check that reports it: schemathesis says so on its failure classes (recent
+    releases); where it does not, the checks run again one by one. The check decides
+    whether it is an error or a warning, and names it in a snapshot's contract debt.
     """
     warn_checks = [name for name in settings.warn_checks if name not in settings.checks]
     names = [*settings.checks, *warn_checks]
@@ -65,24 +68,27 @@ def run_checks(
     found = _run(case, converted, names)
     if not found:
         return []
-    failures: list[CheckFailure] = []
-    unknown = [f for f in found if not getattr(type(f), "checks", ())]
-    warned = (
-        {_key(f) for f in _run(case, converted, warn_checks)} if unknown and warn_checks else set()
-    )
+    checks: dict[tuple[str, str, str], str] = {}
     for failure in found:
-        reported_by = set(getattr(type(failure), "checks", ()) or ())
-        if reported_by:
-            error = bool(reported_by & set(settings.checks)) or not (reported_by & set(warn_checks))
-        else:
-            error = _key(failure) not in warned
+        reported_by = getattr(type(failure), "checks", ()) or ()
+        name = next((n for n in names if n in reported_by), None)
+        if name is not None:
+            checks[_key(failure)] = name
+    if len(checks) < len({_key(f) for f in found}):
+        for name in names:
+            for failure in _run(case, converted, [name]):
+                checks.setdefault(_key(failure), name)
+    failures = []
+    for failure in found:
+        check = checks.get(_key(failure), "")
         failures.append(
             CheckFailure(
                 code=str(getattr(failure, "code", "") or ""),
                 title=str(getattr(failure, "title", type(failure).__name__)),
                 message=str(getattr(failure, "message", "")),
-                error=error or settings.strict,
+                error=check not in warn_checks or settings.strict,
                 server=isinstance(failure, ServerError),
+                check=check,
             )
         )
     return sorted(failures, key=lambda f: (not f.error, f.code, f.title, f.message))

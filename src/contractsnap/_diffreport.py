@@ -427,6 +427,7 @@ def _operation(old: Document, new: Document) -> list[Finding]:
     for case_id, case in after.items():
         if case_id in before:
             found += _state(before[case_id], case, label)
+            found += _violations(before[case_id], case, label)
         if case_id not in before or before[case_id]["response"] == case["response"]:
             continue
         example = tuple(
@@ -439,6 +440,57 @@ def _operation(old: Document, new: Document) -> list[Finding]:
         for level, what in dict.fromkeys(_response(before[case_id]["response"], case["response"])):
             found.append(Finding(level, what, label, case_id, example))
     return found
+
+
+def _violations(old: Case | Step, new: Case | Step, label: str) -> list[Finding]:
+    """Contract debt paid (a check the case no longer breaks) or taken on (a new one)."""
+    before, after = set(old.get("violations") or ()), set(new.get("violations") or ())
+    found = [
+        Finding("additive", f"contract violation fixed: `{check}`", label, new["id"])
+        for check in sorted(before - after)
+    ]
+    found += [
+        Finding("breaking", f"contract violation recorded: `{check}`", label, new["id"])
+        for check in sorted(after - before)
+    ]
+    return found
+
+
+def debt(documents: Documents) -> dict[str, dict[str, int]]:
+    """The contract debt the snapshots record: by operation (or scenario), the cases (or
+    steps) that break each check."""
+    found: dict[str, dict[str, int]] = {}
+    for name in sorted(documents):
+        document = documents[name]
+        for checks in _snapshot.known_violations(document):
+            for check in sorted(checks):
+                counts = found.setdefault(_label(document), {})
+                counts[check] = counts.get(check, 0) + 1
+    return found
+
+
+def debt_lines(documents: Documents, head_ref: str) -> list[str]:
+    """The contract debt at ``head_ref``, as a Markdown section (nothing if there is none)."""
+    owed = debt(documents)
+    if not owed:
+        return []
+    total = sum(sum(counts.values()) for counts in owed.values())
+    out = [
+        "",
+        f"### Contract debt at `{head_ref}`",
+        "",
+        f"{_report.plural(total, 'known violation')} in {_report.plural(len(owed), 'operation')}"
+        ", recorded in the snapshots (a gate fails on new ones only):",
+        "",
+        "| operation | check | cases |",
+        "|---|---|---:|",
+    ]
+    out += [
+        f"| `{label}` | `{check}` | {count} |"
+        for label, counts in owed.items()
+        for check, count in sorted(counts.items())
+    ]
+    return out
 
 
 def _state(old: Case | Step, new: Case | Step, label: str) -> list[Finding]:

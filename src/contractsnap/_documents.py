@@ -52,6 +52,8 @@ class Case(_Case, total=False):
     """One case of an operation's file."""
 
     state: State
+    #: The checks it broke when it was recorded (its contract debt), sorted.
+    violations: list[str]
 
 
 class OperationInfo(TypedDict):
@@ -81,6 +83,7 @@ class Step(_Step, total=False):
 
     link: str
     state: State
+    violations: list[str]
 
 
 class Carried(TypedDict):

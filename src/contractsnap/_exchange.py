@@ -61,10 +61,22 @@ class CaseResult:
 
     def stored(self) -> Case:
         """The case as it is written in the snapshot file."""
-        case: Case = {**self.case.to_json(), "response": self.response, "state": self.state}
+        case: Case = {
+            **self.case.to_json(),
+            "response": self.response,
+            "state": self.state,
+            "violations": self.violations,
+        }
         if not self.state:  # only what a probe saw change is stored
             del case["state"]
+        if not case["violations"]:
+            del case["violations"]
         return case
+
+    @property
+    def violations(self) -> list[str]:
+        """The checks it breaks (a server error is never debt: it is fixed, not kept)."""
+        return sorted({f.check or f.title for f in self.failures if f.error and not f.server})
 
 
 @dataclasses.dataclass

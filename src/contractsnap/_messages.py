@@ -197,10 +197,16 @@ def case_mismatch(
     case's diff, cut, and one line for the others. Cases the app failed on are only counted:
     ``contract`` shows them, with what the app raised."""
     changed: list[tuple[str, CaseResult, Response, State]] = []
+    owed: dict[str, list[str]] = {}
     failed = 0
     for title, result, old in zip(titles(results), results, stored["cases"], strict=True):
         old_response, old_state = old["response"], old.get("state", {})
-        if result.response == old_response and result.state == old_state:
+        owed[title] = old.get("violations", [])
+        if (
+            result.response == old_response
+            and result.state == old_state
+            and result.violations == owed[title]
+        ):
             continue
         if _failed(result):  # shown with what the app raised, by ``contract``
             failed += 1
@@ -220,6 +226,7 @@ def case_mismatch(
         if result.response != before:
             out += _diff(before, result.response, style)
         out += _state_lines(old_state, result.state, style)
+        out += _debt_lines(owed[title], result.violations)
     out += _rest(keyed[: len(detailed)], keyed[len(detailed) :])
     if stored.get("operation") != document["operation"]:
         out += ["", "operation:", *_diff(stored.get("operation"), document["operation"], style)]
@@ -245,6 +252,12 @@ def case_mismatch(
     elif changed or not failed:
         out += _accept_tail(accept)
     return "\n".join(out)
+
+
+def _debt_lines(before: Sequence[str], after: Sequence[str]) -> list[str]:
+    """A case's contract debt, paid or taken on."""
+    lines = [f"  contract violation fixed: {name}" for name in before if name not in after]
+    return lines + [f"  contract violation new: {name}" for name in after if name not in before]
 
 
 def _order_only(changed: Sequence[tuple[str, CaseResult, Response, State]]) -> list[str] | None:
@@ -508,6 +521,8 @@ class Contract:
     server_errors: list[str]
     #: The other violations, case by case (empty: there are none).
     broken: list[str]
+    #: Violations its snapshot already holds (its contract debt): said, not failed.
+    debt: list[CheckFailure] = dataclasses.field(default_factory=list)
 
     def message(self, diff: str | None = None) -> str | None:
         """Server errors first, then the snapshot's ``diff`` if any (None: the snapshot
@@ -529,14 +544,24 @@ class Contract:
         return "\n\n".join(parts) or None
 
 
-def contract(label: str, results: Sequence[CaseResult], style: Style = PLAIN) -> Contract:
-    """The warnings and violations of a pass, and their messages."""
+def contract(
+    label: str,
+    results: Sequence[CaseResult],
+    style: Style = PLAIN,
+    known: Sequence[frozenset[str]] = (),
+) -> Contract:
+    """The warnings and violations of a pass, and their messages. A violation that its
+    case's ``known`` checks name is debt, not a failure (a server error never is)."""
     errors: list[str] = []
     warnings: list[CheckFailure] = []
     violations: list[CheckFailure] = []
+    debt: list[CheckFailure] = []
     broken = 0
-    for title, result in zip(titles(results), results, strict=True):
-        bad = [f for f in result.failures if f.error]
+    for number, (title, result) in enumerate(zip(titles(results), results, strict=True)):
+        owed = known[number] if number < len(known) else frozenset()
+        kept = [f for f in result.failures if f.error and not f.server and f.check in owed]
+        debt += kept
+        bad = [f for f in result.failures if f.error and f not in kept]
         warnings += [f for f in result.failures if not f.error]
         violations += bad
         shown = [f for f in bad if not f.server_error]  # those are in the server errors part
@@ -549,7 +574,9 @@ def contract(label: str, results: Sequence[CaseResult], style: Style = PLAIN) ->
     if broken > VIOLATING_CASES and not style.verbose:
         more = broken - VIOLATING_CASES
         errors += ["", f"{_report.plural(more, 'more case')} broke it too; `pytest -v` shows each"]
-    return Contract(label, warnings, violations, _server_errors(label, results, style), errors)
+    return Contract(
+        label, warnings, violations, _server_errors(label, results, style), errors, debt
+    )
 
 
 # -- the OpenAPI document --------------------------------------------------------------------

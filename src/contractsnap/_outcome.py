@@ -25,6 +25,7 @@ class FailureData(TypedDict):
     message: str
     error: bool
     server: bool
+    check: str
 
 
 class OutcomeData(TypedDict):
@@ -38,6 +39,7 @@ class OutcomeData(TypedDict):
     orphans: list[str]
     warnings: dict[str, list[FailureData]]
     violations: dict[str, list[FailureData]]
+    debt: dict[str, list[FailureData]]
     notes: list[str]
     owns_orphans: bool
     schema: str
@@ -51,7 +53,12 @@ def _failures_data(found: Mapping[str, list[CheckFailure]]) -> dict[str, list[Fa
     return {
         label: [
             FailureData(
-                code=f.code, title=f.title, message=f.message, error=f.error, server=f.server
+                code=f.code,
+                title=f.title,
+                message=f.message,
+                error=f.error,
+                server=f.server,
+                check=f.check,
             )
             for f in items
         ]
@@ -71,6 +78,8 @@ class Outcome:
     orphans: list[str] = dataclasses.field(default_factory=list)
     warnings: dict[str, list[CheckFailure]] = dataclasses.field(default_factory=dict)
     violations: dict[str, list[CheckFailure]] = dataclasses.field(default_factory=dict)
+    #: Violations the snapshots already hold (recorded as known), by operation.
+    debt: dict[str, list[CheckFailure]] = dataclasses.field(default_factory=dict)
     notes: list[str] = dataclasses.field(default_factory=list)
     #: Whether this run settles orphans: every unsharded run, and shard 1 of a sharded one
     #: (orphans belong to no operation, so exactly one shard must look after them).
@@ -98,6 +107,7 @@ class Outcome:
             orphans=list(self.orphans),
             warnings=_failures_data(self.warnings),
             violations=_failures_data(self.violations),
+            debt=_failures_data(self.debt),
             notes=list(self.notes),
             owns_orphans=self.owns_orphans,
             schema=self.schema,
@@ -121,6 +131,7 @@ class Outcome:
             orphans=list(data["orphans"]),
             warnings=failures(data["warnings"]),
             violations=failures(data["violations"]),
+            debt=failures(data.get("debt", {})),
             notes=list(data["notes"]),
             owns_orphans=bool(data.get("owns_orphans", True)),
             schema=str(data.get("schema", "")),
@@ -136,7 +147,11 @@ class Outcome:
         self.selected |= other.selected
         self.started |= other.started
         self.orphans = sorted(set(self.orphans) | set(other.orphans))
-        for mine, theirs in ((self.warnings, other.warnings), (self.violations, other.violations)):
+        for mine, theirs in (
+            (self.warnings, other.warnings),
+            (self.violations, other.violations),
+            (self.debt, other.debt),
+        ):
             for label, found in theirs.items():
                 mine.setdefault(label, []).extend(found)
         self.notes += [note for note in other.notes if note not in self.notes]
@@ -155,6 +170,8 @@ class Outcome:
             self.warnings.setdefault(label, []).extend(findings.warnings)
         if findings.violations:
             self.violations.setdefault(label, []).extend(findings.violations)
+        if findings.debt:
+            self.debt.setdefault(label, []).extend(findings.debt)
         if findings.reached is not None:
             self.reached[label] = findings.reached
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import difflib
 import json
 import shlex
@@ -164,9 +165,11 @@ def summary_lines(
     notes: Sequence[str],
     *,
     verbose: bool = False,
+    debt: Mapping[str, Sequence[CheckFailure]] | None = None,
 ) -> list[str]:
     """The end-of-run section, empty when there is nothing to say."""
     out = _findings("contract violations", "failure", violations, verbose=verbose)
+    out += debt_lines(debt or {})
     out += _findings(
         "contract warnings",
         "warning",
@@ -175,6 +178,22 @@ def summary_lines(
         verbose=verbose,
     )
     return out + list(notes)
+
+
+def debt_lines(debt: Mapping[str, Sequence[CheckFailure]]) -> list[str]:
+    """The contract debt: violations the snapshots hold, counted by operation and check."""
+    if not debt:
+        return []
+    count = sum(len(v) for v in debt.values())
+    out = [
+        f"contract debt: {plural(count, 'known violation')} in "
+        f"{plural(len(debt), 'operation')}, recorded in the snapshots (new ones fail; "
+        "`strict = true` fails on these too)"
+    ]
+    for label in sorted(debt):
+        checks = collections.Counter(failure.check or failure.title for failure in debt[label])
+        out.append(f"  {label}: " + ", ".join(f"{name} {n}" for name, n in sorted(checks.items())))
+    return out
 
 
 def _findings(

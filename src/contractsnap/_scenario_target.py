@@ -67,7 +67,7 @@ class ScenarioTarget:
         if not self.path.exists():
             return None
         stored = _snapshot.read_scenario(self.path)
-        return Stored(stored.fingerprint, _snapshot.FORMAT, stored.document, stored.requests)
+        return Stored(stored.fingerprint, stored.version, stored.document, stored.requests)
 
     def check_stored(self, stored: _Stored) -> None:
         """Refuse a file whose steps cannot be replayed as stored (a hand edit)."""
@@ -198,6 +198,8 @@ class ScenarioTarget:
                 entry["link"] = step.link
             if result.state:
                 entry["state"] = result.state
+            if result.violations:
+                entry["violations"] = result.violations
             steps.append(entry)
         return {
             "format": _snapshot.FORMAT,

@@ -3,8 +3,8 @@
 One file per operation, ``<snapshot_dir>/<METHOD>_<path>.json``::
 
     {
-      "cases": [{"description", "id", "request", "response", "source"}, ...],
-      "format": "contractsnap/1",
+      "cases": [{"description", "id", "request", "response", "source", "violations"?}, ...],
+      "format": "contractsnap/2",
       "operation": {"fingerprint", "method", "operationId", "path"}
     }
 
@@ -48,7 +48,14 @@ from ._documents import (
 )
 from ._errors import SnapshotFileError
 
-FORMAT = "contractsnap/1"
+#: ``contractsnap/2`` adds ``violations`` to a case or step that breaks the contract: the
+#: checks it broke when it was recorded (its contract debt). Version 1 files have none, so
+#: every violation found in them fails, as it always did.
+FORMAT = "contractsnap/2"
+#: The formats a scenario's file may have.
+_WITH_SCENARIOS = frozenset({"contractsnap/1", FORMAT})
+#: The formats before contract debt was recorded.
+WITHOUT_DEBT = frozenset({"contractsnap/0", "contractsnap/1"})
 #: The app's OpenAPI document, stored beside the operation files.
 SCHEMA_FILE = "openapi.json"
 #: The sub-directory of the snapshot directory that holds the scenario files.
@@ -92,6 +99,27 @@ def _as_object(value: JSON) -> JSONObject:
 # -- formats -----------------------------------------------------------------------------------
 
 
+def known_violations(document: Mapping[str, object]) -> list[frozenset[str]]:
+    """The checks each case (or step) of a document broke when it was recorded, in order."""
+    entries = document.get("cases", document.get("steps"))
+    found = []
+    for entry in entries if isinstance(entries, list) else ():
+        names = entry.get("violations") if isinstance(entry, Mapping) else None
+        found.append(frozenset(n for n in names if isinstance(n, str)) if names else frozenset())
+    return found
+
+
+def without_violations(document: Document) -> JSONObject:
+    """A document as a format without contract debt has it: what a file of that format is
+    compared with."""
+    key = "steps" if "steps" in document else "cases"
+    entries = [
+        {k: v for k, v in entry.items() if k != "violations"}
+        for entry in cast(list[JSONObject], document[key])  # type: ignore[literal-required]
+    ]
+    return {**cast(JSONObject, document), key: cast(JSON, entries)}
+
+
 def _from_0(document: Mapping[str, JSON]) -> JSONObject:
     """``contractsnap/0``, the pre-release layout: a case kept its request under ``req`` and
     its response under ``resp``; everything else was as in ``contractsnap/1``."""
@@ -112,6 +140,7 @@ def _from_0(document: Mapping[str, JSON]) -> JSONObject:
 #: ``--snapshot-update``: an upgrade never forces cases to be generated again.
 _SUPPORTED: dict[str, Callable[[Mapping[str, JSON]], JSONObject]] = {
     "contractsnap/0": _from_0,
+    "contractsnap/1": dict,
     FORMAT: dict,
 }
 
@@ -150,13 +179,13 @@ _OPERATION: _Shape = (
 #: all the same (contractsnap always writes it): what reads one from a file uses ``.get``.
 _CASE: _Shape = (
     {"id": str, "source": str, "request": dict, "response": dict},
-    {"description": str, "state": dict},
+    {"description": str, "state": dict, "violations": list},
 )
 _SCENARIO: _Shape = ({"fingerprint": str, "name": str, "origin": str}, {})
 _CARRIED: _Shape = ({"expression": str, "step": int, "value": object}, {})
 _STEP: _Shape = (
     {"id": str, "operation": str, "request": dict, "response": dict},
-    {"link": str, "state": dict},
+    {"link": str, "state": dict, "violations": list},
 )
 _REQUEST: _Shape = (
     {"method": str, "path": str},
@@ -429,7 +458,11 @@ class StoredScenario:
 
     fingerprint: str
     requests: tuple[Request, ...]
+    #: The file's document, its ``format`` the current one (a scenario's layout has not
+    #: changed since scenarios came, in ``contractsnap/1``).
     document: ScenarioDocument
+    #: The format the file is written in; older than ``FORMAT`` until the next update.
+    version: str = FORMAT
 
 
 def read_scenario(path: Path) -> StoredScenario:
@@ -440,7 +473,7 @@ def read_scenario(path: Path) -> StoredScenario:
     requests hold, and a request's problem is told with the step it belongs to.
     """
     raw, version = _parse(path)
-    if version != FORMAT:
+    if version not in _WITH_SCENARIOS:
         raise _fail(path, f"format {version} has no scenarios")
     try:
         _key(raw["scenario"], "fingerprint")
@@ -455,11 +488,12 @@ def read_scenario(path: Path) -> StoredScenario:
     _malformed(path, _scenario_misfit(raw, requests=False))
     # Checked by _scenario_misfit; a step's request is a JSON object with a method, and the
     # policy checks the rest (request_problem) before it sends it, as the docstring says.
-    document = cast(ScenarioDocument, raw)
+    document = cast(ScenarioDocument, {**raw, "format": FORMAT})
     return StoredScenario(
         document["scenario"]["fingerprint"],
         tuple(step["request"] for step in document["steps"]),
         document,
+        version,
     )
 
 

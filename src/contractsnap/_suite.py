@@ -168,6 +168,7 @@ class Suite:
             assert_snapshot=assert_snapshot,
             redact=redact,
             findings=findings,
+            strict=any(operation.settings.strict for operation in self._operations_of(test)),
             style=style,
         )
         try:
@@ -180,15 +181,19 @@ class Suite:
             if path.exists():
                 self.outcome.recorded.add(test.label)
 
+    @staticmethod
+    def _operations_of(test: Test) -> list[Operation]:
+        """An operation, or the operations of a scenario's steps."""
+        if isinstance(test, Scenario):
+            return [step.operation for step in test.steps if step.operation is not None]
+        return [test]
+
     def _redact(self, test: Test) -> tuple[str, ...]:
         """The ``redact`` rules of a test: the suite's, then its operations' own (a
         scenario's, of every step)."""
-        operations = (
-            [step.operation for step in test.steps if step.operation is not None]
-            if isinstance(test, Scenario)
-            else [test]
-        )
-        own = [rule for operation in operations for rule in operation.settings.redact]
+        own = [
+            rule for operation in self._operations_of(test) for rule in operation.settings.redact
+        ]
         return tuple(dict.fromkeys([*self.settings.redact, *own]))
 
     def _schema_changes(self, label: str) -> list[str]:

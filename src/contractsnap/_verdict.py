@@ -88,6 +88,8 @@ class Findings:
     notes: list[str] = dataclasses.field(default_factory=list)
     warnings: list[CheckFailure] = dataclasses.field(default_factory=list)
     violations: list[CheckFailure] = dataclasses.field(default_factory=list)
+    #: Violations the snapshot already holds: reported as contract debt, not failed.
+    debt: list[CheckFailure] = dataclasses.field(default_factory=list)
     #: The statuses the operation's cases got (None: not an operation, or not sent).
     reached: list[int] | None = None
 
@@ -159,12 +161,14 @@ async def check(
     redact: Sequence[str],
     findings: Findings,
     style: _messages.Style = _messages.PLAIN,
+    strict: bool = False,
 ) -> Pass:
     """Replay (gate) or record (``options.update``) one target; raise a
     ``ContractFailure`` on a finding. Returns the pass whose answers were checked.
 
     A gate that finds both a difference and broken contract checks reports both, server
-    errors (with what the app raised) first."""
+    errors (with what the app raised) first. Violations the file records (its contract
+    debt; recording writes them) are reported, not failed, unless ``strict``."""
     target.check_readable()
     differs: tuple[D, str] | None = None
     stored = target.read()
@@ -199,9 +203,11 @@ async def check(
         raise StaleCases(target.stale(stored))
     else:
         run, differs = await _replay(target, stored, assert_snapshot, findings)
-    found = _messages.contract(target.label, run.results, style)
+    known = _known(run, None if options.update else stored, strict=strict)
+    found = _messages.contract(target.label, run.results, style, known)
     findings.warnings += found.warnings
     findings.violations += found.violations
+    findings.debt += found.debt
     if differs is not None:
         document, mismatch = differs
         if found.server_errors:
@@ -219,6 +225,16 @@ async def check(
     return run
 
 
+def _known(run: Pass, stored: Stored[R, D] | None, *, strict: bool) -> list[frozenset[str]]:
+    """The violations that are contract debt, case by case: none when ``strict``; those
+    of the ``stored`` file at a gate; a recording's own otherwise (the baseline it writes)."""
+    if strict:
+        return []
+    if stored is None:
+        return [frozenset(result.violations) for result in run.results]
+    return _snapshot.known_violations(stored.document)
+
+
 async def _replay(
     target: Target[R, D],
     stored: Stored[R, D],
@@ -233,12 +249,16 @@ async def _replay(
         raise SnapshotMismatch(target.unsendable(exc, stored)) from None
     document = target.document(run)
     if stored.version != _snapshot.FORMAT:
-        # syrupy compares file text; a file in an older format is compared as upgraded.
+        # syrupy compares file text; a file in an older format is compared as upgraded,
+        # with what that format did not store left out.
         findings.note(
-            f"{target.shown} is in the older format {stored.version}; it replays as is, and "
-            f"the next `pytest --snapshot-update` rewrites it in {_snapshot.FORMAT}"
+            f"snapshot files in an older format ({stored.version}) replay as they are; the "
+            f"next `pytest --snapshot-update` rewrites them in {_snapshot.FORMAT}"
         )
-        same = _canonical.dumps(document) == _canonical.dumps(stored.document)
+        compared: object = document
+        if stored.version in _snapshot.WITHOUT_DEBT:
+            compared = _snapshot.without_violations(document)
+        same = _canonical.dumps(compared) == _canonical.dumps(stored.document)
     else:
         same = assert_snapshot(document)
     if not same:

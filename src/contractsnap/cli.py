@@ -238,6 +238,27 @@ def _report_coverage(
     )
 
 
+def _sections(
+    head: _diffreport.Documents, head_name: str, coverage: Sequence[_coverage.OperationCoverage]
+) -> str:
+    """The report's sections about the head alone: its contract debt and its coverage."""
+    lines = _diffreport.debt_lines(head, head_name)
+    if coverage:
+        lines += [
+            "",
+            f"### Coverage at `{head_name}`",
+            "",
+            _coverage.headline(coverage) + ".",
+            "",
+            "<details><summary>operations and documented statuses</summary>",
+            "",
+            *_coverage.table(coverage, markdown=True),
+            "",
+            "</details>",
+        ]
+    return "\n".join([*lines, ""]) if lines else ""
+
+
 def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
     root = _diffreport.git_root(directory if directory.is_dir() else Path.cwd())
     base, base_text = _diffreport.documents_at(root, args.base, directory)
@@ -277,6 +298,7 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
         data = _diffreport.as_json(args.base, head_name, base, head, findings)
         data["pending"] = _diffreport.as_json(args.base, "pending", base, head, pending)["groups"]
         data["ignored"] = len(accepted)
+        data["debt"] = _diffreport.debt(head)
         data["coverage"] = {
             "totals": _coverage.totals(coverage),
             "operations": [item.to_json() for item in coverage],
@@ -288,22 +310,7 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
         text = _diffreport.markdown(args.base, head_name, base, head, findings, pending, note)
         if accepted:
             text += f"\n{len(accepted)} accepted change(s) hidden by {ignore_file.name}.\n"
-        if coverage:
-            text += "\n".join(
-                [
-                    "",
-                    f"### Coverage at `{head_name}`",
-                    "",
-                    _coverage.headline(coverage) + ".",
-                    "",
-                    "<details><summary>operations and documented statuses</summary>",
-                    "",
-                    *_coverage.table(coverage, markdown=True),
-                    "",
-                    "</details>",
-                    "",
-                ]
-            )
+        text += _sections(head, head_name, coverage)
         out.write(text)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:

@@ -325,7 +325,11 @@ def pytest_terminal_summary(
             terminalreporter.write_line(f"contractsnap: {threads}", yellow=True)
     for outcome in run.outcomes():
         lines = _report.summary_lines(
-            outcome.warnings, outcome.violations, outcome.notes, verbose=run.options.verbose
+            outcome.warnings,
+            outcome.violations,
+            outcome.notes,
+            verbose=run.options.verbose,
+            debt=outcome.debt,
         )
         if lines:
             terminalreporter.section(f"contractsnap: {outcome.display}/")

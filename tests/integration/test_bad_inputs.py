@@ -622,9 +622,9 @@ class TestSnapshotFiles:
                 + restore_hint("GET_items.json"),
             ),
             (
-                lambda text: edited(text, lambda d: d.__setitem__("format", "contractsnap/2")),
-                "GET_items.json: written in format 'contractsnap/2', newer than this "
-                "contractsnap understands (contractsnap/1); upgrade contractsnap",
+                lambda text: edited(text, lambda d: d.__setitem__("format", "contractsnap/3")),
+                "GET_items.json: written in format 'contractsnap/3', newer than this "
+                "contractsnap understands (contractsnap/2); upgrade contractsnap",
             ),
         ],
         ids=["truncated", "merge-conflict", "no-fingerprint", "no-request", "foreign", "newer"],
@@ -695,8 +695,8 @@ class TestPreviousFormat:
         result.stdout.fnmatch_lines(
             [
                 literal(
-                    "snapshots/GET_items.json is in the older format contractsnap/0; it replays "
-                    "as is, and the next `pytest --snapshot-update` rewrites it in contractsnap/1"
+                    "snapshot files in an older format (contractsnap/0) replay as they are; the "
+                    "next `pytest --snapshot-update` rewrites them in contractsnap/2"
                 )
             ]
         )
@@ -707,7 +707,7 @@ class TestPreviousFormat:
         result.stdout.fnmatch_lines(
             [
                 literal(
-                    "rewrote snapshots/GET_items.json from format contractsnap/0 in contractsnap/1"
+                    "rewrote snapshots/GET_items.json from format contractsnap/0 in contractsnap/2"
                 )
             ]
         )

@@ -137,9 +137,9 @@ class TestMalformedBodies:
     def test_against_a_declared_schema_they_are_contract_violations(self, project: Project) -> None:
         """Where the operation declares a JSON schema, broken JSON, invalid UTF-8 and an
         empty body are reported as contract violations (not crashes); the snapshot is
-        still written and replays without a diff."""
+        still written and replays without a diff. (``strict``: else they are debt.)"""
         project.add_app("hostile")
-        project.configure(app="app_module:app", include=["path:/typed/*"])
+        project.configure(app="app_module:app", include=["path:/typed/*"], strict=True)
         update = project.run("--snapshot-update")
         update.assert_outcomes(failed=3)
         gate = project.run()

@@ -37,7 +37,7 @@ class TestRecordAndReplay:
         result.assert_outcomes(passed=9)
         assert set(project.snapshots()) == FEATURES_STEMS - {"GET_boom.json"}
         document = project.snapshot("GET_orders_{order_id}.json")
-        assert document["format"] == "contractsnap/1"
+        assert document["format"] == "contractsnap/2"
         assert document["operation"]["operationId"] == "get_order"
         assert all({"id", "source", "request", "response"} <= set(c) for c in document["cases"])
 

@@ -32,7 +32,8 @@ def _document(responses: Sequence[Response]) -> OperationDocument:
         "format": "contractsnap/1",
         "operation": {"fingerprint": "f", "method": "GET", "operationId": None, "path": "/items"},
         "cases": [
-            {**_case(i).to_json(), "response": r, "state": {}} for i, r in enumerate(responses, 1)
+            {**_case(i).to_json(), "response": r, "state": {}, "violations": []}
+            for i, r in enumerate(responses, 1)
         ],
     }
 

@@ -14,7 +14,7 @@ from contractsnap._errors import ContractsnapError
 from .test_snapshot_file import format_0
 
 CURRENT: dict[str, Any] = {
-    "format": "contractsnap/1",
+    "format": "contractsnap/2",
     "operation": {"fingerprint": "abc", "method": "GET", "path": "/a", "operationId": None},
     "cases": [
         {
@@ -42,10 +42,10 @@ def test_review_reads_the_previous_format(tmp_path: Path) -> None:
 
 def test_report_refuses_a_newer_format() -> None:
     """A file from a newer contractsnap is named, with the fix."""
-    newer = {**CURRENT, "format": "contractsnap/2"}
+    newer = {**CURRENT, "format": "contractsnap/3"}
     with pytest.raises(
         ContractsnapError,
-        match=r"^a\.json: written in format 'contractsnap/2'.*"
+        match=r"^a\.json: written in format 'contractsnap/3'.*"
         r"upgrade contractsnap$",
     ):
         _diffreport._parse(json.dumps(newer), "a.json")

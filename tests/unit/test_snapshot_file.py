@@ -191,12 +191,12 @@ class TestRead:
     def test_newer_format(self, snapshots: Path) -> None:
         """A newer format asks for an upgrade instead of a re-record."""
         path = snapshots / "GET_x.json"
-        path.write_text(dumps(document(fmt="contractsnap/2")), encoding="utf-8")
+        path.write_text(dumps(document(fmt="contractsnap/3")), encoding="utf-8")
         with pytest.raises(SnapshotFileError) as info:
             read(path)
         assert str(info.value) == (
-            "GET_x.json: written in format 'contractsnap/2', newer than this contractsnap "
-            "understands (contractsnap/1); upgrade contractsnap"
+            "GET_x.json: written in format 'contractsnap/3', newer than this contractsnap "
+            "understands (contractsnap/2); upgrade contractsnap"
         )
 
     @pytest.mark.parametrize(
@@ -313,7 +313,7 @@ class TestFormatVersions:
             read(path)
         assert str(info.value) == (
             f"GET_x.json: unknown format {fmt!r} (this contractsnap reads contractsnap/0, "
-            "contractsnap/1)" + fix_hint("GET_x.json")
+            "contractsnap/1, contractsnap/2)" + fix_hint("GET_x.json")
         )
 
     def test_previous_format_is_ours(self, snapshots: Path) -> None:

@@ -240,8 +240,8 @@ class TestGate:
         _, findings, files = run(target)
         assert files.compared == []
         assert findings.notes == [
-            "snapshots/t.json is in the older format contractsnap/0; it replays as is, and the "
-            f"next `pytest --snapshot-update` rewrites it in {FORMAT}"
+            "snapshot files in an older format (contractsnap/0) replay as they are; the next "
+            f"`pytest --snapshot-update` rewrites them in {FORMAT}"
         ]
 
     def test_a_request_that_cannot_be_sent_is_a_mismatch(self, tmp_path: Path) -> None:
