@@ -69,13 +69,15 @@ class Secrets:
                 }
         return found
 
-    def rules(self, auth: Credentials) -> _normalize.Rules:
-        """What to redact: the ``redact`` rules and every credential sent."""
+    def rules(self, auth: Credentials, *, paths: bool = True) -> _normalize.Rules:
+        """What to redact: the ``redact`` rules, every credential sent and (``paths``) this
+        machine's directories."""
         return _normalize.Rules.from_settings(
             self._redact,
             secret_headers=self.locations(auth)["header"],
             secret_values=auth.secret_values(),
             unordered=self._unordered,
+            machine_paths=paths,
         )
 
 
@@ -103,8 +105,8 @@ class SentCredentials:
                 else:  # only the values matter to the rules: a cookie's goes with these
                     self.params[f"{kind}:{name}"] = value
 
-    def rules(self) -> _normalize.Rules:
-        return self._secrets.rules(Credentials(self.headers, self.params))
+    def rules(self, *, paths: bool = True) -> _normalize.Rules:
+        return self._secrets.rules(Credentials(self.headers, self.params), paths=paths)
 
 
 def _param_values(params: Mapping[str, object]) -> list[str]:

@@ -435,38 +435,6 @@ def clock_read(
     return "\n".join(out)
 
 
-def machine_paths(
-    label: str, name: str, results: Sequence[CaseResult], redact: Sequence[str]
-) -> str | None:
-    """Directories of this machine in the answers (None if there are none): committed, they
-    differ on every other machine, and CI replays them elsewhere."""
-    found = []
-    for title, result in zip(titles(results), results, strict=True):
-        places = _normalize.machine_paths_in(result.response)
-        if places:
-            found.append((title, _report.request_line(result.case.request), places))
-    if not found:
-        return None
-    out = [
-        f"{label}: responses name directories of this machine, which differ on every other "
-        f"one (CI's, a colleague's), so {name} was not written:"
-    ]
-    for title, request, places in found[: _report.FLAKY_CASES]:
-        out += ["", title, *_report.indent(request.splitlines(), "  ")]
-        out += [f"  {where}: a path in {place}" for where, place in places[:5]]
-    if len(found) > _report.FLAKY_CASES:
-        more = len(found) - _report.FLAKY_CASES
-        out += ["", f"{_report.plural(more, 'more case')} too; `pytest -v` shows each"]
-    out += [
-        "",
-        "Replace them with placeholders (<cwd>, <tmp>, <home>, <python>) in pyproject.toml, "
-        "then record again:",
-        "  [tool.contractsnap]",
-        _setting("redact", redact, ["paths"]),
-    ]
-    return "\n".join(out)
-
-
 def flaky_carried(
     label: str, name: str, first: Mapping[str, Carried], second: Mapping[str, Carried]
 ) -> str | None:

@@ -144,6 +144,8 @@ class Rules:
     secret_values: tuple[str, ...] = ()
     #: Lists whose order carries no meaning: sorted (see ``sort_unordered``).
     unordered: tuple[PathSelector, ...] = ()
+    #: This machine's directories become placeholders (see ``machine_paths``).
+    machine_paths: bool = False
 
     @classmethod
     def from_settings(
@@ -152,12 +154,15 @@ class Rules:
         secret_headers: Iterable[str] = (),
         secret_values: Iterable[str] = (),
         unordered: Iterable[str] = (),
+        *,
+        machine_paths: bool = False,
     ) -> Rules:
         rules = tuple(redact)
         return cls(
             detectors=tuple(r for r in rules if not r.startswith("$")),
             selectors=tuple(compile_selector(r) for r in rules if r.startswith("$")),
             unordered=tuple(compile_selector(r, whole=True) for r in unordered),
+            machine_paths=machine_paths,
             secret_headers=frozenset(h.lower() for h in secret_headers),
             # Longest first, so a secret that contains another is replaced whole.
             secret_values=tuple(
@@ -340,7 +345,7 @@ def redact(
             for name, pattern in _DETECTORS.items():  # a timestamp before the date inside it
                 if name in rules.detectors:
                     value = pattern.sub(_replacer(tokens, name), value)
-            if "paths" in rules.detectors:
+            if rules.machine_paths:
                 value = _machine_paths_pattern().sub(_machine_place, value)
         elif "epoch" in rules.detectors and epoch_now(value):
             return tokens("epoch", canonical_leaf(value))
@@ -453,13 +458,16 @@ def machine_paths() -> tuple[tuple[str, str], ...]:
 @functools.cache
 def _machine_paths(cwd: str) -> tuple[tuple[str, str], ...]:
     found: dict[str, str] = {}
-    for place, where in (
-        ("cwd", cwd),
-        ("tmp", tempfile.gettempdir()),
-        ("home", os.path.expanduser("~")),
-        ("python", sys.prefix),
-        ("python", sys.base_prefix),
-    ):
+    home = os.path.expanduser("~")
+    places = [("cwd", cwd), ("tmp", tempfile.gettempdir()), ("home", home)]
+    # A virtual environment, or an interpreter in the home folder (pyenv), is this
+    # machine's; a system one (``/usr``) has the same path everywhere, and is left alone.
+    places += [
+        ("python", prefix)
+        for prefix in dict.fromkeys((sys.prefix, sys.base_prefix))
+        if prefix != sys.base_prefix or prefix.startswith(home + os.sep)
+    ]
+    for place, where in places:
         for given in (where, os.path.realpath(where)):
             spelling = given.rstrip("/\\")
             if len(spelling) > 2 and os.path.isabs(spelling):
@@ -480,22 +488,6 @@ def _paths_pattern(paths: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
 
 def _machine_place(match: re.Match[str]) -> str:
     return dict(machine_paths())[match.group(0)]
-
-
-def machine_paths_in(response: Mapping[str, JSON]) -> list[tuple[str, str]]:
-    """Where a response names a directory of this machine: (where, the placeholder)."""
-    found: list[tuple[str, str]] = []
-    pattern = _machine_paths_pattern()
-
-    def look(value: JSON, path: JsonPath) -> JSON:
-        if isinstance(value, str):
-            match = pattern.search(value)
-            if match:
-                found.append((_where(path), _machine_place(match)))
-        return value
-
-    _walk({k: response[k] for k in ("body", "headers", "text") if k in response}, (), look)
-    return found
 
 
 def _where(path: JsonPath) -> str:

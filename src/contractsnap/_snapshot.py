@@ -49,13 +49,14 @@ from ._documents import (
 from ._errors import SnapshotFileError
 
 #: ``contractsnap/2`` adds ``violations`` to a case or step that breaks the contract: the
-#: checks it broke when it was recorded (its contract debt). Version 1 files have none, so
-#: every violation found in them fails, as it always did.
+#: checks it broke when it was recorded (its contract debt), and stores this machine's
+#: directories in responses as placeholders (``<cwd>``, ``<tmp>``, ``<home>``, ``<python>``).
+#: Older files have neither: they are replayed as they were recorded (``BEFORE_2``).
 FORMAT = "contractsnap/2"
 #: The formats a scenario's file may have.
 _WITH_SCENARIOS = frozenset({"contractsnap/1", FORMAT})
-#: The formats before contract debt was recorded.
-WITHOUT_DEBT = frozenset({"contractsnap/0", "contractsnap/1"})
+#: The formats without contract debt and machine-path placeholders.
+BEFORE_2 = frozenset({"contractsnap/0", "contractsnap/1"})
 #: The app's OpenAPI document, stored beside the operation files.
 SCHEMA_FILE = "openapi.json"
 #: The sub-directory of the snapshot directory that holds the scenario files.

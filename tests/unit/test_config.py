@@ -188,7 +188,7 @@ class TestTypes:
         config_error(
             {"operations": {"POST /login": {"redact": ["jwtt"]}}},
             "test.operations.'POST /login': `redact` has an unknown rule 'jwtt'; use one of "
-            "uuid, uuid_hex, timestamp, date, jwt, epoch, paths or a `$.path` selector such as "
+            "uuid, uuid_hex, timestamp, date, jwt, epoch or a `$.path` selector such as "
             '"$.items[*].id"',
         )
 
@@ -359,7 +359,7 @@ class TestValues:
             (
                 "guid",
                 "test: `redact` has an unknown rule 'guid'; use one of uuid, uuid_hex, timestamp, "
-                "date, jwt, epoch, paths or "
+                "date, jwt, epoch or "
                 'a `$.path` selector such as "$.items[*].id"',
             ),
             (
