@@ -151,6 +151,8 @@ def fresh_document(origin: Mapping[str, object]) -> str:
         # Any other seed: another set order. The process imports what this one can.
         "PYTHONHASHSEED": str(int(seed) + 1) if seed.isdigit() else "0",
         "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+        # It reads the app once: nothing of it is cached for the runs to come.
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     with tempfile.TemporaryDirectory(prefix="contractsnap-") as scratch:
         # A file, not stdout: the app may print to stdout while it starts.

@@ -547,6 +547,22 @@ def contract(
     )
 
 
+def order_dependent(labels: Sequence[str], *, setup: bool) -> str:
+    """Reads that answered otherwise once every operation of the recording had run."""
+    reset = " and `setup` had reset the state" if setup else ""
+    fix = (
+        "make `setup` reset everything these read"
+        if setup
+        else 'reset the state before each pass with `setup` ("Resetting state" in the README)'
+    )
+    return (
+        f"{', '.join(labels)}: answered otherwise when sent again after every operation of the "
+        f"recording had run{reset}: the answer depends on what other operations wrote, so a "
+        "gate that runs them in another order (-k, --contractsnap-op, -n 2) finds it changed; "
+        f"{fix}, then record again"
+    )
+
+
 # -- the OpenAPI document --------------------------------------------------------------------
 
 #: Differences of the OpenAPI document listed in a message; the report shows them all.

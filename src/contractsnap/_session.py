@@ -45,6 +45,7 @@ from ._verdict import OrphanAction, orphan_action
 async def _serve(suite: Suite) -> AsyncGenerator[Suite, None]:
     async with suite.started():
         yield suite
+        await suite.send_reads_again()  # not after an interrupt: the generator is closed
 
 
 @dataclasses.dataclass(frozen=True)

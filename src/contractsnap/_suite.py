@@ -17,12 +17,12 @@ from pathlib import Path
 
 import httpx
 
-from . import _canonical, _cases, _scenarios, _schemadiff, _snapshot, _verdict
+from . import _canonical, _cases, _messages, _scenarios, _schemadiff, _snapshot, _verdict
 from ._app import AppUnderTest
 from ._canonical import JSON
 from ._config import Settings
 from ._credentials import Credentials, Locations, Secrets
-from ._errors import MissingSnapshot, NotChecked
+from ._errors import ContractFailure, ContractsnapError, MissingSnapshot, NotChecked
 from ._exchange import Setup
 from ._messages import Style
 from ._options import Options
@@ -33,6 +33,9 @@ from ._scenarios import Scenario
 from ._schema import ApiSchema, Operation
 from ._targets import Context, OperationTarget
 from ._verdict import AssertSnapshot, Findings
+
+#: Methods that only read: sent again at the end of a recording (``send_reads_again``).
+_READS = frozenset({"GET", "HEAD"})
 
 #: What a contract test checks.
 Test = Operation | Scenario
@@ -66,6 +69,12 @@ class Suite:
         self._recorded_any = True
         #: What changed per operation since the stored OpenAPI document (read when needed).
         self._changes: dict[str, list[str]] | None = None
+        #: The read-only operations this recording wrote, to send again at its end; and
+        #: whether it sent anything that may write.
+        self._reads: list[OperationTarget] = []
+        self._wrote = False
+        #: Whether the state is reset before each pass (a ``setup`` was given).
+        self._reset = False
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -173,13 +182,41 @@ class Suite:
         )
         try:
             if isinstance(test, Scenario):
+                self._wrote = True
                 await verdict(ScenarioTarget(test, path, self.display(path), context))
             else:
-                await verdict(OperationTarget(test, path, self.display(path), context))
+                target = OperationTarget(test, path, self.display(path), context)
+                self._wrote = self._wrote or test.method not in _READS
+                self._reset = self._reset or setup is not None
+                await verdict(target)
+                if self.options.update and test.method in _READS:
+                    self._reads.append(target)
         finally:
             self.outcome.fold(test.label, findings)
             if path.exists():
                 self.outcome.recorded.add(test.label)
+
+    async def send_reads_again(self) -> None:
+        """At the end of a recording: each read-only operation's first case once more,
+        after ``setup`` and after every other operation ran. One that answers otherwise
+        depends on what the others wrote (or on their order), and a gate that runs them in
+        another order finds it changed: said in the run's summary."""
+        reads, self._reads = self._reads, []
+        if not self._wrote:
+            return
+        changed = []
+        for target in reads:
+            stored = target.read()
+            if stored is None or not stored.requests:
+                continue
+            try:
+                run = await target.send(stored.requests[:1])
+            except (ContractFailure, ContractsnapError):  # a timeout: nothing to compare
+                continue
+            if run.results[0].response != stored.document["cases"][0]["response"]:
+                changed.append(target.label)
+        if changed:
+            self.outcome.note(_messages.order_dependent(changed, setup=self._reset))
 
     @staticmethod
     def _operations_of(test: Test) -> list[Operation]:

@@ -90,3 +90,28 @@ def test_a_rate_limit_recorded_as_the_answer_is_said(project: Project) -> None:
             "does (recording sends every case twice). Switch the limit off for the tests *"
         ]
     )
+
+
+def test_a_read_that_depends_on_other_operations_is_named_at_record_time(
+    project: Project,
+) -> None:
+    """Order dependence is caught by the recording, not by the next gate run in another
+    order: each read is sent again once every operation has run."""
+    _heroes(project)
+    result = project.run("--snapshot-update")
+    result.stdout.fnmatch_lines(
+        [
+            "GET /heroes/: answered otherwise when sent again after every operation of the "
+            "recording had run: the answer depends on what other operations wrote, so a gate "
+            "that runs them in another order (-k, --contractsnap-op, -n 2) finds it changed; "
+            'reset the state before each pass with `setup` ("Resetting state" in the README), '
+            "then record again"
+        ]
+    )
+
+
+def test_with_the_setup_no_read_is_named(project: Project) -> None:
+    _heroes(project, setup="app_module:reset")
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=3)
+    assert "answered otherwise when sent again" not in result.stdout.str()
