@@ -67,6 +67,8 @@ _DETECTORS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
 }
 
+#: Epoch seconds (or milliseconds) written in text, as a whole number.
+_EPOCH_TEXT = re.compile(r"(?<![\d.])\d{10}(?:\d{3})?(?![\d.])")
 #: Epoch seconds (or milliseconds) within this many seconds of now are a clock reading.
 _EPOCH_WINDOW = 400 * 24 * 3600
 #: An ISO timestamp within this many seconds of now was read from the clock (a day either
@@ -345,6 +347,10 @@ def redact(
             for name, pattern in _DETECTORS.items():  # a timestamp before the date inside it
                 if name in rules.detectors:
                     value = pattern.sub(_replacer(tokens, name), value)
+            if "epoch" in rules.detectors:  # in text too: an ETag, a cache key
+                value = _EPOCH_TEXT.sub(
+                    lambda m: tokens("epoch", m[0]) if epoch_now(int(m[0])) else m[0], value
+                )
             if rules.machine_paths:
                 value = _machine_paths_pattern().sub(_machine_place, value)
         elif "epoch" in rules.detectors and epoch_now(value):
@@ -555,6 +561,12 @@ def clock_readings(
             stamp = _DETECTORS["timestamp"].search(value)
             if stamp and _timestamp_now(stamp.group(0), now):
                 found.append(("timestamp", where, f"a timestamp of now ({stamp.group(0)})"))
+            else:
+                second = next(
+                    (m[0] for m in _EPOCH_TEXT.finditer(value) if epoch_now(int(m[0]), now)), None
+                )
+                if second:
+                    found.append(("epoch", where, f"epoch seconds of now ({second})"))
         return value
 
     _walk({k: response[k] for k in ("body", "headers", "text") if k in response}, (), look)

@@ -115,3 +115,20 @@ def test_with_the_setup_no_read_is_named(project: Project) -> None:
     result = project.run("--snapshot-update")
     result.assert_outcomes(passed=3)
     assert "answered otherwise when sent again" not in result.stdout.str()
+
+
+def test_a_header_set_that_changes_as_a_whole_is_reported(project: Project) -> None:
+    """No kept header on one send, two on the next: a flaky difference, said as such (it
+    used to crash the message with an IndexError)."""
+    project.add_app("header_toggle")
+    project.configure(app="app_module:app")
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "GET /toggle: responses differ between two sends of the same request, *",
+            "*",
+            '  headers: "<absent>" then {"content-type": "text/plain", "location": "/there"}',
+        ]
+    )
+    assert "IndexError" not in result.stdout.str()

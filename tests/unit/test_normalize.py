@@ -652,3 +652,11 @@ class TestClockValues:
         assert volatile_kinds([(("body", "t"), a, b)]) == ["jwt"]
         assert volatile_kinds([(("body", "t"), a, b), (("body", "n"), 1, 2)]) is None
         assert volatile_kinds([(("body", "id"), UUID_A, UUID_B)]) == ["uuid"]
+
+    def test_epoch_seconds_in_text_such_as_an_etag(self) -> None:
+        now = int(time.time())
+        response: JSONObject = {"headers": {"etag": f'W/"{now}"'}, "body": {"tel": "4155550123"}}
+        assert clock_readings(response) == [
+            ("epoch", "headers.etag", f"epoch seconds of now ({now})")
+        ]
+        assert redact(response, rules(("epoch",)))["headers"] == {"etag": 'W/"<epoch:1>"'}
