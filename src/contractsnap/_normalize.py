@@ -24,21 +24,27 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import datetime
 import functools
 import hashlib
 import html
 import json
-import os
 import re
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from ._canonical import JSON, canonical, canonical_leaf, encode_value
 from ._selectors import JsonPath, PathSelector, compile_selector, path_matches, path_to_selector
+from ._volatile import (
+    EPOCH_TEXT,
+    JWT,
+    TIME_CLAIMS,
+    epoch_now,
+    jwt_claims,
+    machine_paths_pattern,
+    machine_place,
+    timestamp_now,
+)
 
 #: Response headers kept by default; ``headers`` in the settings adds more.
 DEFAULT_HEADERS = (
@@ -51,11 +57,8 @@ DEFAULT_HEADERS = (
     "www-authenticate",
 )
 
-#: A JSON Web Token: two base64url JSON objects (``{"`` is ``eyJ``) and a signature.
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-
 _DETECTORS: dict[str, re.Pattern[str]] = {
-    "jwt": _JWT,
+    "jwt": JWT,
     # uuid4().hex: 32 hex digits, the version and variant digits where a uuid4 has them.
     "uuid_hex": re.compile(r"\b[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}\b"),
     "uuid": re.compile(
@@ -66,16 +69,6 @@ _DETECTORS: dict[str, re.Pattern[str]] = {
     ),
     "date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
 }
-
-#: Epoch seconds (or milliseconds) written in text, as a whole number.
-_EPOCH_TEXT = re.compile(r"(?<![\d.])\d{10}(?:\d{3})?(?![\d.])")
-#: Epoch seconds (or milliseconds) within this many seconds of now are a clock reading.
-_EPOCH_WINDOW = 400 * 24 * 3600
-#: An ISO timestamp within this many seconds of now was read from the clock (a day either
-#: side covers a local time without its offset).
-_NOW_WINDOW = 26 * 3600
-#: The claims of a JWT that hold a time.
-_TIME_CLAIMS = ("iat", "exp", "nbf", "auth_time")
 
 #: A value redacted by path is also replaced where it is echoed, if it is at least this long
 #: (shorter values, such as an id of 7, would match unrelated text).
@@ -348,11 +341,11 @@ def redact(
                 if name in rules.detectors:
                     value = pattern.sub(_replacer(tokens, name), value)
             if "epoch" in rules.detectors:  # in text too: an ETag, a cache key
-                value = _EPOCH_TEXT.sub(
+                value = EPOCH_TEXT.sub(
                     lambda m: tokens("epoch", m[0]) if epoch_now(int(m[0])) else m[0], value
                 )
             if rules.machine_paths:
-                value = _machine_paths_pattern().sub(_machine_place, value)
+                value = machine_paths_pattern().sub(machine_place, value)
         elif "epoch" in rules.detectors and epoch_now(value):
             return tokens("epoch", canonical_leaf(value))
         return value
@@ -454,88 +447,11 @@ def _replacer(tokens: Tokens, kind: str) -> Callable[[re.Match[str]], str]:
     return lambda match: tokens(kind, match.group(0))
 
 
-def machine_paths() -> tuple[tuple[str, str], ...]:
-    """The absolute paths that name this machine's directories (as given and resolved) with
-    their placeholders: the current directory ``<cwd>``, the temp dir ``<tmp>``, the home
-    folder ``<home>``, the interpreter's prefix ``<python>``. Longest first."""
-    return _machine_paths(os.getcwd())
-
-
-@functools.cache
-def _machine_paths(cwd: str) -> tuple[tuple[str, str], ...]:
-    found: dict[str, str] = {}
-    home = os.path.expanduser("~")
-    places = [("cwd", cwd), ("tmp", tempfile.gettempdir()), ("home", home)]
-    # A virtual environment, or an interpreter in the home folder (pyenv), is this
-    # machine's; a system one (``/usr``) has the same path everywhere, and is left alone.
-    places += [
-        ("python", prefix)
-        for prefix in dict.fromkeys((sys.prefix, sys.base_prefix))
-        if prefix != sys.base_prefix or prefix.startswith(home + os.sep)
-    ]
-    for place, where in places:
-        for given in (where, os.path.realpath(where)):
-            spelling = given.rstrip("/\\")
-            if len(spelling) > 2 and os.path.isabs(spelling):
-                found.setdefault(spelling, f"<{place}>")
-    return tuple(sorted(found.items(), key=lambda item: (-len(item[0]), item[0])))
-
-
-def _machine_paths_pattern() -> re.Pattern[str]:
-    return _paths_pattern(machine_paths())
-
-
-@functools.cache
-def _paths_pattern(paths: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
-    spellings = "|".join(re.escape(path) for path, _ in paths)
-    # A whole directory name only: ``/root`` is not in ``/rootfs``.
-    return re.compile(f"(?:{spellings})(?![\\w.-])" if spellings else r"(?!x)x")
-
-
-def _machine_place(match: re.Match[str]) -> str:
-    return dict(machine_paths())[match.group(0)]
-
-
 def _where(path: JsonPath) -> str:
     """A place in a normalised response, as messages name it."""
     if path[:1] == ("body",):
         return path_to_selector(path[1:], generalise=False)
     return ".".join(str(p) for p in path)
-
-
-def _b64json(part: str) -> object:
-    try:
-        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    except ValueError:
-        return None
-
-
-def jwt_claims(token: str) -> Mapping[str, object] | None:
-    """The claims of a JSON Web Token (its header names an ``alg``); None if it is not one."""
-    header, _, rest = token.partition(".")
-    decoded = _b64json(header)
-    if not isinstance(decoded, Mapping) or "alg" not in decoded:
-        return None
-    claims = _b64json(rest.partition(".")[0])
-    return claims if isinstance(claims, Mapping) else {}
-
-
-def epoch_now(value: object, now: float | None = None) -> bool:
-    """Whether ``value`` is an integer of epoch seconds (or milliseconds) near now."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        return False
-    now = time.time() if now is None else now
-    return abs(value - now) < _EPOCH_WINDOW or abs(value / 1000 - now) < _EPOCH_WINDOW
-
-
-def _timestamp_now(text: str, now: float) -> bool:
-    try:
-        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return abs(moment.timestamp() - now) < _NOW_WINDOW
 
 
 def clock_readings(
@@ -552,18 +468,18 @@ def clock_readings(
         if epoch_now(value, now):
             found.append(("epoch", where, f"epoch seconds of now ({value})"))
         elif isinstance(value, str):
-            for match in _JWT.finditer(value):
+            for match in JWT.finditer(value):
                 claims = jwt_claims(match.group(0)) or {}
-                timed = [c for c in _TIME_CLAIMS if epoch_now(claims.get(c), now)]
+                timed = [c for c in TIME_CLAIMS if epoch_now(claims.get(c), now)]
                 if timed:
                     found.append(("jwt", where, f"a JWT whose {', '.join(timed)} hold the time"))
                     return value
             stamp = _DETECTORS["timestamp"].search(value)
-            if stamp and _timestamp_now(stamp.group(0), now):
+            if stamp and timestamp_now(stamp.group(0), now):
                 found.append(("timestamp", where, f"a timestamp of now ({stamp.group(0)})"))
             else:
                 second = next(
-                    (m[0] for m in _EPOCH_TEXT.finditer(value) if epoch_now(int(m[0]), now)), None
+                    (m[0] for m in EPOCH_TEXT.finditer(value) if epoch_now(int(m[0]), now)), None
                 )
                 if second:
                     found.append(("epoch", where, f"epoch seconds of now ({second})"))

@@ -19,8 +19,6 @@ from contractsnap._normalize import (
     body_fields,
     clock_readings,
     differences,
-    epoch_now,
-    jwt_claims,
     only_growth,
     redact,
     reordered,
@@ -30,6 +28,7 @@ from contractsnap._normalize import (
 )
 from contractsnap._normalize import document as normalise_document
 from contractsnap._selectors import compile_selector, path_to_selector
+from contractsnap._volatile import epoch_now, jwt_claims
 
 UUID_A = "123e4567-e89b-12d3-a456-426614174000"
 UUID_B = "00000000-0000-4000-8000-000000000001"
