@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import difflib
 import json
 import shlex
@@ -191,8 +190,12 @@ def debt_lines(debt: Mapping[str, Sequence[CheckFailure]]) -> list[str]:
         "`strict = true` fails on these too)"
     ]
     for label in sorted(debt):
-        checks = collections.Counter(failure.check or failure.title for failure in debt[label])
-        out.append(f"  {label}: " + ", ".join(f"{name} {n}" for name, n in sorted(checks.items())))
+        checks: dict[str, list[CheckFailure]] = {}
+        for failure in debt[label]:
+            checks.setdefault(failure.check or failure.title, []).append(failure)
+        for name, failures in sorted(checks.items()):
+            # What the first one says: why the check fails, without opening the file.
+            out.append(f"  {label}: {name} {len(failures)}, e.g. {failures[0].render()}")
     return out
 
 

@@ -127,8 +127,17 @@ def test_a_server_error_is_not_a_change_to_accept() -> None:
     assert shown[3:6] == ["  GET /items/1", "  -> 500", "  Traceback (most recent call last):"]
     assert shown[6].startswith("    ... ")  # the middle is cut
     assert shown[6].endswith(" lines")
-    assert shown[-3:] == ["  KeyError: 'x'", "", "the diff"]
-    assert len(shown) < 25
+    assert shown[-7:] == [
+        "  KeyError: 'x'",
+        "",
+        "A known bug you cannot fix yet: record the error as the answer by leaving "
+        "`not_a_server_error` out of this operation's checks:",
+        f'  [tool.contractsnap.operations."{LABEL}"]',
+        '  checks = ["response_schema_conformance", "content_type_conformance"]',
+        "",
+        "the diff",
+    ]
+    assert len(shown) < 30
 
 
 def test_contract_violations_are_shown_for_a_few_cases_then_counted() -> None:
