@@ -35,7 +35,7 @@ DEFAULT_CHECKS = ("not_a_server_error", "response_schema_conformance", "content_
 #: responses or every header, and a gate that fails on that gets switched off.
 DEFAULT_WARN_CHECKS = ("status_code_conformance", "response_headers_conformance")
 #: Value detectors that ``redact`` accepts besides ``$``-path selectors.
-DETECTORS = ("uuid", "uuid_hex", "timestamp", "date", "jwt", "epoch")
+DETECTORS = ("uuid", "timestamp", "date", "jwt", "epoch")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
 
 

@@ -69,15 +69,15 @@ class Secrets:
                 }
         return found
 
-    def rules(self, auth: Credentials, *, paths: bool = True) -> _normalize.Rules:
-        """What to redact: the ``redact`` rules, every credential sent and (``paths``) this
-        machine's directories."""
+    def rules(self, auth: Credentials, *, current: bool = True) -> _normalize.Rules:
+        """What to redact: the ``redact`` rules and every credential sent, as the current
+        format does (``current``) or as an older one did."""
         return _normalize.Rules.from_settings(
             self._redact,
             secret_headers=self.locations(auth)["header"],
             secret_values=auth.secret_values(),
             unordered=self._unordered,
-            machine_paths=paths,
+            current=current,
         )
 
 
@@ -105,8 +105,8 @@ class SentCredentials:
                 else:  # only the values matter to the rules: a cookie's goes with these
                     self.params[f"{kind}:{name}"] = value
 
-    def rules(self, *, paths: bool = True) -> _normalize.Rules:
-        return self._secrets.rules(Credentials(self.headers, self.params), paths=paths)
+    def rules(self, *, current: bool = True) -> _normalize.Rules:
+        return self._secrets.rules(Credentials(self.headers, self.params), current=current)
 
 
 def _param_values(params: Mapping[str, object]) -> list[str]:

@@ -57,10 +57,12 @@ DEFAULT_HEADERS = (
     "www-authenticate",
 )
 
+#: uuid4().hex: 32 hex digits, the version and variant digits where a uuid4 has them. The
+#: ``uuid`` detector knows it in the current format (``Rules.current``).
+_UUID_HEX = re.compile(r"\b[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}\b")
+
 _DETECTORS: dict[str, re.Pattern[str]] = {
     "jwt": JWT,
-    # uuid4().hex: 32 hex digits, the version and variant digits where a uuid4 has them.
-    "uuid_hex": re.compile(r"\b[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}\b"),
     "uuid": re.compile(
         r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
     ),
@@ -139,8 +141,11 @@ class Rules:
     secret_values: tuple[str, ...] = ()
     #: Lists whose order carries no meaning: sorted (see ``sort_unordered``).
     unordered: tuple[PathSelector, ...] = ()
-    #: This machine's directories become placeholders (see ``machine_paths``).
-    machine_paths: bool = False
+    #: The current format's normalisation (``contractsnap/2``): this machine's directories
+    #: become placeholders (``_volatile.machine_paths``) and ``uuid`` knows uuid4().hex.
+    #: False for a file of an older format, replayed as it was recorded, and for the
+    #: OpenAPI document.
+    current: bool = False
 
     @classmethod
     def from_settings(
@@ -150,14 +155,14 @@ class Rules:
         secret_values: Iterable[str] = (),
         unordered: Iterable[str] = (),
         *,
-        machine_paths: bool = False,
+        current: bool = False,
     ) -> Rules:
         rules = tuple(redact)
         return cls(
             detectors=tuple(r for r in rules if not r.startswith("$")),
             selectors=tuple(compile_selector(r) for r in rules if r.startswith("$")),
             unordered=tuple(compile_selector(r, whole=True) for r in unordered),
-            machine_paths=machine_paths,
+            current=current,
             secret_headers=frozenset(h.lower() for h in secret_headers),
             # Longest first, so a secret that contains another is replaced whole.
             secret_values=tuple(
@@ -340,11 +345,13 @@ def redact(
             for name, pattern in _DETECTORS.items():  # a timestamp before the date inside it
                 if name in rules.detectors:
                     value = pattern.sub(_replacer(tokens, name), value)
+                    if name == "uuid" and rules.current:
+                        value = _UUID_HEX.sub(_replacer(tokens, name), value)
             if "epoch" in rules.detectors:  # in text too: an ETag, a cache key
                 value = EPOCH_TEXT.sub(
                     lambda m: tokens("epoch", m[0]) if epoch_now(int(m[0])) else m[0], value
                 )
-            if rules.machine_paths:
+            if rules.current:
                 value = machine_paths_pattern().sub(machine_place, value)
         elif "epoch" in rules.detectors and epoch_now(value):
             return tokens("epoch", canonical_leaf(value))
@@ -581,6 +588,8 @@ def _detector_of(a: object, b: object) -> str | None:
         found = [pattern.search(v) for v in (a, b)]
         if all(found) and (name != "jwt" or all(jwt_claims(m[0]) is not None for m in found if m)):
             return name
+    if all(_UUID_HEX.search(v) for v in (a, b)):
+        return "uuid"
     return None
 
 

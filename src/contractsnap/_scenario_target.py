@@ -99,10 +99,10 @@ class ScenarioTarget:
     # -- one pass --------------------------------------------------------------------------
 
     async def send(
-        self, requests: Sequence[Request], *, steps: int = 0, paths: bool = True
+        self, requests: Sequence[Request], *, steps: int = 0, current: bool = True
     ) -> Pass:
         """Send the steps (the first ``steps`` only, if given) after a fresh set-up;
-        ``paths``: this machine's directories become placeholders."""
+        normalised as the current format does (``current``) or as an older one did."""
         context, scenario = self._context, self.scenario
         await call_setup(context.setup, scenario.steps[0].resolved)
         probes = context.exchanger.usable_probes(context.probes)
@@ -114,7 +114,7 @@ class ScenarioTarget:
         credentials = SentCredentials(context.secrets, context.auth)
 
         def redacted() -> tuple[list[CaseResult], _normalize.Rules, _normalize.Tokens]:
-            rules, tokens = credentials.rules(paths=paths), _normalize.Tokens()
+            rules, tokens = credentials.rules(current=current), _normalize.Tokens()
             done = [CaseResult.of(frozen, answer, rules, tokens) for frozen, answer in answers]
             return done, rules, tokens
 

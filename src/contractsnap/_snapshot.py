@@ -50,7 +50,8 @@ from ._errors import SnapshotFileError
 
 #: ``contractsnap/2`` adds ``violations`` to a case or step that breaks the contract: the
 #: checks it broke when it was recorded (its contract debt), and stores this machine's
-#: directories in responses as placeholders (``<cwd>``, ``<tmp>``, ``<home>``, ``<python>``).
+#: directories in responses as placeholders (``<cwd>``, ``<tmp>``, ``<home>``, ``<python>``)
+#: and ``uuid4().hex`` values as ``uuid`` ones (with that detector).
 #: Older files have neither: they are replayed as they were recorded (``BEFORE_2``).
 FORMAT = "contractsnap/2"
 #: The formats a scenario's file may have.

@@ -96,12 +96,12 @@ class OperationTarget:
         where = self._context.secrets.locations(self._context.auth)
         return _cases.revise(self.operation, stored.requests, await self.plan(), where)
 
-    async def send(self, requests: Sequence[_cases.FrozenCase], *, paths: bool = True) -> Pass:
+    async def send(self, requests: Sequence[_cases.FrozenCase], *, current: bool = True) -> Pass:
         """The cases in order, after the set-up; the first pass's statuses are kept for the
-        coverage. ``paths``: this machine's directories become placeholders."""
+        coverage. Normalised as the current format does (``current``) or an older one did."""
         context, operation = self._context, self.operation
         await call_setup(context.setup, operation)
-        rules = context.secrets.rules(context.auth, paths=paths)
+        rules = context.secrets.rules(context.auth, current=current)
         probes = context.exchanger.usable_probes(context.probes)
         results = []
         for number, frozen in enumerate(requests, 1):

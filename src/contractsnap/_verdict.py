@@ -137,7 +137,7 @@ class Target(Protocol[R, D]):
         """Requests for a stale target: the stored ones that still fit, and new ones for
         what changed (so a review sees the change, not a reshuffle)."""
 
-    async def send(self, requests: Sequence[R], *, paths: bool = True) -> Pass:
+    async def send(self, requests: Sequence[R], *, current: bool = True) -> Pass:
         """One pass over ``requests``, from a fresh set-up; may raise ``Unsendable``."""
 
     def document(self, run: Pass) -> D:
@@ -244,8 +244,9 @@ async def _replay(
     """The pass, and (None if it matches) its document and what differs from the stored
     one (empty when only server errors differ: the contract's message says those)."""
     try:
-        # Normalised as its format was: an older file stored machine paths as they were.
-        run = await target.send(stored.requests, paths=stored.version not in _snapshot.BEFORE_2)
+        # Normalised as its format was: an older file kept machine paths, uuid4().hex...
+        current = stored.version not in _snapshot.BEFORE_2
+        run = await target.send(stored.requests, current=current)
     except Unsendable as exc:
         raise SnapshotMismatch(target.unsendable(exc, stored)) from None
     document = target.document(run)

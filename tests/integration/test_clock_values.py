@@ -36,7 +36,7 @@ def test_a_uuid4_hex_is_a_volatile_value_with_its_detector(project: Project) -> 
     project.configure(app="app_module:app")
     result = project.run("--snapshot-update", "-k", "trace")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(['  $.request_id: "*" then "*"', "*", '  redact = ["uuid_hex"]'])
+    result.stdout.fnmatch_lines(['  $.request_id: "*" then "*"', "*", '  redact = ["uuid"]'])
 
 
 def test_with_the_rules_per_operation_later_runs_are_clean(project: Project) -> None:
@@ -44,7 +44,7 @@ def test_with_the_rules_per_operation_later_runs_are_clean(project: Project) -> 
     project.configure(
         {"POST /login": {"redact": ["jwt", "epoch"]}},
         app="app_module:app",
-        redact=["timestamp", "uuid_hex"],
+        redact=["timestamp", "uuid"],
     )
     project.run("--snapshot-update").assert_outcomes(passed=3)
     body = project.snapshot("POST_login.json")["cases"][0]["response"]["body"]
@@ -79,10 +79,10 @@ def test_a_gate_whose_changes_all_look_volatile_offers_the_rule_not_acceptance(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "Every changed value looks volatile (uuid_hex): a new one on every run, so "
+            "Every changed value looks volatile (uuid): a new one on every run, so "
             "accepting fails again next run. *",
             "  [[]tool.contractsnap[]]",
-            '  redact = ["uuid_hex"]',
+            '  redact = ["uuid"]',
         ]
     )
     assert "Accept it, if intended" not in result.stdout.str()

@@ -188,7 +188,7 @@ class TestTypes:
         config_error(
             {"operations": {"POST /login": {"redact": ["jwtt"]}}},
             "test.operations.'POST /login': `redact` has an unknown rule 'jwtt'; use one of "
-            "uuid, uuid_hex, timestamp, date, jwt, epoch or a `$.path` selector such as "
+            "uuid, timestamp, date, jwt, epoch or a `$.path` selector such as "
             '"$.items[*].id"',
         )
 
@@ -358,8 +358,8 @@ class TestValues:
         [
             (
                 "guid",
-                "test: `redact` has an unknown rule 'guid'; use one of uuid, uuid_hex, timestamp, "
-                "date, jwt, epoch or "
+                "test: `redact` has an unknown rule 'guid'; use one of uuid, timestamp, date, "
+                "jwt, epoch or "
                 'a `$.path` selector such as "$.items[*].id"',
             ),
             (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import time
 import uuid
@@ -611,11 +612,11 @@ NOW = 1_796_000_000.0
 class TestClockValues:
     """Values read from the clock: redacted by their detectors, named by recording."""
 
-    def test_jwt_epoch_and_uuid_hex_detectors(self) -> None:
+    def test_jwt_epoch_detectors_and_uuid4_hex(self) -> None:
         token = _token({"sub": "ada", "iat": 1})
         body: JSON = {"t": f"Bearer {token}", "at": int(time.time()), "id": uuid.uuid4().hex}
-        out = redact({"body": body}, rules(("jwt", "epoch", "uuid_hex")))
-        assert out["body"] == {"at": "<epoch:1>", "id": "<uuid_hex:1>", "t": "Bearer <jwt:1>"}
+        out = redact({"body": body}, Rules.from_settings(("jwt", "epoch", "uuid"), current=True))
+        assert out["body"] == {"at": "<epoch:1>", "id": "<uuid:1>", "t": "Bearer <jwt:1>"}
 
     def test_a_jwt_shape_without_an_alg_header_is_left_alone(self) -> None:
         fake = _token({"iat": 1}, header={"kid": "x"})
@@ -659,3 +660,11 @@ class TestClockValues:
             ("epoch", "headers.etag", f"epoch seconds of now ({now})")
         ]
         assert redact(response, rules(("epoch",)))["headers"] == {"etag": 'W/"<epoch:1>"'}
+
+    def test_a_file_of_the_older_format_keeps_uuid4_hex_and_paths(self) -> None:
+        """contractsnap/1 files are replayed as they were recorded (``current`` False)."""
+        value = f"{uuid.uuid4().hex} {os.getcwd()}/data"
+        assert redact({"body": value}, rules(("uuid",)))["body"] == value
+        assert redact({"body": value}, Rules.from_settings(("uuid",), current=True))["body"] == (
+            "<uuid:1> <cwd>/data"
+        )

@@ -92,7 +92,7 @@ class ScriptedTarget:
         self.revised += 1
         return [*stored.requests, GENERATED]
 
-    async def send(self, requests: Sequence[FrozenCase], *, paths: bool = True) -> Pass:
+    async def send(self, requests: Sequence[FrozenCase], *, current: bool = True) -> Pass:
         number = len(self.sent)
         self.sent.append(requests)
         if self.unsendable_on == number:
