@@ -179,6 +179,10 @@ def summary_lines(
     return out + list(notes)
 
 
+#: Characters of a debt's example failure in the summary (the snapshot holds the case).
+_EXAMPLE = 100
+
+
 def debt_lines(debt: Mapping[str, Sequence[CheckFailure]]) -> list[str]:
     """The contract debt: violations the snapshots hold, counted by operation and check."""
     if not debt:
@@ -195,7 +199,10 @@ def debt_lines(debt: Mapping[str, Sequence[CheckFailure]]) -> list[str]:
             checks.setdefault(failure.check or failure.title, []).append(failure)
         for name, failures in sorted(checks.items()):
             # What the first one says: why the check fails, without opening the file.
-            out.append(f"  {label}: {name} {len(failures)}, e.g. {failures[0].render()}")
+            example = failures[0].render()
+            if len(example) > _EXAMPLE:
+                example = example[: _EXAMPLE - 3] + "..."
+            out.append(f"  {label}: {name} {len(failures)}, e.g. {example}")
     return out
 
 

@@ -14,8 +14,8 @@ from .conftest import Project
 DEBT = [
     "contract debt: 2 known violations in 2 operations, recorded in the snapshots (new ones "
     "fail; `strict = true` fails on these too)",
-    "  GET /export: content_type_conformance 1, e.g. [[]error[]] * Undocumented Content-Type*",
-    "  GET /items/1: response_schema_conformance 1, e.g. [[]error[]] * Response violates schema*",
+    "  GET /export: content_type_conformance 1, e.g. [[]error[]]*Undocumented Content-Type*",
+    "  GET /items/1: response_schema_conformance 1, e.g. [[]error[]]*Response violates schema*",
 ]
 
 
