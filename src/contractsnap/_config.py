@@ -120,6 +120,9 @@ class Settings:
     probes: tuple[str, ...] = ()
     #: Fail the run when a documented response status is reached by no recorded case.
     fail_uncovered: bool = False
+    #: Fail a complete run whose reach (the share of operations that answered a 2xx, in
+    #: percent) is below this.
+    min_reach: int = 0
     #: Build scenarios from the schema's OpenAPI links.
     links: bool = True
     #: Scenarios declared in ``[[tool.contractsnap.scenarios]]`` (see ``_scenarios``).
@@ -240,6 +243,7 @@ _TOP_KINDS = {
     "secrets": _LIST,
     "probes": _LIST,
     "fail_uncovered": _BOOL,
+    "min_reach": _COUNT,
     "links": _BOOL,
     "max_body_size": _POSITIVE_INT,
     "max_read_size": _POSITIVE_INT,
@@ -373,6 +377,11 @@ def build_settings(raw: Mapping[str, object], *, root: Path, source: str) -> Set
             raise ConfigError(
                 f'{source}: `probes` entries must look like "package.module:function", got {spec!r}'
             )
+    if integers.get("min_reach", 0) > 100:
+        raise ConfigError(
+            f"{source}: `min_reach` is a percentage of the operations, from 0 to 100, "
+            f"got {integers['min_reach']}"
+        )
     if "schema_path" in text and not text["schema_path"].startswith("/"):
         raise ConfigError(
             f'{source}: `schema_path` must start with "/", got {text["schema_path"]!r}'
@@ -431,6 +440,7 @@ def build_settings(raw: Mapping[str, object], *, root: Path, source: str) -> Set
         secrets=tuple(s.lower() for s in lists.get("secrets", ())),
         probes=lists.get("probes", ()),
         fail_uncovered=flags.get("fail_uncovered", Settings.fail_uncovered),
+        min_reach=integers.get("min_reach", Settings.min_reach),
         links=flags.get("links", Settings.links),
         scenarios=scenarios,
         max_body_size=integers.get("max_body_size", Settings.max_body_size),

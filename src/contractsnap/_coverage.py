@@ -1,4 +1,5 @@
-"""Coverage: which operations have snapshots, and which documented statuses they reached.
+"""Coverage: which operations have snapshots, which documented statuses they reached, and
+the reach: which operations answered a 2xx at all (in their own file or in a scenario step).
 
 Computed from an OpenAPI document and the snapshot documents alone (no app, no generation),
 so the end of a pytest run and the report command (on committed files) say the same thing.
@@ -28,6 +29,31 @@ class OperationCoverage:
     recorded: bool
 
     @property
+    def succeeded(self) -> bool:
+        """Whether a case or a scenario step got a 2xx: the handler's real work is in the
+        snapshot, not only its refusals."""
+        return any(200 <= status < 300 for status in self.reached)
+
+    @property
+    def why_not(self) -> str:
+        """Why the operation has no 2xx, in a few words, with what would help."""
+        statuses = set(self.reached)
+        if not self.recorded:
+            return "not recorded"
+        if statuses and statuses <= {404, 410}:
+            return (
+                "only 404s: no case names a resource that exists; a scenario from the "
+                "operation that creates it, or `examples` with ids that exist"
+            )
+        if statuses and statuses <= {401, 403}:
+            return "only 401/403: send credentials with the `contractsnap_auth_headers` fixture"
+        if statuses and statuses <= {400, 409, 415, 422}:
+            return "only refused input: add `examples` to the schema, or a scenario"
+        if any(status >= 500 for status in statuses):
+            return "server errors"
+        return "no 2xx: " + (" ".join(map(str, sorted(statuses))) or "no answer")
+
+    @property
     def missing(self) -> tuple[str, ...]:
         """Documented statuses (or ranges) no recorded case reached."""
         return tuple(
@@ -40,6 +66,7 @@ class OperationCoverage:
         return {
             "operation": self.label,
             "snapshot": self.recorded,
+            "2xx": self.succeeded,
             "documented": list(self.documented),
             "reached": list(self.reached),
             "missing": list(self.missing),
@@ -84,21 +111,29 @@ def kept(document: Mapping[str, object], keep: Keep) -> list[str]:
 
 
 def reached(snapshots: Iterable[Mapping[str, object]]) -> dict[str, tuple[int, ...]]:
-    """The statuses recorded in snapshot documents, by operation label."""
+    """The statuses recorded in snapshot documents, by operation label: an operation's
+    cases, and the scenario steps that send it."""
     out: dict[str, set[int]] = {}
     for snapshot in snapshots:
-        operation = snapshot.get("operation")
-        cases = snapshot.get("cases")
-        if not isinstance(operation, Mapping) or not isinstance(cases, list):
-            continue
-        label = f"{operation.get('method')} {operation.get('path')}"
-        statuses = out.setdefault(label, set())
-        for case in cases:
-            response = case.get("response") if isinstance(case, Mapping) else None
-            status = response.get("status") if isinstance(response, Mapping) else None
-            if isinstance(status, int):
-                statuses.add(status)
+        operation, cases, steps = (snapshot.get(k) for k in ("operation", "cases", "steps"))
+        if isinstance(operation, Mapping) and isinstance(cases, list):
+            label = f"{operation.get('method')} {operation.get('path')}"
+            out.setdefault(label, set()).update(_statuses(cases))
+        elif isinstance(steps, list):
+            for step in steps:
+                if isinstance(step, Mapping) and isinstance(step.get("operation"), str):
+                    out.setdefault(str(step["operation"]), set()).update(_statuses([step]))
     return {label: tuple(sorted(statuses)) for label, statuses in out.items()}
+
+
+def _statuses(entries: Iterable[object]) -> set[int]:
+    found = set()
+    for entry in entries:
+        response = entry.get("response") if isinstance(entry, Mapping) else None
+        status = response.get("status") if isinstance(response, Mapping) else None
+        if isinstance(status, int):
+            found.add(status)
+    return found
 
 
 def measure(
@@ -128,7 +163,34 @@ def totals(coverage: Iterable[OperationCoverage]) -> dict[str, int]:
         "recorded": sum(item.recorded for item in items),
         "documented_statuses": len(codes),
         "reached_statuses": len(codes) - missing,
+        "succeeded": sum(item.succeeded for item in items),
     }
+
+
+def reach(coverage: Iterable[OperationCoverage]) -> float:
+    """The share of the operations that answered a 2xx, in percent (100 with none)."""
+    items = list(coverage)
+    return 100.0 * sum(item.succeeded for item in items) / len(items) if items else 100.0
+
+
+#: Operations without a 2xx named in the reach lines (-v: all).
+UNREACHED_SHOWN = 10
+
+
+def reach_lines(coverage: Iterable[OperationCoverage], *, verbose: bool = False) -> list[str]:
+    """The reach, and each operation without a 2xx with why, in a word, and what helps."""
+    items = list(coverage)
+    t = totals(items)
+    lines = [
+        f"reach: {t['succeeded']} of {t['operations']} operations answered 2xx "
+        f"({reach(items):.0f}%)" + ("; without one:" if t["succeeded"] < t["operations"] else "")
+    ]
+    missed = [item for item in items if not item.succeeded]
+    shown = missed if verbose else missed[:UNREACHED_SHOWN]
+    lines += [f"  {item.label}: {item.why_not}" for item in shown]
+    if len(shown) < len(missed):
+        lines.append(f"  ... and {len(missed) - len(shown)} more; -v lists them")
+    return lines
 
 
 def headline(coverage: Iterable[OperationCoverage]) -> str:
@@ -145,12 +207,13 @@ def table(coverage: Iterable[OperationCoverage], *, markdown: bool = False) -> l
         (
             item.label,
             "yes" if item.recorded else "no",
+            "yes" if item.succeeded else "no",
             " ".join(map(str, item.reached)) or "-",
             " ".join(item.missing) or "-",
         )
         for item in coverage
     ]
-    header = ("operation", "snapshot", "reached", "not reached")
+    header = ("operation", "snapshot", "2xx", "reached", "not reached")
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         return lines + ["| " + " | ".join([f"`{row[0]}`", *row[1:]]) + " |" for row in rows]

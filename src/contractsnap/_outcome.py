@@ -47,6 +47,7 @@ class OutcomeData(TypedDict):
     reached: dict[str, list[int]]
     recorded: list[str]
     fail_uncovered: bool
+    min_reach: int
 
 
 def _failures_data(found: Mapping[str, list[CheckFailure]]) -> dict[str, list[FailureData]]:
@@ -96,6 +97,8 @@ class Outcome:
     recorded: set[str] = dataclasses.field(default_factory=set)
     #: Whether a documented status that no case reached fails the run.
     fail_uncovered: bool = False
+    #: The reach below which a complete run fails (``min_reach``, percent).
+    min_reach: int = 0
 
     def to_json(self) -> OutcomeData:
         return OutcomeData(
@@ -115,6 +118,7 @@ class Outcome:
             reached={label: list(found) for label, found in self.reached.items()},
             recorded=sorted(self.recorded),
             fail_uncovered=self.fail_uncovered,
+            min_reach=self.min_reach,
         )
 
     @classmethod
@@ -139,6 +143,7 @@ class Outcome:
             reached={label: list(found) for label, found in data.get("reached", {}).items()},
             recorded=set(data.get("recorded", ())),
             fail_uncovered=bool(data.get("fail_uncovered", False)),
+            min_reach=int(data.get("min_reach", 0)),
         )
 
     def merge(self, other: Outcome) -> None:
@@ -161,6 +166,7 @@ class Outcome:
             self.reached[label] = sorted({*self.reached.get(label, ()), *statuses})
         self.recorded |= other.recorded
         self.fail_uncovered |= other.fail_uncovered
+        self.min_reach = max(self.min_reach, other.min_reach)
 
     def fold(self, label: str, findings: Findings) -> None:
         """Add what the check of ``label`` found."""
@@ -173,7 +179,9 @@ class Outcome:
         if findings.debt:
             self.debt.setdefault(label, []).extend(findings.debt)
         if findings.reached is not None:
-            self.reached[label] = findings.reached
+            self.reached[label] = sorted({*self.reached.get(label, ()), *findings.reached})
+        for step, statuses in findings.steps_reached.items():
+            self.reached[step] = sorted({*self.reached.get(step, ()), *statuses})
 
     def note(self, text: str) -> None:
         """Add a line to the run's summary, once (a suite may be started more than once)."""
@@ -186,6 +194,21 @@ class Outcome:
             return []
         return _coverage.measure(
             json.loads(self.schema), self.reached, self.selected, self.recorded
+        )
+
+    def settle_reach(self) -> str | None:
+        """With ``min_reach``: why the run fails, if too few operations answered a 2xx."""
+        coverage = self.coverage()
+        reach = _coverage.reach(coverage)
+        if not self.min_reach or reach >= self.min_reach:
+            return None
+        missed = [item.label for item in coverage if not item.succeeded]
+        return (
+            f"reach {reach:.0f}% is below `min_reach` = {self.min_reach}: "
+            f"{len(missed)} of {len(coverage)} operations answered no 2xx ("
+            + ", ".join(missed[:5])
+            + (", ..." if len(missed) > 5 else "")
+            + "); the coverage summary says why for each"
         )
 
     def settle_coverage(self) -> list[tuple[str, str]]:

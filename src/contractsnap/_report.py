@@ -151,7 +151,7 @@ def coverage_lines(coverage: Sequence[OperationCoverage], *, verbose: bool) -> l
             f"({plural(len(coverage) - len(shown), 'fully covered operation')} not shown; "
             "-v shows them)"
         )
-    return lines
+    return lines + _coverage.reach_lines(coverage, verbose=verbose)
 
 
 #: Kinds of failure the summary lists per operation (``-v``: all of them).

@@ -156,6 +156,10 @@ class ScenarioTarget:
             exchanges.append(Exchange(request, answer.response))
             answers.append((_cases.FrozenCase("step", self._titles[number - 1], stored), answer))
         results, rules, tokens = redacted()
+        for step, result in zip(scenario.steps, results, strict=False):
+            status = result.response.get("status")
+            if isinstance(status, int):  # the reach of the step's operation
+                context.findings.steps_reached.setdefault(step.label, set()).add(status)
         return Pass(results, self._carried(values, rules, tokens))
 
     @staticmethod

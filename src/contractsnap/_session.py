@@ -330,6 +330,9 @@ class Run:
             failures += [
                 Failure(f"coverage of {label}", text) for label, text in outcome.settle_coverage()
             ]
+            below = outcome.settle_reach() if outcome.complete else None
+            if below:
+                failures.append(Failure(f"reach of {outcome.display}/", below))
             action = orphan_action(
                 update=update, complete=outcome.complete, owns_orphans=outcome.owns_orphans
             )

@@ -42,6 +42,7 @@ def contract_test(
     secrets: Sequence[str] | None = None,
     probes: Sequence[str] | None = None,
     fail_uncovered: bool | None = None,
+    min_reach: int | None = None,
     links: bool | None = None,
     max_body_size: int | None = None,
     max_read_size: int | None = None,

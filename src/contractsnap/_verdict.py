@@ -92,6 +92,8 @@ class Findings:
     debt: list[CheckFailure] = dataclasses.field(default_factory=list)
     #: The statuses the operation's cases got (None: not an operation, or not sent).
     reached: list[int] | None = None
+    #: The statuses a scenario's steps got, by the operation each step sends.
+    steps_reached: dict[str, set[int]] = dataclasses.field(default_factory=dict)
 
     def note(self, text: str) -> None:
         if text not in self.notes:

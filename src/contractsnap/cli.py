@@ -255,6 +255,8 @@ def _sections(
             *_coverage.table(coverage, markdown=True),
             "",
             "</details>",
+            "",
+            *_coverage.reach_lines(coverage),
         ]
     return "\n".join([*lines, ""]) if lines else ""
 

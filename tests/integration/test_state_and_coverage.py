@@ -202,7 +202,8 @@ class TestCoverage:
         assert rows["GET /items/{item_id}"]["missing"] == ["404", "422"]
         out = io.StringIO()
         assert main(["report", "--base", "main"], stdout=out) == 0
-        assert "| `GET /items/{item_id}` | yes | 200 | 404 422 |" in out.getvalue()
+        assert "| `GET /items/{item_id}` | yes | yes | 200 | 404 422 |" in out.getvalue()
+        assert "reach: 3 of 3 operations answered 2xx (100%)" in out.getvalue()
         # Operations the project leaves out are left out of the report's coverage too.
         stateful.configure(NEGATIVE, **SETTINGS, exclude=["GET /items/{item_id}"])
         out = io.StringIO()
@@ -230,4 +231,4 @@ def test_workers_report_the_serial_coverage_and_state(stateful: Project) -> None
     parallel = stateful.run("-n", "2")
     parallel.assert_outcomes(passed=3)
     assert _coverage_section(parallel.stdout.str()) == serial
-    assert len(serial) == 5
+    assert len(serial) == 6  # headline, header, three operations, reach

@@ -47,6 +47,7 @@ WRONG_TYPES: dict[str, tuple[object, str]] = {
     "base_url": (8000, "a string"),
     "probes": ("bookstore:books_table", "a list of strings"),
     "fail_uncovered": ("no", "true or false"),
+    "min_reach": (-1, "an integer >= 0"),
     "links": ("yes", "true or false"),
     "checks": ("not_a_server_error", "a list of strings"),
     "warn_checks": ([1], "a list of strings"),
@@ -230,9 +231,9 @@ class TestUnknownKeys:
             {"zzzzz": 1},
             "test: unknown key `zzzzz`; known keys: app, backend, base_path, base_url, checks, "
             "coverage, examples, exclude, fail_uncovered, fuzz, headers, include, lifespan, links, "
-            "max_body_size, max_cases, max_read_size, negative, operations, probes, redact, "
-            "scenarios, schema, schema_path, schema_redact, schema_unordered, secrets, setup, "
-            "snapshot_dir, strict, timeout, unordered, warn_checks",
+            "max_body_size, max_cases, max_read_size, min_reach, negative, operations, probes, "
+            "redact, scenarios, schema, schema_path, schema_redact, schema_unordered, secrets, "
+            "setup, snapshot_dir, strict, timeout, unordered, warn_checks",
         )
 
     def test_unknown_key_in_operation_table(self) -> None:

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from contractsnap._coverage import documented, headline, measure, reached, table, totals
+import pytest
+
+from contractsnap._coverage import (
+    OperationCoverage,
+    documented,
+    headline,
+    measure,
+    reach,
+    reach_lines,
+    reached,
+    table,
+    totals,
+)
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -85,6 +97,7 @@ class TestMeasure:
             "recorded": 1,
             "documented_statuses": 7,
             "reached_statuses": 2,
+            "succeeded": 1,
         }
         assert headline(coverage) == (
             "1 of 4 operations have snapshots; 2 of 7 documented statuses reached"
@@ -108,16 +121,59 @@ class TestTable:
     def test_text_table_is_aligned(self) -> None:
         """One row per operation, columns padded to the widest cell."""
         lines = table(measure(DOCUMENT, {"GET /books": [200]}))
-        assert lines[0].split() == ["operation", "snapshot", "reached", "not", "reached"]
-        assert lines[1].split() == ["GET", "/books", "yes", "200", "422"]
-        assert lines[3].split() == ["DELETE", "/books/{id}", "no", "-", "204", "404"]
+        assert lines[0].split() == ["operation", "snapshot", "2xx", "reached", "not", "reached"]
+        assert lines[1].split() == ["GET", "/books", "yes", "yes", "200", "422"]
+        assert lines[3].split() == ["DELETE", "/books/{id}", "no", "no", "-", "204", "404"]
         assert all(line[lines[0].index("snapshot") - 1] == " " for line in lines)
 
     def test_markdown_table(self) -> None:
         """The report's table quotes operation labels as code."""
         lines = table(measure(DOCUMENT, {}), markdown=True)
         assert lines[:2] == [
-            "| operation | snapshot | reached | not reached |",
-            "|---|---|---|---|",
+            "| operation | snapshot | 2xx | reached | not reached |",
+            "|---|---|---|---|---|",
         ]
-        assert lines[2] == "| `GET /books` | no | - | 200 422 |"
+        assert lines[2] == "| `GET /books` | no | no | - | 200 422 |"
+
+
+class TestReach:
+    """An operation reaches when a case or a scenario step got a 2xx."""
+
+    def test_scenario_steps_count_for_their_operation(self) -> None:
+        scenario = {
+            "scenario": {"name": "s"},
+            "steps": [
+                {"operation": "POST /a", "response": {"status": 201}},
+                {"operation": "GET /a/{id}", "response": {"status": 200}},
+            ],
+        }
+        own = {
+            "operation": {"method": "GET", "path": "/a/{id}"},
+            "cases": [{"response": {"status": 404}}],
+        }
+        assert reached([own, scenario]) == {"GET /a/{id}": (200, 404), "POST /a": (201,)}
+
+    @pytest.mark.parametrize(
+        ("statuses", "why"),
+        [
+            ((404,), "only 404s"),
+            ((401, 403), "only 401/403"),
+            ((422,), "only refused input"),
+            ((500, 404), "server errors"),
+            ((302,), "no 2xx: 302"),
+        ],
+    )
+    def test_why_an_operation_has_no_2xx(self, statuses: tuple[int, ...], why: str) -> None:
+        item = OperationCoverage("GET /a", ("200",), statuses, recorded=True)
+        assert not item.succeeded
+        assert item.why_not.startswith(why)
+
+    def test_reach_lines(self) -> None:
+        items = [
+            OperationCoverage("GET /a", ("200",), (200,), recorded=True),
+            OperationCoverage("GET /b", ("200",), (404,), recorded=True),
+        ]
+        assert reach(items) == 50
+        lines = reach_lines(items)
+        assert lines[0] == "reach: 1 of 2 operations answered 2xx (50%); without one:"
+        assert lines[1].startswith("  GET /b: only 404s")
