@@ -92,7 +92,11 @@ def freeze(case: OpenApiCase, security: Mapping[str, set[str]]) -> Request:
 
 def thaw(operation: Operation, request: Request) -> OpenApiCase:
     """Rebuild a schemathesis ``Case`` from a stored request, with no generation involved."""
-    return _loaded(operation).Case(
+    return _case_of(_loaded(operation), request)
+
+
+def _case_of(api_operation: OpenApiOperation, request: Request) -> OpenApiCase:
+    return api_operation.Case(
         # A stored method is the upper-case one ``freeze`` wrote.
         method=cast("HttpMethod", request["method"]),
         path_parameters=_decoded(request.get("path_parameters", {})),
@@ -339,13 +343,50 @@ def generate(operation: Operation, security: Mapping[str, set[str]]) -> list[Fro
     batches.append(("simplest", lambda: [_simplest(api_operation)]))
     with _no_local_constants():
         try:
-            return _collect(batches, security, settings.max_cases)
+            cases = _collect(batches, security, settings.max_cases)
+            known = _known_values(cases, api_operation, settings.parameters, security)
+            return [known, *cases][: settings.max_cases] if known else cases
         except Exception as exc:  # Hypothesis and schemathesis errors have no common base
             raise SchemaError(
                 f"{operation.label}: cases cannot be generated ({type(exc).__name__}: "
                 f"{str(exc).splitlines()[0] if str(exc) else exc!r}); check the operation's "
                 "parameter and body schemas, or leave it out with `exclude`"
             ) from exc
+
+
+#: Where a frozen request keeps the parameters of each place.
+_PLACES = {"path": "path_parameters", "query": "query", "header": "headers", "cookie": "cookies"}
+
+
+def _known_values(
+    cases: list[FrozenCase],
+    api_operation: OpenApiOperation,
+    known: Sequence[tuple[str, str | int | float | bool]],
+    security: Mapping[str, set[str]],
+) -> FrozenCase | None:
+    """The first positive case sent with the ``parameters`` settings' values for the
+    operation's parameters (``name``, or ``place.name``): a seeded id, a tenant; put before
+    the generated cases, which stay as they are. None when no known value names one of the
+    operation's parameters."""
+    base = next((case for case in cases if case.source != "negative"), None)
+    if not known or base is None:
+        return None
+    values = dict(known)
+    request = cast(dict[str, dict[str, JSON]], json.loads(canonical(base.request)))
+    used = []
+    for parameter in api_operation.iter_parameters():
+        place, name = str(parameter.location.value), str(parameter.name)
+        value = values.get(f"{place}.{name}", values.get(name))
+        if value is None or place not in _PLACES:
+            continue
+        request.setdefault(_PLACES[place], {})[name] = value
+        used.append(f"{name}={value}")
+    if not used:
+        return None
+    # Frozen again from a schemathesis case, as a generated one is: its path is formatted.
+    again = freeze(_case_of(api_operation, cast(Request, request)), security)
+    frozen = FrozenCase("parameters", "Known values: " + ", ".join(used), again)
+    return None if any(case.id == frozen.id for case in cases) else frozen
 
 
 def _collect(

@@ -52,6 +52,9 @@ class OperationSettings:
     fuzz: int = 0
     negative: bool = False
     max_cases: int = 100
+    #: Known parameter values (a seeded id, a tenant), by name or ``place.name``: the
+    #: first positive case is sent with them too, before the generated ones.
+    parameters: tuple[tuple[str, str | int | float | bool], ...] = ()
     #: ``redact`` rules of this operation only, after the global ones.
     redact: tuple[str, ...] = ()
 
@@ -63,6 +66,8 @@ class OperationSettings:
             "fuzz": self.fuzz,
             "negative": self.negative,
             "max_cases": self.max_cases,
+            # Only when set: the fingerprints recorded before the table existed stay valid.
+            **({"parameters": [list(item) for item in self.parameters]} if self.parameters else {}),
         }
 
 
@@ -158,6 +163,9 @@ _LIST = "a list of strings"
 _POSITIVE_INT = "a positive integer"
 _COUNT = "an integer >= 0"
 _POSITIVE_NUMBER = "a positive number"
+_VALUES = "a table of parameter names to values (strings, numbers or booleans)"
+#: Where a known parameter value may be aimed: `path.book_id`, or any place by name.
+_PARAMETER_PLACES = ("path", "query", "header", "cookie")
 
 
 class _Values:
@@ -169,6 +177,7 @@ class _Values:
         self.lists: dict[str, tuple[str, ...]] = {}
         self.integers: dict[str, int] = {}
         self.numbers: dict[str, float] = {}
+        self.values: dict[str, tuple[tuple[str, str | int | float | bool], ...]] = {}
 
     def expect(self, value: object, kind: str, key: str, source: str) -> None:
         """Keep ``value`` under ``key`` (a list as a tuple); ``ConfigError`` if it is not
@@ -188,10 +197,25 @@ class _Values:
             and value > 0
         ):
             self.numbers[key] = value
+        elif kind == _VALUES and _parameter_values(value):
+            self.values[key] = tuple(sorted(value.items()))
         else:
             raise ConfigError(
                 f"{source}: `{key}` must be {kind}, got {type(value).__name__} {value!r}"
             )
+
+
+def _parameter_values(
+    value: object,
+) -> TypeGuard[Mapping[str, str | int | float | bool]]:
+    """A table of parameter names (``name`` or ``place.name``) to scalar values."""
+    return isinstance(value, Mapping) and all(
+        isinstance(k, str)
+        and k.strip(".")
+        and (k.partition(".")[0] in _PARAMETER_PLACES or "." not in k)
+        and isinstance(v, (str, int, float, bool))
+        for k, v in value.items()
+    )
 
 
 def _strings(values: list[object]) -> TypeGuard[list[str]]:
@@ -220,6 +244,7 @@ _OP_KINDS = {
     "fuzz": _COUNT,
     "negative": _BOOL,
     "max_cases": _POSITIVE_INT,
+    "parameters": _VALUES,
 }
 #: Keys that only an ``operations`` table takes (at the top, ``redact`` is a suite setting).
 _ONLY_OP_KINDS = {"redact": _LIST}
@@ -277,6 +302,7 @@ def _operation_settings(
         negative=flags.get("negative", base.negative),
         max_cases=integers.get("max_cases", base.max_cases),
         redact=lists.get("redact", base.redact),
+        parameters=values.values.get("parameters", base.parameters),
     )
 
 

@@ -55,6 +55,7 @@ def contract_test(
     fuzz: int | None = None,
     negative: bool | None = None,
     max_cases: int | None = None,
+    parameters: Mapping[str, str | int | float | bool] | None = None,
     operations: Mapping[str, Mapping[str, object]] | None = None,
     scenarios: Sequence[Mapping[str, object]] | None = None,
 ) -> ContractTest:

@@ -71,3 +71,49 @@ def test_min_reach_fails_a_run_below_it(project: Project) -> None:
     )
     project.run("--snapshot-update").assert_outcomes(passed=4)
     project.run().assert_outcomes(passed=4)
+
+
+def test_a_known_value_reaches_a_seeded_resource(project: Project) -> None:
+    """A resource that exists only because it is seeded: no generated slug finds it; the
+    one `parameters` line does, in a case put before the generated ones."""
+    project.add_app("seeded")
+    project.configure(app="app_module:app")
+    project.run("--snapshot-update").stdout.fnmatch_lines(
+        ["reach: 0 of 2 operations answered 2xx (0%); without one:"]
+    )
+    (project.path / "pyproject.toml").write_text(
+        '[tool.contractsnap]\napp = "app_module:app"\n\n'
+        '[tool.contractsnap.parameters]\nslug = "acme"\n'
+    )
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["reach: 2 of 2 operations answered 2xx (100%)"])
+    # The files existed: the new case joins the stored ones (they are kept, not reshuffled).
+    [first] = [
+        case
+        for case in project.snapshot("GET_tenants_{slug}.json")["cases"]
+        if case["source"] == "parameters"
+    ]
+    assert first["description"] == "Known values: slug=acme"
+    assert first["request"]["path"] == "/tenants/acme"
+    assert first["response"]["status"] == 200
+    recorded = project.snapshots()
+    for seed in ("1", "2"):
+        project.run_subprocess(env={"PYTHONHASHSEED": seed}).assert_outcomes(passed=2)
+    assert project.snapshots() == recorded
+
+
+def test_known_values_per_operation_and_by_place(project: Project) -> None:
+    """A fresh recording puts the known values' case first."""
+    project.add_app("seeded")
+    (project.path / "pyproject.toml").write_text(
+        '[tool.contractsnap]\napp = "app_module:app"\n\n'
+        '[tool.contractsnap.operations."GET /tenants/{slug}/usage"]\n'
+        'parameters = { "path.slug" = "acme", "query.month" = "2026-02" }\n'
+    )
+    project.run("--snapshot-update").assert_outcomes(passed=2)
+    usage = project.snapshot("GET_tenants_{slug}_usage.json")["cases"][0]
+    assert usage["source"] == "parameters"
+    assert usage["request"]["path"] == "/tenants/acme/usage"
+    assert usage["request"]["query"] == {"month": "2026-02"}
+    assert project.snapshot("GET_tenants_{slug}.json")["cases"][0]["source"] != "parameters"

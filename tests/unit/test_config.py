@@ -48,6 +48,7 @@ WRONG_TYPES: dict[str, tuple[object, str]] = {
     "probes": ("bookstore:books_table", "a list of strings"),
     "fail_uncovered": ("no", "true or false"),
     "min_reach": (-1, "an integer >= 0"),
+    "parameters": (["slug"], "a table of parameter names to values (strings, numbers or booleans)"),
     "links": ("yes", "true or false"),
     "checks": ("not_a_server_error", "a list of strings"),
     "warn_checks": ([1], "a list of strings"),
@@ -178,7 +179,7 @@ class TestTypes:
         config_error(
             {"operations": {"GET /x": {"app": "a:b"}}},
             "test.operations.'GET /x': unknown key `app`; known keys: checks, coverage, examples, "
-            "fuzz, max_cases, negative, redact, strict, timeout, warn_checks",
+            "fuzz, max_cases, negative, parameters, redact, strict, timeout, warn_checks",
         )
 
     def test_an_operation_table_takes_its_own_redact_rules(self) -> None:
@@ -231,7 +232,8 @@ class TestUnknownKeys:
             {"zzzzz": 1},
             "test: unknown key `zzzzz`; known keys: app, backend, base_path, base_url, checks, "
             "coverage, examples, exclude, fail_uncovered, fuzz, headers, include, lifespan, links, "
-            "max_body_size, max_cases, max_read_size, min_reach, negative, operations, probes, "
+            "max_body_size, max_cases, max_read_size, min_reach, negative, operations, parameters, "
+            "probes, "
             "redact, scenarios, schema, schema_path, schema_redact, schema_unordered, secrets, "
             "setup, snapshot_dir, strict, timeout, unordered, warn_checks",
         )
@@ -581,3 +583,24 @@ class TestLoadSettings:
         (tmp_path / "pyproject.toml").write_text('tool = "x"\n', encoding="utf-8")
         with pytest.raises(ConfigError, match=r"^pyproject\.toml: "):
             load_settings(tmp_path)
+
+
+class TestParameters:
+    """Known parameter values: by name or `place.name`, scalars only; in the generation key
+    only when set, so the fingerprints recorded without them stay valid."""
+
+    def test_values_by_name_and_place(self) -> None:
+        settings = build({"parameters": {"slug": "acme", "path.book_id": 1}})
+        assert settings.defaults.parameters == (("path.book_id", 1), ("slug", "acme"))
+        assert settings.defaults.generation_key()["parameters"] == [
+            ["path.book_id", 1],
+            ["slug", "acme"],
+        ]
+
+    def test_no_table_leaves_the_generation_key_as_it_was(self) -> None:
+        assert "parameters" not in build({}).defaults.generation_key()
+
+    @pytest.mark.parametrize("value", [{"body.x": 1}, {"slug": [1]}, ["slug"]])
+    def test_bad_tables_are_refused(self, value: object) -> None:
+        with pytest.raises(ConfigError, match="`parameters` must be a table of parameter names"):
+            build({"parameters": value})
