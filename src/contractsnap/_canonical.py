@@ -57,6 +57,12 @@ def indented(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
+def short(value: object, width: int = 60) -> str:
+    """A value's JSON, cut to ``width`` characters: how a message quotes one."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def dumps(document: object) -> str:
     """The exact text of a snapshot file: ``indented``, with a final newline.
 

@@ -6,11 +6,10 @@ Pure functions from results to text; the verdict decides when each is raised.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 
 from . import _normalize, _report
-from ._canonical import JSON
+from ._canonical import JSON, short
 from ._checks import CheckFailure
 from ._documents import (
     Carried,
@@ -576,16 +575,11 @@ def order_dependent(labels: Sequence[str], *, setup: bool) -> str:
 DOCUMENT_DIFFERENCES = 5
 
 
-def _value(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _document_lines(
     changed: Sequence[tuple[JsonPath, JSON, JSON]], lists: Sequence[JsonPath]
 ) -> list[str]:
     lines = [
-        f"  {path_to_selector(path, generalise=False)}: {_value(a)} then {_value(b)}"
+        f"  {path_to_selector(path, generalise=False)}: {short(a)} then {short(b)}"
         for path, a, b in changed
     ]
     lines += [

@@ -41,8 +41,7 @@ from ._volatile import (
     TIME_CLAIMS,
     epoch_now,
     jwt_claims,
-    machine_paths_pattern,
-    machine_place,
+    placeholders,
     timestamp_now,
 )
 
@@ -321,6 +320,7 @@ def redact(
     parts = [key for key in ("body", "text", "state", "carried") if key in out]
 
     forms = _secret_forms(rules.secret_values)
+    machine = placeholders() if rules.current else None
 
     def hide(text: str) -> str:
         return _hide_secrets(text, forms, tokens)
@@ -351,8 +351,8 @@ def redact(
                 value = EPOCH_TEXT.sub(
                     lambda m: tokens("epoch", m[0]) if epoch_now(int(m[0])) else m[0], value
                 )
-            if rules.current:
-                value = machine_paths_pattern().sub(machine_place, value)
+            if machine is not None:
+                value = machine(value)
         elif "epoch" in rules.detectors and epoch_now(value):
             return tokens("epoch", canonical_leaf(value))
         return value
@@ -508,12 +508,7 @@ def volatile_looking(
         if isinstance(value, str) and not found:
             for name in active:
                 if _DETECTORS[name].search(value):
-                    where = (
-                        path_to_selector(path[1:], generalise=False)
-                        if path[:1] == ("body",)
-                        else ".".join(str(p) for p in path)
-                    )
-                    found.append((name, where, value))
+                    found.append((name, _where(path), value))
                     break
         return value
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import TypeGuard
 
 from . import _normalize, _openapi, _pointer
-from ._canonical import JSON
+from ._canonical import JSON, short
 from ._selectors import path_to_selector
 
 Change = tuple[str, str, str]  # (level, what, operation label)
@@ -225,11 +225,6 @@ def _classified(path: tuple[str | int, ...]) -> bool:
     return bool(path) and (path[-1] in _CLASSIFIED or path[-2:-1] == ("properties",))
 
 
-def _short(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _elsewhere(base: Mapping[str, object], head: Mapping[str, object]) -> list[Change]:
     """Every value that differs outside ``paths``, one change each."""
 
@@ -239,7 +234,7 @@ def _elsewhere(base: Mapping[str, object], head: Mapping[str, object]) -> list[C
 
     changed, lists = _normalize.split_differences(outside(base), outside(head))
     found = [
-        ("additive", f"`{path_to_selector(p, generalise=False)}`: {_short(a)} then {_short(b)}")
+        ("additive", f"`{path_to_selector(p, generalise=False)}`: {short(a)} then {short(b)}")
         for p, a, b in changed
         if not _classified(p)
     ]

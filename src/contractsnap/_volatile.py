@@ -13,7 +13,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 #: A JSON Web Token: two base64url JSON objects (``{"`` is ``eyJ``) and a signature.
 JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
@@ -56,20 +56,21 @@ def _machine_paths(cwd: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found.items(), key=lambda item: (-len(item[0]), item[0])))
 
 
-def machine_paths_pattern() -> re.Pattern[str]:
-    """Any of ``machine_paths``, as a whole directory name."""
-    return _paths_pattern(machine_paths())
+def placeholders() -> Callable[[str], str]:
+    """A function that puts the placeholders of ``machine_paths`` in a text (built once
+    per current directory: a redaction calls it on every text of a response)."""
+    pattern, places = _placeholders(machine_paths())
+    return functools.partial(pattern.sub, lambda match: places[match.group(0)])
 
 
 @functools.cache
-def _paths_pattern(paths: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+def _placeholders(
+    paths: tuple[tuple[str, str], ...],
+) -> tuple[re.Pattern[str], Mapping[str, str]]:
     spellings = "|".join(re.escape(path) for path, _ in paths)
     # A whole directory name only: ``/root`` is not in ``/rootfs``.
-    return re.compile(f"(?:{spellings})(?![\\w.-])" if spellings else r"(?!x)x")
-
-
-def machine_place(match: re.Match[str]) -> str:
-    return dict(machine_paths())[match.group(0)]
+    pattern = re.compile(f"(?:{spellings})(?![\\w.-])" if spellings else r"(?!x)x")
+    return pattern, dict(paths)
 
 
 def _b64json(part: str) -> object:
