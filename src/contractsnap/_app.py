@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import json
 import os
 import subprocess
@@ -129,11 +130,16 @@ class AppUnderTest:
         return probes
 
     def default_setup(self) -> Setup | None:
-        """The ``setup`` of the settings, called with the app (whatever the operation)."""
+        """The ``setup`` of the settings, called with the app (whatever the operation), or
+        with nothing when it takes no argument."""
         if self._setup is None:
             return None
         target, app = self._setup, self.app
-        return lambda _operation: target(app)
+        try:
+            takes = bool(inspect.signature(target).parameters)
+        except (TypeError, ValueError):  # a builtin or callable without a signature
+            takes = True
+        return (lambda _operation: target(app)) if takes else (lambda _operation: target())
 
 
 # -- the document in another process ---------------------------------------------------------

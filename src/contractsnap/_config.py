@@ -130,6 +130,8 @@ class Settings:
     min_reach: int = 0
     #: Build scenarios from the schema's OpenAPI links.
     links: bool = True
+    #: Build scenarios from the producers and consumers the schema implies.
+    infer_scenarios: bool = True
     #: Scenarios declared in ``[[tool.contractsnap.scenarios]]`` (see ``_scenarios``).
     scenarios: tuple[ScenarioConfig, ...] = ()
     max_body_size: int = 1_000_000
@@ -270,6 +272,7 @@ _TOP_KINDS = {
     "fail_uncovered": _BOOL,
     "min_reach": _COUNT,
     "links": _BOOL,
+    "infer_scenarios": _BOOL,
     "max_body_size": _POSITIVE_INT,
     "max_read_size": _POSITIVE_INT,
 }
@@ -468,6 +471,7 @@ def build_settings(raw: Mapping[str, object], *, root: Path, source: str) -> Set
         fail_uncovered=flags.get("fail_uncovered", Settings.fail_uncovered),
         min_reach=integers.get("min_reach", Settings.min_reach),
         links=flags.get("links", Settings.links),
+        infer_scenarios=flags.get("infer_scenarios", Settings.infer_scenarios),
         scenarios=scenarios,
         max_body_size=integers.get("max_body_size", Settings.max_body_size),
         max_read_size=integers.get("max_read_size", Settings.max_read_size),

@@ -10,6 +10,7 @@ as missing (it documents every other status, not one that must occur).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Mapping
 
 from . import _openapi, _pointer
@@ -27,6 +28,8 @@ class OperationCoverage:
     documented: tuple[str, ...]
     reached: tuple[int, ...]
     recorded: bool
+    #: Whether a scenario sends it (after the step that creates what it reads).
+    stepped: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -40,10 +43,18 @@ class OperationCoverage:
         statuses = set(self.reached)
         if not self.recorded:
             return "not recorded"
-        if statuses and statuses <= {404, 410}:
+        if statuses and statuses <= {404, 410} and self.stepped:
             return (
-                "only 404s: no case names a resource that exists; a scenario from the "
-                "operation that creates it, or `examples` with ids that exist"
+                "only 404s, in its scenario steps too: the ids carried to it find nothing; "
+                "check what the step it reads answers"
+            )
+        if statuses and statuses <= {404, 410}:
+            names = re.findall(r"\{([^{}]+)\}", self.label)
+            known = f'`[tool.contractsnap.parameters] {names[0]} = "..."` with one that exists'
+            return (
+                "only 404s: no producer found (no operation answers an id it takes); a "
+                + (f"known value, {known}, " if names else "")
+                + "or `examples` with ids that exist"
             )
         if statuses and statuses <= {401, 403}:
             return "only 401/403: send credentials with the `contractsnap_auth_headers` fixture"
@@ -126,6 +137,17 @@ def reached(snapshots: Iterable[Mapping[str, object]]) -> dict[str, tuple[int, .
     return {label: tuple(sorted(statuses)) for label, statuses in out.items()}
 
 
+def stepped(snapshots: Iterable[Mapping[str, object]]) -> set[str]:
+    """The operations that scenario steps of snapshot documents send."""
+    found = set()
+    for snapshot in snapshots:
+        steps = snapshot.get("steps")
+        for step in steps if isinstance(steps, list) else ():
+            if isinstance(step, Mapping) and isinstance(step.get("operation"), str):
+                found.add(str(step["operation"]))
+    return found
+
+
 def _statuses(entries: Iterable[object]) -> set[int]:
     found = set()
     for entry in entries:
@@ -141,14 +163,22 @@ def measure(
     statuses: Mapping[str, Iterable[int]],
     selected: Iterable[str] | None = None,
     recorded: Iterable[str] | None = None,
+    steps: Iterable[str] = (),
 ) -> list[OperationCoverage]:
     """Coverage of each operation of ``document`` (only ``selected`` labels, if given),
     from the statuses its cases got; ``recorded`` are the operations with a snapshot file
-    (by default, those with statuses)."""
+    (by default, those with statuses), ``steps`` those a scenario sends."""
     wanted = None if selected is None else set(selected)
     files = set(statuses if recorded is None else recorded)
+    sent = set(steps)
     return [
-        OperationCoverage(label, codes, tuple(sorted(set(statuses.get(label, ())))), label in files)
+        OperationCoverage(
+            label,
+            codes,
+            tuple(sorted(set(statuses.get(label, ())))),
+            label in files,
+            label in sent,
+        )
         for label, codes in documented(document).items()
         if wanted is None or label in wanted
     ]

@@ -22,6 +22,9 @@ PARTS: dict[str, Literal["path_parameters", "query", "headers", "cookies"]] = {
     "cookie": "cookies",
 }
 _TEMPLATE = re.compile(r"\{(\$[^{}]+)\}")
+#: What follows a header, query or path expression to take a part of its value: the first
+#: group of the regular expression that follows (an extension of schemathesis' links).
+REGEX = "#regex:"
 _SOURCES = re.compile(r"^\$(request|response)\.(header|query|path|body)(?:\.(.*)|#(.*))?$")
 _USE = (
     "use $response.body#/json/pointer, $response.header.NAME, $request.path.NAME, "
@@ -77,6 +80,9 @@ def parse(expression: str) -> tuple[str, str, str, str]:
     ``$method`` and ``$statusCode``); ``ExpressionError`` with a fix if it is malformed."""
     if expression in ("$url", "$method", "$statusCode"):
         return "", "", "", ""
+    expression, _, pattern = expression.partition(REGEX)
+    if pattern:
+        _compiled(expression, pattern)
     match = _SOURCES.match(expression)
     if match is None:
         raise ExpressionError(f"{expression!r} is not a runtime expression; {_USE}")
@@ -123,8 +129,30 @@ def evaluate(expression: str, exchange: Exchange) -> object:
     if expression == "$statusCode":
         return exchange.response.status_code
     if side == "response":
-        return _from_response(where, name, pointer, exchange.response)
-    return from_request(where, name, pointer, exchange.request)
+        value = _from_response(where, name, pointer, exchange.response)
+    else:
+        value = from_request(where, name, pointer, exchange.request)
+    base, _, pattern = expression.partition(REGEX)
+    if not pattern:
+        return value
+    found = _compiled(base, pattern).search(text(value))
+    if found is None:
+        raise ExpressionError(f"{text(value)!r} does not match {pattern!r}")
+    return found.group(1) if found.re.groups else found.group(0)
+
+
+def _compiled(expression: str, pattern: str) -> re.Pattern[str]:
+    if expression.startswith(("$response.body", "$request.body")):
+        raise ExpressionError(
+            f"{expression}{REGEX}{pattern}: `{REGEX}` follows a header, query or path "
+            "expression; point into the body with a JSON pointer instead"
+        )
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ExpressionError(
+            f"{expression}{REGEX}{pattern}: not a regular expression ({exc})"
+        ) from None
 
 
 def fill(value: object, value_of: Callable[[str], object]) -> object:

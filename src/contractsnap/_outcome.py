@@ -46,6 +46,7 @@ class OutcomeData(TypedDict):
     origin: dict[str, object]
     reached: dict[str, list[int]]
     recorded: list[str]
+    stepped: list[str]
     fail_uncovered: bool
     min_reach: int
 
@@ -95,6 +96,8 @@ class Outcome:
     reached: dict[str, list[int]] = dataclasses.field(default_factory=dict)
     #: The operations that have a snapshot file after their test.
     recorded: set[str] = dataclasses.field(default_factory=set)
+    #: The operations a scenario of the suite sends.
+    stepped: set[str] = dataclasses.field(default_factory=set)
     #: Whether a documented status that no case reached fails the run.
     fail_uncovered: bool = False
     #: The reach below which a complete run fails (``min_reach``, percent).
@@ -117,6 +120,7 @@ class Outcome:
             origin=dict(self.origin),
             reached={label: list(found) for label, found in self.reached.items()},
             recorded=sorted(self.recorded),
+            stepped=sorted(self.stepped),
             fail_uncovered=self.fail_uncovered,
             min_reach=self.min_reach,
         )
@@ -142,6 +146,7 @@ class Outcome:
             origin=dict(data.get("origin", {})),
             reached={label: list(found) for label, found in data.get("reached", {}).items()},
             recorded=set(data.get("recorded", ())),
+            stepped=set(data.get("stepped", ())),
             fail_uncovered=bool(data.get("fail_uncovered", False)),
             min_reach=int(data.get("min_reach", 0)),
         )
@@ -165,6 +170,7 @@ class Outcome:
         for label, statuses in other.reached.items():
             self.reached[label] = sorted({*self.reached.get(label, ()), *statuses})
         self.recorded |= other.recorded
+        self.stepped |= other.stepped
         self.fail_uncovered |= other.fail_uncovered
         self.min_reach = max(self.min_reach, other.min_reach)
 
@@ -193,7 +199,7 @@ class Outcome:
         if not self.schema:
             return []
         return _coverage.measure(
-            json.loads(self.schema), self.reached, self.selected, self.recorded
+            json.loads(self.schema), self.reached, self.selected, self.recorded, self.stepped
         )
 
     def settle_reach(self) -> str | None:

@@ -59,10 +59,14 @@ def _child(node: object, token: str) -> object:
 
 
 def get(document: object, pointer: str) -> object:
-    """The value ``pointer`` names in ``document``; ``PointerError`` if it names none."""
+    """The value ``pointer`` names in ``document``; ``PointerError`` if it names none.
+
+    A ``*`` token in an array names its first item (the wildcard of inferred links, such as
+    ``/*/id`` of a list: always the same item, so the same value on every run)."""
     node = document
     for index, token in enumerate(tokens(pointer)):
-        found = _child(node, token)
+        star = token == "*" and isinstance(node, list)
+        found = _child(node, "0" if star else token)
         if found is _ABSENT:
             raise PointerError(pointer, index, node)
         node = found

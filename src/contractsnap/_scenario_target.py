@@ -246,33 +246,55 @@ class ScenarioTarget:
         return await self.plan()  # a scenario's steps depend on each other: planned whole
 
     async def plan(self) -> list[Request]:
-        """The requests to record: the first step's first generated case that gets the
-        status the scenario needs, then each later step's first valid case, its carried
-        values as placeholders."""
+        """The requests to record: for the first step and each step a later one reads, the
+        first generated case that gets the status the scenario needs (after the steps
+        before it); for the others their first valid case; carried values as placeholders."""
+        steps = self.scenario.steps
         requests: list[Request] = []
-        for step in self.scenario.steps:
+        for step in steps:
             valid = self._valid(step)
             if not valid:
                 raise SchemaError(
                     f"{self.scenario.label}: no valid request can be generated for {step.label}"
                 )
             requests.append(_scenarios.masked(step, valid[0].request, self._placeholders))
-        first = self.scenario.steps[0]
+        read = {step.source for step in steps}
+        for index, step in enumerate(steps):
+            if index == 0 or index + 1 in read or step.status:
+                requests[index] = await self._succeeding(requests, index)
+        return requests
+
+    async def _succeeding(self, requests: list[Request], index: int) -> Request:
+        """The first generated request of step ``index + 1`` that gets the status it needs,
+        sent after the (planned) steps before it."""
+        step = self.scenario.steps[index]
         tried: list[int] = []
-        for case in self._valid(first)[:_MAX_TRIES]:
-            requests[0] = _scenarios.masked(first, case.request, self._placeholders)
-            status = (await self.send(requests, steps=1)).results[0].response.get("status")
-            if _wanted(first, status):
-                return requests
+        for case in self._valid(step)[:_MAX_TRIES]:
+            request = _scenarios.masked(step, case.request, self._placeholders)
+            trial = [*requests[:index], request, *requests[index + 1 :]]
+            sent = await self.send(trial, steps=index + 1)
+            status = sent.results[index].response.get("status")
+            if _wanted(step, status):
+                return request
             tried.append(status if isinstance(status, int) else 0)
-        want = f"status {first.status}" if first.status else "a 2xx status"
+        want = f"status {step.status}" if step.status else "a 2xx status"
         got = ", ".join(str(s) for s in tried)
+        which = step.label if index == 0 else f"{step.label} (step {index + 1})"
+        if self.scenario.origin == "inferred":
+            fix = (
+                f"Give {step.label} an example request that succeeds, or leave the scenario "
+                f'out: exclude = ["scenario:{self.scenario.name}"]'
+            )
+        else:
+            fix = (
+                f"Give {step.label} an example request that succeeds (the first examples "
+                "are tried first)"
+                + ("" if self.scenario.origin == "links" else ", or set `status` on the step")
+            )
         raise ContractViolation(
-            f"{self.scenario.label}: no generated request of {first.label} got {want} "
+            f"{self.scenario.label}: no generated request of {which} got {want} "
             f"(tried {_report.plural(len(tried), 'case')}, answered {got}), so the later steps "
-            f"have nothing to carry; {self.shown} was not written. Give {first.label} an "
-            "example request that succeeds (the first examples are tried first)"
-            + ("" if self.scenario.origin == "links" else ", or set `status` on the first step")
+            f"have nothing to carry; {self.shown} was not written. {fix}"
         )
 
     def _valid(self, step: Step) -> list[_cases.FrozenCase]:

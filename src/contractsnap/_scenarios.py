@@ -3,8 +3,9 @@
 A scenario comes from the schema's OpenAPI links (an operation's response declares links:
 the scenario sends the operation, then every linked operation, reads first, then writes,
 deletes last, each with the parameters its link computes from the first step's exchange),
-or from a ``[[tool.contractsnap.scenarios]]`` table naming the steps and their
-``parameters``.
+from a ``[[tool.contractsnap.scenarios]]`` table naming the steps and their
+``parameters``, or from what the schema implies (``_inference``: a create, then what
+reads, updates and deletes what it created), for the operations the first two leave out.
 
 A carried value is written into a step's stored request as a correlated placeholder
 (``"<carried:1>"``); the file's ``carried`` table says which expression of which step it
@@ -22,7 +23,7 @@ import re
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 
-from . import _pointer
+from . import _inference, _pointer
 from ._canonical import decode_value, digest, encode_value
 from ._documents import Request
 from ._errors import a_kind
@@ -45,6 +46,8 @@ from ._snapshot import SCENARIO_DIR
 #: The sub-directory of the snapshot directory that holds the scenario files.
 DIRECTORY = SCENARIO_DIR
 _LOCATIONS = ("path", "query", "header", "cookie")
+#: How the name of an inferred scenario ends (it starts with its first step).
+INFERRED = " (inferred)"
 #: The order linked steps are sent in: reads, then writes, then deletes.
 _METHOD_ORDER = {"GET": 0, "HEAD": 0, "OPTIONS": 0, "PUT": 1, "PATCH": 1, "POST": 2, "DELETE": 4}
 
@@ -103,7 +106,7 @@ class Scenario:
     """A sequence of steps, recorded in one file and replayed as one test."""
 
     name: str
-    origin: str  # "links" or "config"
+    origin: str  # "links", "config" or "inferred"
     steps: tuple[Step, ...]
     fingerprint: str
     file_stem: str
@@ -281,6 +284,9 @@ def scenario_stem(name: str, origin: str) -> str:
         method, _, rest = name.partition(" ")
         path, _, status = rest.rpartition(" ")
         return f"{file_stem(method, path)}_{re.sub(r'[^A-Za-z0-9]', '-', status)}"
+    if origin == "inferred":
+        method, _, path = name.removesuffix(INFERRED).partition(" ")
+        return f"{file_stem(method, path)}_inferred"
     return name
 
 
@@ -291,6 +297,8 @@ def build(schema: ApiSchema) -> tuple[list[Scenario], set[str]]:
     scenarios: list[Scenario] = []
     stems: dict[str, str] = {}
     found = [*(_from_links(schema) if schema.settings.links else []), *_from_config(schema)]
+    if schema.settings.infer_scenarios:
+        found += _inferred(schema, found)
     for defined in found:
         scenario = defined
         if scenario.file_stem in stems:
@@ -461,6 +469,34 @@ def _from_config(schema: ApiSchema) -> list[Scenario]:
                 Step(label, schema.operation(label), None, source, bindings, step_config.status)
             )
         scenarios.append(_scenario(config.name, "config", steps, errors))
+    return scenarios
+
+
+def _inferred(schema: ApiSchema, declared: Sequence[Scenario]) -> list[Scenario]:
+    """A scenario for each tree of producers and consumers the schema implies, leaving out
+    the operations a declared link or a configured scenario already reaches."""
+    reached = {step.label for scenario in declared for step in scenario.steps[1:]}
+    scenarios = []
+    for tree in _inference.trees(_inference.links(schema.document), reached):
+        steps = []
+        for number, inferred in enumerate(tree.steps, 1):
+            where = f"step {number} of the inferred scenario from {tree.producer}"
+            try:
+                bindings = _bindings(schema, inferred.label, inferred.parameters, where)
+            except ValueError:
+                break  # a link schemathesis inferred that does not fit: the steps before it
+            steps.append(
+                Step(
+                    inferred.label,
+                    schema.operation(inferred.label),
+                    None,
+                    inferred.source,
+                    bindings,
+                    inferred.status,
+                )
+            )
+        if len(steps) > 1 and all(step.operation is not None for step in steps):
+            scenarios.append(_scenario(tree.producer + INFERRED, "inferred", steps, []))
     return scenarios
 
 

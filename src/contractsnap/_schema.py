@@ -301,6 +301,19 @@ class ApiSchema:
         ref = _pointer.reference(node)
         return node if ref is None else self._refs.resolve(ref)
 
+    def _own(
+        self, label: str, known: tuple[tuple[str, str | int | float | bool], ...]
+    ) -> tuple[tuple[str, str | int | float | bool], ...]:
+        """The ``parameters`` values that name a parameter of the operation (``name`` or
+        ``place.name``, as generation reads them)."""
+        names = {
+            spelling
+            for place, found in self.parameters_of(label).items()
+            for name in found
+            for spelling in (name, f"{place}.{name}")
+        }
+        return tuple((key, value) for key, value in known if key in names)
+
     def parameters_of(self, label: str) -> dict[str, set[str]]:
         """The names of an operation's parameters, by location (path, query, header, cookie)."""
         found: dict[str, set[str]] = {}
@@ -356,6 +369,10 @@ class ApiSchema:
                     tags=tags,
                 )
             )
+            if op_settings.parameters:  # only its own: the others' leave its fingerprint be
+                op_settings = dataclasses.replace(
+                    op_settings, parameters=self._own(label, op_settings.parameters)
+                )
             operations.append(
                 Operation(
                     method=method.upper(),

@@ -90,6 +90,7 @@ class Suite:
         self.schema = ApiSchema(self.running.document, self.settings, self.running.document_path)
         self.operations = self.schema.operations
         self.scenarios, self._scenario_stems = _scenarios.build(self.schema)
+        self.outcome.stepped = {s.label for scenario in self.scenarios for s in scenario.steps}
         self.outcome.everything = {t.label for t in self.tests}
         self.outcome.schema = _canonical.dumps(self.schema.document)
         self.outcome.origin = self.running.origin()

@@ -234,7 +234,10 @@ def _report_coverage(
         return settings is None or _selectors.selected(settings, method, path, operation_id, tags)
 
     return _coverage.measure(
-        schema, _coverage.reached(documents.values()), _coverage.kept(schema, keep)
+        schema,
+        _coverage.reached(documents.values()),
+        _coverage.kept(schema, keep),
+        steps=_coverage.stepped(documents.values()),
     )
 
 

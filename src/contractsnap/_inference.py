@@ -1,0 +1,276 @@
+"""Inferred scenarios: which operation creates what another one reads, from the schema alone.
+
+The links come from schemathesis' dependency analysis (response schemas, path parameters
+and field names: ``POST /authors`` answers an ``id`` that ``GET /authors/{author_id}``
+takes), run on a key-sorted copy of the document so that its order never matters, plus one
+rule of our own: a create whose answer declares a ``Location`` header leads to the
+operations under that location (``POST /tags`` -> ``GET /tags/{tag_id}``).
+
+From the links, one policy builds trees of steps, each sent in one scenario:
+
+- every operation with path parameters gets at most one producer, the first by: a create
+  (``POST``) before a list (``GET``); a producer whose path is the longer prefix of its
+  own (``/authors/{author_id}/books`` lists what ``POST`` there creates); fewer path
+  parameters; then by label;
+- a link counts only if it gives every path parameter of the consumer (those the producer
+  itself was sent are carried along: ``/authors/{author_id}/books/{book_id}`` gets the
+  ``author_id`` its create was sent);
+- a producer with path parameters is a step of its own producer's tree, so a tree starts
+  at a producer that needs nothing (``POST /authors``) and goes down to the sub-resources;
+- a tree's steps are its producer, then its reads, its updates, each sub-resource's tree,
+  its deletes last; by label within each kind.
+
+A consumer that a declared link or a configured scenario already reaches gets no inferred
+producer: what is declared wins. Everything is ordered by names, never by the document's
+order or a set's, so the same schema gives the same scenarios on every run and adding an
+operation that reads nothing of a tree leaves the tree as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import urllib.parse
+from collections.abc import Iterable, Mapping, Sequence
+
+import schemathesis
+
+from . import _openapi, _pointer
+from ._expressions import REGEX
+
+#: Which producers are tried first (a create, then a list) and how a tree orders its steps
+#: after its producer (reads, updates, sub-resources, other writes, deletes last).
+_PRODUCERS = {"POST": 0, "GET": 1}
+_STEP_ORDER = {"GET": 0, "HEAD": 0, "PUT": 1, "PATCH": 1, "POST": 2, "DELETE": 4}
+_TEMPLATE = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Link:
+    """``producer`` (answering ``status``) gives ``consumer`` the values of ``parameters``:
+    ``(place.name, runtime expression)``, sorted."""
+
+    producer: str
+    status: str
+    consumer: str
+    parameters: tuple[tuple[str, str], ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class InferredStep:
+    """A step of an inferred scenario: its operation, the 1-based step whose exchange its
+    expressions read (0 for the first), its parameters, and the status it must answer for
+    the steps that read it to go on (None: any 2xx)."""
+
+    label: str
+    source: int
+    parameters: tuple[tuple[str, str], ...]
+    status: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Tree:
+    """The steps of one inferred scenario, from the producer that needs nothing."""
+
+    producer: str
+    steps: tuple[InferredStep, ...]
+
+
+def links(document: Mapping[str, object]) -> list[Link]:
+    """Every producer -> consumer link inferred from ``document`` (not the declared ones)."""
+    # A deep, key-sorted copy: schemathesis writes the links it infers into the document it
+    # was given, and its analysis must not see the order the app happened to list things in.
+    sorted_copy = json.loads(json.dumps(document, sort_keys=True, default=str))
+    schema = schemathesis.openapi.from_dict(sorted_copy, config=schemathesis.Config())
+    # Building the state machine is the public way to have schemathesis' dependency
+    # analysis write its inferred links into the document (marked `is_inferred`).
+    schema.as_state_machine()
+    found = {
+        (link.producer, link.status, link.consumer): link
+        for link in [*_from_analysis(schema.raw_schema), *_from_location(document)]
+    }
+    return [found[key] for key in sorted(found)]
+
+
+def _from_analysis(document: Mapping[str, object]) -> Iterable[Link]:
+    for path, method, definition, _ in _openapi.operations(document):
+        responses = definition.get("responses")
+        for status, response in sorted(responses.items()) if isinstance(responses, dict) else ():
+            found = response.get("links") if isinstance(response, Mapping) else None
+            for link in found.values() if isinstance(found, Mapping) else ():
+                extension = link.get("x-schemathesis") if isinstance(link, Mapping) else None
+                if not isinstance(extension, Mapping) or not extension.get("is_inferred"):
+                    continue  # a declared link: the link scenarios have it
+                consumer = _label_of(link.get("operationRef"))
+                parameters = link.get("parameters")
+                if consumer is None or not isinstance(parameters, Mapping):
+                    continue
+                yield Link(
+                    f"{method.upper()} {path}",
+                    str(status),
+                    consumer,
+                    tuple(sorted((str(k), str(v)) for k, v in parameters.items())),
+                )
+
+
+def _label_of(ref: object) -> str | None:
+    """``GET /a/{b}`` for ``#/paths/~1a~1{b}/get``."""
+    if not isinstance(ref, str) or not ref.startswith("#/paths/"):
+        return None
+    pointer, _, method = urllib.parse.unquote(ref).removeprefix("#/paths/").rpartition("/")
+    return f"{method.upper()} {_pointer.unescape(pointer)}"
+
+
+def _from_location(document: Mapping[str, object]) -> Iterable[Link]:
+    """A create whose 2xx answer declares ``Location`` leads to the operations under it."""
+    every = [(path, method) for path, method, _, _ in _openapi.operations(document)]
+    for path, method, definition, _ in _openapi.operations(document):
+        if method != "post":
+            continue
+        for status in _location_statuses(document, definition):
+            base = path.rstrip("/")
+            for other, other_method in every:
+                match = re.fullmatch(re.escape(base) + r"/\{([^{}/]+)\}(?:/.*)?", other)
+                if match is None:
+                    continue
+                name = match.group(1)
+                pattern = re.escape(base) + "/([^/?#]+)"
+                yield Link(
+                    f"POST {path}",
+                    status,
+                    f"{other_method.upper()} {other}",
+                    ((f"path.{name}", f"$response.header.Location{REGEX}{pattern}"),),
+                )
+
+
+def _location_statuses(
+    document: Mapping[str, object], definition: Mapping[str, object]
+) -> list[str]:
+    responses = _followed(document, definition.get("responses"))
+    statuses = []
+    for status, raw in sorted(responses.items()) if isinstance(responses, Mapping) else ():
+        response = _followed(document, raw)
+        headers = response.get("headers") if isinstance(response, Mapping) else None
+        named = {str(h).lower() for h in headers} if isinstance(headers, Mapping) else set()
+        if str(status).startswith("2") and "location" in named:
+            statuses.append(str(status))
+    return statuses
+
+
+def _followed(document: Mapping[str, object], node: object) -> object:
+    try:
+        return _pointer.follow(document, node)
+    except _pointer.PointerError:
+        return None
+
+
+# -- the policy: one producer per consumer, trees of steps ----------------------------------
+
+
+def trees(found: Sequence[Link], declared: Iterable[str] = ()) -> list[Tree]:
+    """The inferred scenarios of ``found`` links, except for the consumers ``declared``
+    links or scenarios already reach; by producer label."""
+    taken = set(declared)
+    usable: dict[str, list[Link]] = {}
+    for link in found:
+        if link.consumer in taken or link.consumer == link.producer:
+            continue
+        if _method(link.producer) not in _PRODUCERS or _params(link.consumer) == []:
+            continue
+        complete = _complete(link)
+        if complete is not None:
+            usable.setdefault(link.consumer, []).append(complete)
+    chosen = {consumer: min(options, key=_rank) for consumer, options in usable.items()}
+    children: dict[str, list[Link]] = {}
+    for consumer, link in sorted(chosen.items()):
+        if _roots_at(link.producer, chosen):
+            children.setdefault(link.producer, []).append(link)
+    return [
+        Tree(root, tuple(_steps(root, children)))
+        for root in sorted(children)
+        if not _params(root)
+    ]
+
+
+def _complete(link: Link) -> Link | None:
+    """``link`` with the consumer's path parameters the producer was also sent carried from
+    its request; None if a path parameter of the consumer is still without a value."""
+    parameters = dict(link.parameters)
+    for name in _params(link.consumer):
+        key = f"path.{name}"
+        if key not in parameters and name in _params(link.producer):
+            parameters[key] = f"$request.path.{name}"
+        if key not in parameters:
+            return None
+    return dataclasses.replace(link, parameters=tuple(sorted(parameters.items())))
+
+
+def _rank(link: Link) -> tuple[int, int, int, str, str]:
+    return (
+        _PRODUCERS[_method(link.producer)],
+        -_common_prefix(_path(link.producer), _path(link.consumer)),
+        len(_params(link.producer)),
+        link.producer,
+        link.status,
+    )
+
+
+def _roots_at(producer: str, chosen: Mapping[str, Link]) -> bool:
+    """Whether following the producers from ``producer`` ends at one that needs nothing
+    (not in a circle, not at one no link reaches)."""
+    seen = set()
+    while _params(producer):
+        if producer in seen or producer not in chosen:
+            return False
+        seen.add(producer)
+        producer = chosen[producer].producer
+    return True
+
+
+def _steps(root: str, children: Mapping[str, Sequence[Link]]) -> list[InferredStep]:
+    steps = [InferredStep(root, 0, (), _wanted(children[root]))]
+    _add(steps, 1, root, children)
+    return steps
+
+
+def _wanted(given: Sequence[Link]) -> int | None:
+    """The status a producer must answer: the first of those its links are declared for."""
+    statuses = sorted(int(link.status) for link in given if link.status.isdecimal())
+    return statuses[0] if statuses else None
+
+
+def _add(
+    steps: list[InferredStep], source: int, producer: str, children: Mapping[str, Sequence[Link]]
+) -> None:
+    ordered = sorted(
+        children[producer], key=lambda link: (_STEP_ORDER.get(_method(link.consumer), 3), link)
+    )
+    for link in ordered:
+        if link.consumer in children:  # a sub-resource: its own steps follow it
+            wanted = _wanted(children[link.consumer])
+            steps.append(InferredStep(link.consumer, source, link.parameters, wanted))
+            _add(steps, len(steps), link.consumer, children)
+        else:
+            steps.append(InferredStep(link.consumer, source, link.parameters, None))
+
+
+def _method(label: str) -> str:
+    return label.partition(" ")[0]
+
+
+def _path(label: str) -> str:
+    return label.partition(" ")[2]
+
+
+def _params(label: str) -> list[str]:
+    return _TEMPLATE.findall(_path(label))
+
+
+def _common_prefix(producer: str, consumer: str) -> int:
+    """How many segments the producer's path has when it is a prefix of the consumer's
+    (``/authors`` of ``/authors/{author_id}``); 0 when it is not."""
+    mine, theirs = producer.strip("/").split("/"), consumer.strip("/").split("/")
+    return len(mine) if theirs[: len(mine)] == mine else 0
+
+
