@@ -50,11 +50,15 @@ class OperationCoverage:
             )
         if statuses and statuses <= {404, 410}:
             names = re.findall(r"\{([^{}]+)\}", self.label)
-            known = f'`[tool.contractsnap.parameters] {names[0]} = "..."` with one that exists'
+            known = (
+                f'a known value, `[tool.contractsnap.parameters] {names[0]} = "..."` with one '
+                "that exists, or "
+                if names
+                else ""
+            )
             return (
-                "only 404s: no producer found (no operation answers an id it takes); a "
-                + (f"known value, {known}, " if names else "")
-                + "or `examples` with ids that exist"
+                "only 404s: no producer found (no operation answers an id it takes); "
+                f"{known}`examples` with ids that exist"
             )
         if statuses and statuses <= {401, 403}:
             return "only 401/403: send credentials with the `contractsnap_auth_headers` fixture"

@@ -25,9 +25,10 @@ from ._scenarios import Scenario, Step
 from ._targets import Context
 from ._verdict import Pass, Stored, Unsendable
 
-#: How many generated cases of the first step recording tries, looking for one that gets
-#: the status the scenario needs.
+#: How many generated cases of a step recording tries, looking for one that gets the
+#: status the scenario needs (a step that later steps read), or a 2xx (any other step).
 _MAX_TRIES = 20
+_MAX_TRIES_OTHERS = 5
 
 _Stored = Stored[Request, ScenarioDocument]
 
@@ -246,9 +247,10 @@ class ScenarioTarget:
         return await self.plan()  # a scenario's steps depend on each other: planned whole
 
     async def plan(self) -> list[Request]:
-        """The requests to record: for the first step and each step a later one reads, the
-        first generated case that gets the status the scenario needs (after the steps
-        before it); for the others their first valid case; carried values as placeholders."""
+        """The requests to record, step by step after the steps before them: for the first
+        step and each step a later one reads, the first generated case that gets the status
+        the scenario needs; for the others the first of their first few cases that gets a
+        2xx (or their first case); carried values as placeholders."""
         steps = self.scenario.steps
         requests: list[Request] = []
         for step in steps:
@@ -260,16 +262,18 @@ class ScenarioTarget:
             requests.append(_scenarios.masked(step, valid[0].request, self._placeholders))
         read = {step.source for step in steps}
         for index, step in enumerate(steps):
-            if index == 0 or index + 1 in read or step.status:
-                requests[index] = await self._succeeding(requests, index)
+            needed = index == 0 or index + 1 in read or bool(step.status)
+            requests[index] = await self._succeeding(requests, index, needed=needed)
         return requests
 
-    async def _succeeding(self, requests: list[Request], index: int) -> Request:
+    async def _succeeding(self, requests: list[Request], index: int, *, needed: bool) -> Request:
         """The first generated request of step ``index + 1`` that gets the status it needs,
-        sent after the (planned) steps before it."""
+        sent after the (planned) steps before it; if none does, the first request when it
+        is not ``needed`` (no later step reads it)."""
         step = self.scenario.steps[index]
         tried: list[int] = []
-        for case in self._valid(step)[:_MAX_TRIES]:
+        valid = self._valid(step)
+        for case in valid[: _MAX_TRIES if needed else _MAX_TRIES_OTHERS]:
             request = _scenarios.masked(step, case.request, self._placeholders)
             trial = [*requests[:index], request, *requests[index + 1 :]]
             sent = await self.send(trial, steps=index + 1)
@@ -277,6 +281,8 @@ class ScenarioTarget:
             if _wanted(step, status):
                 return request
             tried.append(status if isinstance(status, int) else 0)
+        if not needed:
+            return _scenarios.masked(step, valid[0].request, self._placeholders)
         want = f"status {step.status}" if step.status else "a 2xx status"
         got = ", ".join(str(s) for s in tried)
         which = step.label if index == 0 else f"{step.label} (step {index + 1})"

@@ -44,6 +44,7 @@ def contract_test(
     fail_uncovered: bool | None = None,
     min_reach: int | None = None,
     links: bool | None = None,
+    infer_scenarios: bool | None = None,
     max_body_size: int | None = None,
     max_read_size: int | None = None,
     checks: Sequence[str] | None = None,

@@ -51,6 +51,10 @@ class Project:
     def configure(
         self, operations: Mapping[str, Mapping[str, Any]] | None = None, **settings: Any
     ) -> None:
+        # The tests of other features count their tests and files: scenarios inferred from
+        # their apps would be in every count. test_inferred_scenarios.py (and the tests that
+        # pass `infer_scenarios`) run with it on, as a project does by default.
+        settings = {"infer_scenarios": False, **settings}
         lines = ["[tool.contractsnap]"]
         lines += [f"{key} = {toml_value(value)}" for key, value in settings.items()]
         for selector, table in (operations or {}).items():

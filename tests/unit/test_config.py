@@ -50,6 +50,7 @@ WRONG_TYPES: dict[str, tuple[object, str]] = {
     "min_reach": (-1, "an integer >= 0"),
     "parameters": (["slug"], "a table of parameter names to values (strings, numbers or booleans)"),
     "links": ("yes", "true or false"),
+    "infer_scenarios": ("yes", "true or false"),
     "checks": ("not_a_server_error", "a list of strings"),
     "warn_checks": ([1], "a list of strings"),
     "strict": (1, "true or false"),
@@ -231,7 +232,8 @@ class TestUnknownKeys:
         config_error(
             {"zzzzz": 1},
             "test: unknown key `zzzzz`; known keys: app, backend, base_path, base_url, checks, "
-            "coverage, examples, exclude, fail_uncovered, fuzz, headers, include, lifespan, links, "
+            "coverage, examples, exclude, fail_uncovered, fuzz, headers, include, "
+            "infer_scenarios, lifespan, links, "
             "max_body_size, max_cases, max_read_size, min_reach, negative, operations, parameters, "
             "probes, "
             "redact, scenarios, schema, schema_path, schema_redact, schema_unordered, secrets, "

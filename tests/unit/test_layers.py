@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "schema, cases, checks, normalisation, snapshot codec",
         frozenset(
             {"_schema", "_cases", "_checks", "_normalize", "_snapshot", "_scenarios", "_probes"}
-            | {"_coverage", "_schemadiff", "_report", "_pending"}
+            | {"_inference", "_coverage", "_schemadiff", "_report", "_pending"}
         ),
     ),
     ("one exchange", frozenset({"_client", "_credentials", "_exchange", "_app"})),
