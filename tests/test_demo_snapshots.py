@@ -44,9 +44,14 @@ def test_every_demo_operation_has_a_snapshot() -> None:
 
 
 def test_the_demo_workflows_are_committed() -> None:
-    """The create -> read -> update -> delete links and the configured workflow, each a file
-    whose later steps carry the created id as a placeholder."""
-    assert [p.name for p in SCENARIOS] == ["POST_books_201.json", "deleted-book-is-gone.json"]
+    """The create -> read -> update -> delete links, the configured workflow and the one
+    inferred for what they leave out (the cover upload), each a file whose later steps carry
+    the created id as a placeholder."""
+    assert [p.name for p in SCENARIOS] == [
+        "POST_books_201.json",
+        "POST_books_inferred.json",
+        "deleted-book-is-gone.json",
+    ]
     flows = {p.name: json.loads(p.read_text()) for p in SCENARIOS}
     links = flows["POST_books_201.json"]
     assert [s["operation"] for s in links["steps"]] == [
@@ -60,6 +65,11 @@ def test_the_demo_workflows_are_committed() -> None:
         assert flow["carried"]["<carried:1>"]["expression"] == "$response.body#/id"
         for step in flow["steps"][1:]:
             assert step["request"]["path_parameters"] == {"book_id": "<carried:1>"}
+    inferred = flows["POST_books_inferred.json"]["steps"]
+    assert [(s["operation"], s["response"]["status"]) for s in inferred] == [
+        ("POST /books", 201),
+        ("POST /books/{book_id}/cover", 200),
+    ]
     gone = flows["deleted-book-is-gone.json"]["steps"]
     assert [s["response"]["status"] for s in gone] == [201, 204, 404]
     assert list(gone[1]["state"]["books_table"]) == ["removed"]

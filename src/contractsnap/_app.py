@@ -63,7 +63,7 @@ class AppUnderTest:
         #: Where the document was served (``schema_path``, or the usual place that had it).
         self.document_path = settings.schema_path
         self.exchanger: Exchanger | None = None
-        self._setup: Callable[[object], object] | None = None
+        self._setup: Callable[..., object] | None = None
         #: The ``probes`` of the settings, by function name.
         self.probes: dict[str, Probe] = {}
 

@@ -43,23 +43,8 @@ class OperationCoverage:
         statuses = set(self.reached)
         if not self.recorded:
             return "not recorded"
-        if statuses and statuses <= {404, 410} and self.stepped:
-            return (
-                "only 404s, in its scenario steps too: the ids carried to it find nothing; "
-                "check what the step it reads answers"
-            )
         if statuses and statuses <= {404, 410}:
-            names = re.findall(r"\{([^{}]+)\}", self.label)
-            known = (
-                f'a known value, `[tool.contractsnap.parameters] {names[0]} = "..."` with one '
-                "that exists, or "
-                if names
-                else ""
-            )
-            return (
-                "only 404s: no producer found (no operation answers an id it takes); "
-                f"{known}`examples` with ids that exist"
-            )
+            return self._only_not_found()
         if statuses and statuses <= {401, 403}:
             return "only 401/403: send credentials with the `contractsnap_auth_headers` fixture"
         if statuses and statuses <= {400, 409, 415, 422}:
@@ -67,6 +52,24 @@ class OperationCoverage:
         if any(status >= 500 for status in statuses):
             return "server errors"
         return "no 2xx: " + (" ".join(map(str, sorted(statuses))) or "no answer")
+
+    def _only_not_found(self) -> str:
+        if self.stepped:
+            return (
+                "only 404s, in its scenario steps too: the ids carried to it find nothing; "
+                "check what the step it reads answers"
+            )
+        names = re.findall(r"\{([^{}]+)\}", self.label)
+        known = (
+            f'a known value, `[tool.contractsnap.parameters] {names[0]} = "..."` with one that '
+            "exists, or "
+            if names
+            else ""
+        )
+        return (
+            "only 404s: no producer found (no operation answers an id it takes); "
+            f"{known}`examples` with ids that exist"
+        )
 
     @property
     def missing(self) -> tuple[str, ...]:

@@ -89,8 +89,8 @@ def links(document: Mapping[str, object]) -> list[Link]:
         # Building the state machine is the public way to have schemathesis' dependency
         # analysis write its inferred links into the document (marked `is_inferred`).
         schema.as_state_machine()
-    except Exception:  # noqa: BLE001 - a schema it cannot analyse implies no scenario;
-        return []  # its operations' own tests say what is wrong with it
+    except Exception:  # a schema it cannot analyse implies no scenario; its operations'
+        return []  # own tests say what is wrong with it
     found = {
         (link.producer, link.status, link.consumer): link
         for link in [*_from_analysis(schema.raw_schema), *_from_location(document)]
@@ -230,7 +230,7 @@ def trees(found: Sequence[Link], declared: Iterable[str] = ()) -> list[Tree]:
             usable.setdefault(link.consumer, []).append(complete)
     chosen = {consumer: min(options, key=_rank) for consumer, options in usable.items()}
     children: dict[str, list[Link]] = {}
-    for consumer, link in sorted(chosen.items()):
+    for _, link in sorted(chosen.items()):
         if _roots_at(link.producer, chosen):
             children.setdefault(link.producer, []).append(link)
     return [

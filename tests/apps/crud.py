@@ -8,9 +8,8 @@ API's own answers (or a known value) do. ``reset`` is the ``setup`` that empties
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Path, Response
 from pydantic import BaseModel, Field
@@ -52,20 +51,25 @@ AUTHORS: dict[int, Author] = {}
 BOOKS: dict[uuid.UUID, Book] = {}
 TAGS: dict[int, Tag] = {}
 SHELVES = {"main": Shelf(slug="main", capacity=120)}
-_ids = itertools.count(1)
+#: The last id handed out (authors and tags share one sequence, as a database may).
+LAST_ID = [0]
+
+
+def _next_id() -> int:
+    LAST_ID[0] += 1
+    return LAST_ID[0]
 
 
 def reset() -> None:
     """Empty the store, as a fresh database would be."""
-    global _ids
     AUTHORS.clear()
     BOOKS.clear()
     TAGS.clear()
-    _ids = itertools.count(1)
+    LAST_ID[0] = 0
 
 
 app = FastAPI(title="Library", version="1")
-NOT_FOUND = {404: {"description": "Not found"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Not found"}}
 AuthorId = Annotated[int, Path(ge=1)]
 
 
@@ -77,7 +81,7 @@ def _author(author_id: int) -> Author:
 
 @app.post("/authors", status_code=201)
 async def create_author(author: AuthorIn) -> Author:
-    created = Author(id=next(_ids), **author.model_dump())
+    created = Author(id=_next_id(), **author.model_dump())
     AUTHORS[created.id] = created
     return created
 
@@ -142,7 +146,7 @@ async def read_book(author_id: AuthorId, book_id: uuid.UUID) -> Book:
     },
 )
 async def create_tag(tag: TagIn) -> Response:
-    created = Tag(id=next(_ids), **tag.model_dump())
+    created = Tag(id=_next_id(), **tag.model_dump())
     TAGS[created.id] = created
     return Response(status_code=201, headers={"Location": f"/tags/{created.id}"})
 

@@ -26,7 +26,7 @@ def demo(project: Project) -> Project:
     scenarios = settings.pop("scenarios", [])
     assert isinstance(operations, dict)
     assert isinstance(scenarios, list)
-    project.configure(operations, **settings)
+    project.configure(operations, **{"infer_scenarios": True, **settings})  # the demo's default
     with (project.path / "pyproject.toml").open("a") as fh:
         fh.write('pythonpath = ["."]\n')  # this copy, not the demo a parent process imported
         for scenario in scenarios:
@@ -49,7 +49,7 @@ def _gate(demo: Project) -> pytest.RunResult:
 
 def test_the_committed_snapshots_pass(demo: Project) -> None:
     result = _gate(demo)
-    result.assert_outcomes(passed=12)  # ten operations, two scenarios
+    result.assert_outcomes(passed=13)  # ten operations, two declared scenarios, one inferred
     assert not list((demo.path / "snapshots").rglob("*.pending"))
 
 
@@ -72,7 +72,12 @@ def test_a_wrong_value_written_behind_the_same_response(demo: Project) -> None:
         if line.startswith("FAILED contractsnap::")
     }
     # The create and the workflows that follow it: every other operation passes.
-    assert failed == {"POST /books", "scenario POST /books 201", "scenario deleted-book-is-gone"}
+    assert failed == {
+        "POST /books",
+        "scenario POST /books 201",
+        "scenario deleted-book-is-gone",
+        "scenario POST /books (inferred)",
+    }
     result.stdout.fnmatch_lines(
         [
             "POST /books: * of * cases answered differently from snapshots/POST_books.json "

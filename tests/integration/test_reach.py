@@ -26,7 +26,7 @@ def _heroes(project: Project, **settings: Any) -> None:
 
 
 def test_the_summary_says_the_reach_and_why_an_operation_has_no_2xx(project: Project) -> None:
-    _heroes(project)
+    _heroes(project)  # without inferred scenarios: nothing creates a hero before the read
     result = project.run("--snapshot-update")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(
@@ -34,10 +34,24 @@ def test_the_summary_says_the_reach_and_why_an_operation_has_no_2xx(project: Pro
             "operation * snapshot * 2xx * reached * not reached",
             "GET /heroes/{hero_id} * yes * no * 404 *",
             "reach: 2 of 3 operations answered 2xx (67%); without one:",
-            "  GET /heroes/{hero_id}: only 404s: no case names a resource that exists; a "
-            "scenario from the operation that creates it, or `examples` with ids that exist",
+            "  GET /heroes/{hero_id}: only 404s: no producer found (no operation answers an id "
+            'it takes); a known value, `[tool.contractsnap.parameters] hero_id = "..."` with '
+            "one that exists, or `examples` with ids that exist",
         ]
     )
+
+
+def test_the_scenario_inferred_from_the_create_reaches_the_read(project: Project) -> None:
+    _heroes(project, infer_scenarios=True)
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        [
+            "GET /heroes/{hero_id} * yes * yes * 200 404 *",
+            "reach: 3 of 3 operations answered 2xx (100%)",
+        ]
+    )
+    assert "scenarios/POST_heroes_-263ce2cd_inferred.json" in project.snapshots()
 
 
 def test_a_scenario_step_that_answers_2xx_counts(project: Project) -> None:
