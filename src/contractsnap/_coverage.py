@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from . import _openapi, _pointer
 from ._canonical import JSON
 
+_NOT_FOUND = frozenset({404, 410})
+_REFUSED = frozenset({400, 409, 415, 422})
 #: Whether an operation (method, path, operationId, tags) takes part in the run.
 Keep = Callable[[str, str, "str | None", "tuple[str, ...]"], bool]
 
@@ -43,20 +45,22 @@ class OperationCoverage:
         statuses = set(self.reached)
         if not self.recorded:
             return "not recorded"
-        if statuses and statuses <= {404, 410}:
-            return self._only_not_found()
+        if statuses & _NOT_FOUND and statuses <= _NOT_FOUND | _REFUSED:
+            # Refused input aside (the cases meant to be refused), what it took was not found.
+            seen = "only 404s" if statuses <= _NOT_FOUND else "404s and refused input"
+            return self._not_found(seen)
         if statuses and statuses <= {401, 403}:
             return "only 401/403: send credentials with the `contractsnap_auth_headers` fixture"
-        if statuses and statuses <= {400, 409, 415, 422}:
+        if statuses and statuses <= _REFUSED:
             return "only refused input: add `examples` to the schema, or a scenario"
         if any(status >= 500 for status in statuses):
             return "server errors"
         return "no 2xx: " + (" ".join(map(str, sorted(statuses))) or "no answer")
 
-    def _only_not_found(self) -> str:
+    def _not_found(self, seen: str) -> str:
         if self.stepped:
             return (
-                "only 404s, in its scenario steps too: the ids carried to it find nothing; "
+                f"{seen}, in its scenario steps too: the ids carried to it find nothing; "
                 "check what the step it reads answers"
             )
         names = re.findall(r"\{([^{}]+)\}", self.label)
@@ -67,7 +71,7 @@ class OperationCoverage:
             else ""
         )
         return (
-            "only 404s: no producer found (no operation answers an id it takes); "
+            f"{seen}: no producer found (no operation answers an id it takes); "
             f"{known}`examples` with ids that exist"
         )
 

@@ -381,6 +381,9 @@ class Bench:
                 "[tool.contractsnap]",
                 'app = "synthetic_app:app"',
                 f"max_cases = {MAX_CASES}",
+                # The raw loop sends the operations' cases; the synthetic app keeps no state,
+                # so the scenarios inferred from its creates would add requests it does not.
+                "infer_scenarios = false",
                 "",
             ]
         lines += ["[tool.pytest.ini_options]", ""]

@@ -156,7 +156,8 @@ class TestReach:
     @pytest.mark.parametrize(
         ("statuses", "why"),
         [
-            ((404,), "only 404s"),
+            ((404,), "only 404s: no producer found"),
+            ((404, 422), "404s and refused input: no producer found"),
             ((401, 403), "only 401/403"),
             ((422,), "only refused input"),
             ((500, 404), "server errors"),
@@ -167,6 +168,15 @@ class TestReach:
         item = OperationCoverage("GET /a", ("200",), statuses, recorded=True)
         assert not item.succeeded
         assert item.why_not.startswith(why)
+
+    def test_a_path_parameter_is_named_in_the_known_value_line(self) -> None:
+        item = OperationCoverage("GET /shelves/{slug}", ("200",), (404,), recorded=True)
+        assert '`[tool.contractsnap.parameters] slug = "..."`' in item.why_not
+
+    def test_an_operation_a_scenario_sends_is_not_said_to_have_no_producer(self) -> None:
+        item = OperationCoverage("GET /a/{id}", ("200",), (404,), recorded=True, stepped=True)
+        assert item.why_not.startswith("only 404s, in its scenario steps too")
+        assert "no producer" not in item.why_not
 
     def test_reach_lines(self) -> None:
         items = [
