@@ -32,6 +32,8 @@ class OperationCoverage:
     recorded: bool
     #: Whether a scenario sends it (after the step that creates what it reads).
     stepped: bool = False
+    #: Whether scenarios are inferred (``infer_scenarios``): without, none was looked for.
+    inferring: bool = True
 
     @property
     def succeeded(self) -> bool:
@@ -66,14 +68,17 @@ class OperationCoverage:
         names = re.findall(r"\{([^{}]+)\}", self.label)
         known = (
             f'a known value, `[tool.contractsnap.parameters] {names[0]} = "..."` with one that '
-            "exists, or "
+            "exists after `setup`, or "
             if names
             else ""
         )
-        return (
-            f"{seen}: no producer found (no operation answers an id it takes); "
-            f"{known}`examples` with ids that exist"
+        why = (
+            "no producer found (no operation answers an id it takes)"
+            if self.inferring
+            else "no scenario reaches it (`infer_scenarios = false`: none is inferred from "
+            "the operation that creates what it reads)"
         )
+        return f"{seen}: {why}; {known}`examples` with ids that exist"
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -175,6 +180,8 @@ def measure(
     selected: Iterable[str] | None = None,
     recorded: Iterable[str] | None = None,
     steps: Iterable[str] = (),
+    *,
+    inferring: bool = True,
 ) -> list[OperationCoverage]:
     """Coverage of each operation of ``document`` (only ``selected`` labels, if given),
     from the statuses its cases got; ``recorded`` are the operations with a snapshot file
@@ -189,6 +196,7 @@ def measure(
             tuple(sorted(set(statuses.get(label, ())))),
             label in files,
             label in sent,
+            inferring,
         )
         for label, codes in documented(document).items()
         if wanted is None or label in wanted

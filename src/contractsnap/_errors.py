@@ -74,6 +74,10 @@ class NotChecked(Exception):
     """The test has nothing to check; another test's failure says why, once."""
 
 
+class SetupError(ContractsnapError):
+    """The ``setup`` (or the ``contractsnap_setup`` fixture's function) raised."""
+
+
 class ProbeError(ContractsnapError):
     """A state probe raised, or returned state that cannot be stored as JSON."""
 

@@ -12,6 +12,7 @@ import dataclasses
 import inspect
 import traceback
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import httpx
 
@@ -21,7 +22,7 @@ from ._checks import CheckFailure, run_checks
 from ._config import OperationSettings, Settings
 from ._credentials import Credentials
 from ._documents import Case, JSONObject, Request, Response, State
-from ._errors import AppLoadError, SchemaError
+from ._errors import AppLoadError, SchemaError, SetupError
 from ._probes import Probe
 from ._schema import Operation
 
@@ -92,10 +93,21 @@ class Answer:
 
 
 async def call_setup(setup: Setup | None, operation: Operation) -> None:
-    if setup is not None:
+    """Call the set-up before a pass over ``operation``; ``SetupError`` if it raises."""
+    if setup is None:
+        return
+    try:
         result = setup(operation)
         if inspect.isawaitable(result):
             await result
+    except Exception as exc:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        raise SetupError(
+            f"the `setup` raised {type(exc).__name__}: {exc} (in {frame.name}, "
+            f"{Path(frame.filename).name}:{frame.lineno}, before the pass over "
+            f"{operation.label}); fix it: it runs before every pass, to put the app's state "
+            "back as it was"
+        ) from None
 
 
 class Exchanger:

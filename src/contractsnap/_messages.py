@@ -6,6 +6,7 @@ Pure functions from results to text; the verdict decides when each is raised.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 
 from . import _normalize, _report
@@ -173,14 +174,26 @@ def _server_errors(label: str, results: Sequence[CaseResult], style: Style) -> l
             f"{_report.plural(len(rest), 'more case')} failed too ({_numbers(rest)})"
             "; `pytest -v` shows each",
         ]
+    # A scenario's checks are its steps' operations' (a step title names its operation).
+    operations = sorted({_STEP_OPERATION.sub(r"\1", title) for title, _ in failed})
+    if noun == "case":
+        operations = [label]
+    whose = "this operation's" if len(operations) == 1 else "these operations'"
     out += [
         "",
         "A known bug you cannot fix yet: record the error as the answer by leaving "
-        "`not_a_server_error` out of this operation's checks:",
-        f'  [tool.contractsnap.operations."{label}"]',
-        '  checks = ["response_schema_conformance", "content_type_conformance"]',
+        f"`not_a_server_error` out of {whose} checks:",
     ]
+    for operation in operations:
+        out += [
+            f'  [tool.contractsnap.operations."{operation}"]',
+            '  checks = ["response_schema_conformance", "content_type_conformance"]',
+        ]
     return out
+
+
+#: A step's title (``step 3/7: PUT /authors/{author_id} (link X)``), its operation in group 1.
+_STEP_OPERATION = re.compile(r"^step \d+/\d+: (\S+ \S+).*$", re.DOTALL)
 
 
 def _cut_traceback(text: str, style: Style) -> list[str]:

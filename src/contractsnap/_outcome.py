@@ -47,6 +47,7 @@ class OutcomeData(TypedDict):
     reached: dict[str, list[int]]
     recorded: list[str]
     stepped: list[str]
+    infers: bool
     fail_uncovered: bool
     min_reach: int
 
@@ -98,6 +99,8 @@ class Outcome:
     recorded: set[str] = dataclasses.field(default_factory=set)
     #: The operations a scenario of the suite sends.
     stepped: set[str] = dataclasses.field(default_factory=set)
+    #: Whether the suite infers scenarios (``infer_scenarios``).
+    infers: bool = True
     #: Whether a documented status that no case reached fails the run.
     fail_uncovered: bool = False
     #: The reach below which a complete run fails (``min_reach``, percent).
@@ -121,6 +124,7 @@ class Outcome:
             reached={label: list(found) for label, found in self.reached.items()},
             recorded=sorted(self.recorded),
             stepped=sorted(self.stepped),
+            infers=self.infers,
             fail_uncovered=self.fail_uncovered,
             min_reach=self.min_reach,
         )
@@ -147,6 +151,7 @@ class Outcome:
             reached={label: list(found) for label, found in data.get("reached", {}).items()},
             recorded=set(data.get("recorded", ())),
             stepped=set(data.get("stepped", ())),
+            infers=bool(data.get("infers", True)),
             fail_uncovered=bool(data.get("fail_uncovered", False)),
             min_reach=int(data.get("min_reach", 0)),
         )
@@ -171,6 +176,7 @@ class Outcome:
             self.reached[label] = sorted({*self.reached.get(label, ()), *statuses})
         self.recorded |= other.recorded
         self.stepped |= other.stepped
+        self.infers = self.infers and other.infers
         self.fail_uncovered |= other.fail_uncovered
         self.min_reach = max(self.min_reach, other.min_reach)
 
@@ -199,7 +205,12 @@ class Outcome:
         if not self.schema:
             return []
         return _coverage.measure(
-            json.loads(self.schema), self.reached, self.selected, self.recorded, self.stepped
+            json.loads(self.schema),
+            self.reached,
+            self.selected,
+            self.recorded,
+            self.stepped,
+            inferring=self.infers,
         )
 
     def settle_reach(self) -> str | None:

@@ -267,9 +267,9 @@ class ScenarioTarget:
         return requests
 
     async def _succeeding(self, requests: list[Request], index: int, *, needed: bool) -> Request:
-        """The first generated request of step ``index + 1`` that gets the status it needs,
-        sent after the (planned) steps before it; if none does, the first request when it
-        is not ``needed`` (no later step reads it)."""
+        """The first generated request of step ``index + 1`` that gets the status it needs
+        (or a server error), sent after the (planned) steps before it; if none does, the
+        first request when it is not ``needed`` (no later step reads it)."""
         step = self.scenario.steps[index]
         tried: list[int] = []
         valid = self._valid(step)
@@ -278,8 +278,8 @@ class ScenarioTarget:
             trial = [*requests[:index], request, *requests[index + 1 :]]
             sent = await self.send(trial, steps=index + 1)
             status = sent.results[index].response.get("status")
-            if _wanted(step, status):
-                return request
+            if _wanted(step, status) or (isinstance(status, int) and status >= 500):
+                return request  # a server error is recorded, to fail as one: never skipped
             tried.append(status if isinstance(status, int) else 0)
         if not needed:
             return _scenarios.masked(step, valid[0].request, self._placeholders)

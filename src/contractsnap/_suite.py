@@ -57,6 +57,7 @@ class Suite:
             self.display(self.directory),
             fail_uncovered=settings.fail_uncovered or self.options.fail_uncovered,
             min_reach=settings.min_reach,
+            infers=settings.infer_scenarios,
         )
         #: The app (or live server) while it runs: its client, document, setup and probes.
         self.running = AppUnderTest(settings, self.outcome.note)

@@ -238,6 +238,7 @@ def _report_coverage(
         _coverage.reached(documents.values()),
         _coverage.kept(schema, keep),
         steps=_coverage.stepped(documents.values()),
+        inferring=settings is None or settings.infer_scenarios,
     )
 
 

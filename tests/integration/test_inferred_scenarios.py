@@ -37,7 +37,7 @@ def test_a_crud_app_without_examples_is_reached_with_no_configuration(project: P
             "reach: 10 of 11 operations answered 2xx (91%); without one:",
             "  GET /shelves/{slug}: only 404s: no producer found (no operation answers an id it "
             'takes); a known value, `[tool.contractsnap.parameters] slug = "..."` with one '
-            "that exists, or `examples` with ids that exist",
+            "that exists after `setup`, or `examples` with ids that exist",
         ]
     )
     # The create, its reads and update, the nested create and what reads it, the delete last.
@@ -214,3 +214,50 @@ def test_a_producer_that_never_succeeds_says_how_to_leave_it_out(project: Projec
             'succeeds, or leave the scenario out: exclude = [[]"scenario:POST /tags (inferred)"]',
         ]
     )
+
+
+def test_a_server_error_met_while_planning_a_step_is_recorded_not_skipped(
+    project: Project,
+) -> None:
+    """Recording tries a few requests of a step for a 2xx; one that answers 500 is a bug
+    found, kept to fail as one (and the fix names the step's operation, not the scenario)."""
+    _crud(project)
+    project.edit(
+        "app_module",
+        "    _author(author_id)\n    AUTHORS[author_id] = ",
+        "    _author(author_id)\n"
+        "    if len(author.name) == 1:\n"
+        '        raise RuntimeError("a one-letter name breaks the index")\n'
+        "    AUTHORS[author_id] = ",
+    )
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=12, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "scenario POST /authors (inferred): the app failed on 1 of 7 steps (answered 500): "
+            "a server error to fix, not a change to accept",
+            "step 3/7: PUT /authors/{author_id}",
+            "*RuntimeError: a one-letter name breaks the index",
+            "*leaving `not_a_server_error` out of this operation's checks:",
+            '  [[]tool.contractsnap.operations."PUT /authors/{author_id}"]',
+        ]
+    )
+
+
+def test_a_setup_that_raises_says_where_in_one_line(project: Project) -> None:
+    _crud(project)
+    project.edit(
+        "app_module",
+        "    AUTHORS.clear()\n",
+        '    raise LookupError("no such table: sqlite_sequence")\n',
+    )
+    result = project.run("--snapshot-update", "--contractsnap-op", "GET /authors")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "the `setup` raised LookupError: no such table: sqlite_sequence (in reset, "
+            "app_module.py:*, before the pass over GET /authors); fix it: it runs before "
+            "every pass, to put the app's state back as it was",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()

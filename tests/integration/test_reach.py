@@ -34,9 +34,10 @@ def test_the_summary_says_the_reach_and_why_an_operation_has_no_2xx(project: Pro
             "operation * snapshot * 2xx * reached * not reached",
             "GET /heroes/{hero_id} * yes * no * 404 *",
             "reach: 2 of 3 operations answered 2xx (67%); without one:",
-            "  GET /heroes/{hero_id}: only 404s: no producer found (no operation answers an id "
-            'it takes); a known value, `[tool.contractsnap.parameters] hero_id = "..."` with '
-            "one that exists, or `examples` with ids that exist",
+            "  GET /heroes/{hero_id}: only 404s: no scenario reaches it (`infer_scenarios = "
+            "false`: none is inferred from the operation that creates what it reads); a known "
+            'value, `[tool.contractsnap.parameters] hero_id = "..."` with one that exists '
+            "after `setup`, or `examples` with ids that exist",
         ]
     )
 
