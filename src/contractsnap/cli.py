@@ -15,6 +15,7 @@ of a scenario; patterns take shell wildcards. A scenario is accepted or rejected
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -28,10 +29,21 @@ from ._config import load_settings, read_pyproject
 from ._errors import ContractsnapError
 
 
+def _installed_version() -> str:
+    """The version of the installed distribution, as its metadata says."""
+    try:
+        return importlib.metadata.version("contractsnap")
+    except importlib.metadata.PackageNotFoundError:  # imported from a source tree
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="contractsnap",
         description="Contract and regression snapshot tests for ASGI HTTP APIs.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"contractsnap {_installed_version()}"
     )
     parser.add_argument(
         "--dir",
