@@ -24,9 +24,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import _coverage, _diffreport, _pending, _selectors
+from . import _coverage, _diffreport, _init, _pending, _selectors
 from ._config import load_settings, read_pyproject
-from ._errors import ContractsnapError
+from ._errors import ConfigError, ContractsnapError
 
 
 def _installed_version() -> str:
@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the snapshot directory (default: snapshot_dir of [tool.contractsnap])",
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser(
+        "init", help="set the project up: [tool.contractsnap], .gitignore, a CI workflow"
+    )
+    init.add_argument("--app", help="the app, as module:attr or module:factory()")
+    init.add_argument("--dry-run", action="store_true", help="show what it would write")
+    init.add_argument("--force", action="store_true", help="also replace what it did not write")
     run = commands.add_parser(
         "run", help="run the contract suite of [tool.contractsnap] (pytest -m contractsnap)"
     )
@@ -95,6 +101,31 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 on breaking changes (default), on any change, or never",
     )
     return parser
+
+
+def _init_project(root: Path, args: argparse.Namespace, out: TextIO) -> int:
+    app = args.app
+    if app is None:
+        found = _init.find_apps(root)
+        if not found:
+            raise ConfigError(
+                "no FastAPI, Starlette or Litestar app found in the project's source (a "
+                "module-level `app = FastAPI()`, or a function that returns one); name it: "
+                "contractsnap init --app module:app"
+            )
+        if len(found) > 1:
+            out.write("several apps found; choose one with --app:\n")
+            out.writelines(f"  contractsnap init --app {candidate}\n" for candidate in found)
+            return 2
+        app = found[0]
+        out.write(f"app: {app}\n")
+    elif ":" not in app:
+        raise ConfigError(f"--app {app!r} is not module:attr (or module:factory())")
+    changes, notes = _init.plan(root, app, force=args.force)
+    if not args.dry_run:
+        _init.write(changes)
+    _init.report(changes, notes, out, dry_run=args.dry_run)
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -346,6 +377,8 @@ def main(
     if args.command == "run":
         return _run(args)
     try:
+        if args.command == "init":
+            return _init_project(Path.cwd(), args, out)
         directory = _directory(args)
         if args.command == "review":
             return _review(directory, stdin or sys.stdin, out)
