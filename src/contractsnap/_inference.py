@@ -31,7 +31,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 
 import schemathesis
@@ -194,10 +193,8 @@ def _from_analysis(document: Mapping[str, object]) -> Iterable[Link]:
 
 def _label_of(ref: object) -> str | None:
     """``GET /a/{b}`` for ``#/paths/~1a~1{b}/get``."""
-    if not isinstance(ref, str) or not ref.startswith("#/paths/"):
-        return None
-    pointer, _, method = urllib.parse.unquote(ref).removeprefix("#/paths/").rpartition("/")
-    return f"{method.upper()} {_pointer.unescape(pointer)}"
+    target = _openapi.operation_ref(ref) if isinstance(ref, str) else None
+    return None if target is None else f"{target[0].upper()} {target[1]}"
 
 
 def _from_location(document: Mapping[str, object]) -> Iterable[Link]:

@@ -3,6 +3,7 @@ names its security schemes give credentials."""
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterator, Mapping
 
 from . import _pointer
@@ -27,6 +28,17 @@ def path_item(document: Mapping[str, object], raw: object) -> Mapping[str, objec
         **(target if isinstance(target, Mapping) else {}),
         **{k: v for k, v in raw.items() if k != "$ref"},
     }
+
+
+def operation_ref(ref: str) -> tuple[str, str] | None:
+    """``(method, path)`` of an ``operationRef`` into the same document
+    (``#/paths/~1a~1{b}/get``: ``("get", "/a/{b}")``), the method as written; None for a
+    reference into another document."""
+    if not ref.startswith("#/paths/"):
+        return None
+    # A JSON pointer in a URI fragment may be percent-encoded (RFC 6901, section 6).
+    pointer, _, method = urllib.parse.unquote(ref).removeprefix("#/paths/").rpartition("/")
+    return method, _pointer.unescape(pointer)
 
 
 def operations(

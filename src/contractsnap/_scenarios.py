@@ -20,10 +20,9 @@ import dataclasses
 import difflib
 import json
 import re
-import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 
-from . import _inference, _pointer
+from . import _inference, _openapi, _pointer
 from ._canonical import decode_value, digest, encode_value
 from ._documents import Request
 from ._errors import a_kind
@@ -405,13 +404,12 @@ def _link_target(schema: ApiSchema, link: object, where: str) -> tuple[Mapping[s
         return link, str(same[0])
     ref = link.get("operationRef")
     if isinstance(ref, str):
-        if not ref.startswith("#/paths/"):
+        target = _openapi.operation_ref(ref)
+        if target is None:
             raise ValueError(
                 f"{where}: operationRef {ref!r} points into another document; use operationId"
             )
-        # A JSON pointer in a URI fragment may be percent-encoded (RFC 6901, section 6).
-        pointer, _, method = urllib.parse.unquote(ref).removeprefix("#/paths/").rpartition("/")
-        path = _pointer.unescape(pointer)
+        method, path = target
         label = f"{method.upper()} {path}"
         if label not in schema.definitions or method != method.lower():
             hint = difflib.get_close_matches(label, sorted(schema.definitions), n=1)

@@ -23,6 +23,12 @@ def _crud(project: Project, **settings: Any) -> None:
     project.configure(**{**BASE, "infer_scenarios": True, **settings})
 
 
+def _add_route(project: Project, code: str) -> None:
+    """A new operation in the app, before its last one."""
+    last = '@app.get("/shelves/{slug}"'
+    project.edit("app_module", last, f"{code}\n\n{last}")
+
+
 def _steps(project: Project, name: str) -> list[tuple[str, int]]:
     document = json.loads(project.snapshots()[name])
     return [(step["operation"], step["response"]["status"]) for step in document["steps"]]
@@ -138,14 +144,12 @@ def test_a_schema_change_that_alters_the_inference_makes_it_stale(project: Proje
     project.run("--snapshot-update").assert_outcomes(passed=13)
     before = project.snapshots()
     # A new consumer of what POST /tags creates: the tags scenario gains a step.
-    project.edit(
-        "app_module",
-        '@app.get("/shelves/{slug}"',
+    _add_route(
+        project,
         '@app.delete("/tags/{tag_id}", status_code=204, responses=NOT_FOUND)\n'
         "async def delete_tag(tag_id: Annotated[int, Path(ge=1)]) -> Response:\n"
         "    TAGS.pop(tag_id, None)\n"
-        "    return Response(status_code=204)\n\n\n"
-        '@app.get("/shelves/{slug}"',
+        "    return Response(status_code=204)\n",
     )
     result = project.run()
     result.assert_outcomes(passed=12, failed=2)
@@ -170,12 +174,8 @@ def test_an_unrelated_operation_leaves_the_scenarios_as_they_were(project: Proje
     _crud(project)
     project.run("--snapshot-update").assert_outcomes(passed=13)
     before = project.snapshots()
-    project.edit(
-        "app_module",
-        '@app.get("/shelves/{slug}"',
-        '@app.get("/ping")\nasync def ping() -> dict[str, str]:\n    return {"ping": "pong"}\n\n\n'
-        '@app.get("/shelves/{slug}"',
-    )
+    ping = '@app.get("/ping")\nasync def ping() -> dict[str, str]:\n    return {"ping": "pong"}\n'
+    _add_route(project, ping)
     project.run("--snapshot-update").assert_outcomes(passed=14)
     after = project.snapshots()
     assert {name: after[name] for name in before} == before
