@@ -137,7 +137,7 @@ def evaluate(expression: str, exchange: Exchange) -> object:
         return value
     found = _compiled(base, pattern).search(text(value))
     if found is None:
-        raise ExpressionError(f"{text(value)!r} does not match {pattern!r}")
+        raise ExpressionError(f"{text(value)!r} does not match the regular expression {pattern}")
     return found.group(1) if found.re.groups else found.group(0)
 
 

@@ -215,6 +215,8 @@ def exchange(
         ("$response.header.Location", "/books/7"),
         ("$response.header.location", "/books/7"),
         ("$response.header.LOCATION", "/books/7"),
+        ("$response.header.Location#regex:/books/([^/?#]+)", "7"),
+        ("$response.header.Location#regex:\\d+", "7"),
         ("$request.path.book_id", 7),
         ("$request.path.blob", b"p"),
         ("$request.query.q", "dune"),
@@ -410,6 +412,16 @@ USE = (
             'expression in the text as {$...}, such as "Bearer {$response.body#/token}"',
         ),
         ("Bearer {$foo}", f"'$foo' is not a runtime expression; {USE}"),
+        (
+            "$response.header.Location#regex:/books/(\\d+",
+            "$response.header.Location#regex:/books/(\\d+: not a regular expression (missing ), "
+            "unterminated subpattern at position 7)",
+        ),
+        (
+            "$response.body#regex:(.*)",
+            "$response.body#regex:(.*): `#regex:` follows a header, query or path expression; "
+            "point into the body with a JSON pointer instead",
+        ),
     ],
 )
 def test_check_expression_refuses(expression: str, message: str) -> None:
@@ -1152,3 +1164,14 @@ def test_pyproject_scenario_is_valid() -> None:
     settings = load_settings(root)
     names = [s.name for s in settings.scenarios]
     assert "deleted-book-is-gone" in names
+
+
+def test_a_regex_that_does_not_match_says_so() -> None:
+    message = "'/books/7' does not match the regular expression /tags/(\\d+)"
+    with pytest.raises(ExpressionError, match=f"^{re.escape(message)}$"):
+        evaluate("$response.header.Location#regex:/tags/(\\d+)", exchange())
+
+
+def test_a_star_in_a_body_pointer_is_the_first_item() -> None:
+    answer = httpx.Response(200, json={"items": [{"id": 3}, {"id": 4}]})
+    assert evaluate("$response.body#/items/*/id", exchange(answer)) == 3
