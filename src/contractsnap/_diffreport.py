@@ -92,6 +92,15 @@ class Group:
     def cases(self) -> int:
         return len({(f.operation, f.case) for f in self.findings if f.case is not None})
 
+    @property
+    def scope(self) -> str:
+        """``3 cases in 2 operations`` (steps and scenarios for scenarios)."""
+        scenarios = all(op.startswith("scenario ") for op in self.operations)
+        cases = _report.plural(self.cases, "step" if scenarios else "case") + " in "
+        return (cases if self.cases else "") + _report.plural(
+            len(self.operations), "scenario" if scenarios else "operation"
+        )
+
 
 # -- reading snapshots from git and from the working tree ------------------------------------
 
@@ -262,7 +271,8 @@ def _parse(text: str, where: str) -> Document | None:
 # -- comparing -------------------------------------------------------------------------------
 
 
-def _label(document: Document) -> str:
+def label(document: Document) -> str:
+    """``METHOD /path`` of an operation's file, ``scenario NAME`` of a scenario's."""
     if "scenario" not in document:
         operation = document["operation"]
         return f"{operation['method']} {operation['path']}"
@@ -369,7 +379,7 @@ def _values(document: Document, enums: frozenset[EnumValue]) -> dict[str, set[En
 def _enums_gone(old: Document, new: Document, enums: frozenset[EnumValue]) -> list[Finding]:
     before, after = _values(old, enums), _values(new, enums)
     return [
-        Finding("breaking", f"enum value {value!r} of `{where}` no longer returned", _label(new))
+        Finding("breaking", f"enum value {value!r} of `{where}` no longer returned", label(new))
         for where in sorted(set(before) & set(after))
         for value in sorted(before[where] - after[where], key=repr)
     ]
@@ -395,39 +405,39 @@ def compare(
         old, new = base.get(name), head.get(name)
         if old is None and new is not None:
             what = "new scenario" if "scenario" in new else "new operation"
-            findings.append(Finding("additive", what, _label(new)))
+            findings.append(Finding("additive", what, label(new)))
             continue
         if new is None and old is not None:
             if "scenario" in old:
-                findings.append(Finding("changed", "scenario removed", _label(old)))
-            elif head_operations is not None and _label(old) in head_operations:
-                findings.append(Finding("changed", "snapshot file deleted", _label(old)))
+                findings.append(Finding("changed", "scenario removed", label(old)))
+            elif head_operations is not None and label(old) in head_operations:
+                findings.append(Finding("changed", "snapshot file deleted", label(old)))
             else:
-                findings.append(Finding("breaking", "operation removed", _label(old)))
+                findings.append(Finding("breaking", "operation removed", label(old)))
             continue
         assert old is not None
         assert new is not None
         findings += _operation(old, new)
         findings += _enums_gone(old, new, enums)
         if old == new and base_text and head_text and base_text.get(name) != head_text.get(name):
-            findings.append(Finding("cosmetic", "layout only (same data)", _label(new)))
+            findings.append(Finding("cosmetic", "layout only (same data)", label(new)))
     return findings
 
 
 def _operation(old: Document, new: Document) -> list[Finding]:
-    label = _label(new)
+    name = label(new)
     kind = "step" if "scenario" in new else "case"
     found: list[Finding] = []
     before = {c["id"]: c for c in entries(old)}
     after = {c["id"]: c for c in entries(new)}
     for case_id in [c["id"] for c in entries(new) if c["id"] not in before]:
-        found.append(Finding("additive", f"new {kind}", label, case_id))
+        found.append(Finding("additive", f"new {kind}", name, case_id))
     for case_id in [c["id"] for c in entries(old) if c["id"] not in after]:
-        found.append(Finding("changed", f"{kind} removed", label, case_id))
+        found.append(Finding("changed", f"{kind} removed", name, case_id))
     for case_id, case in after.items():
         if case_id in before:
-            found += _state(before[case_id], case, label)
-            found += _violations(before[case_id], case, label)
+            found += _state(before[case_id], case, name)
+            found += _violations(before[case_id], case, name)
         if case_id not in before or before[case_id]["response"] == case["response"]:
             continue
         example = tuple(
@@ -438,7 +448,7 @@ def _operation(old: Document, new: Document) -> list[Finding]:
         )
         # One finding per kind of change in a case, however many list items show it.
         for level, what in dict.fromkeys(_response(before[case_id]["response"], case["response"])):
-            found.append(Finding(level, what, label, case_id, example))
+            found.append(Finding(level, what, name, case_id, example))
     return found
 
 
@@ -464,7 +474,7 @@ def debt(documents: Documents) -> dict[str, dict[str, int]]:
         document = documents[name]
         for checks in _snapshot.known_violations(document):
             for check in sorted(checks):
-                counts = found.setdefault(_label(document), {})
+                counts = found.setdefault(label(document), {})
                 counts[check] = counts.get(check, 0) + 1
     return found
 
@@ -593,12 +603,8 @@ def _group_lines(findings: Sequence[Finding], heading: str) -> list[str]:
             if list(ops) == [_schemadiff.DOCUMENT]:  # a value outside the operations
                 out.append(f"- **{g.what}**")
                 continue
-            scenarios = all(op.startswith("scenario ") for op in ops)
-            scope = (
-                f"{_report.plural(g.cases, 'step' if scenarios else 'case')} in " if g.cases else ""
-            ) + _report.plural(len(ops), "scenario" if scenarios else "operation")
             shown = ", ".join(f"`{op}`" for op in ops[:3]) + (", ..." if len(ops) > 3 else "")
-            out.append(f"- **{g.what}**: {scope} ({shown})")
+            out.append(f"- **{g.what}**: {g.scope} ({shown})")
             example = next((f for f in g.findings if f.example), None)
             if example is not None:
                 out += [

@@ -24,8 +24,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import _coverage, _diffreport, _init, _pending, _selectors
+from . import _coverage, _diffreport, _htmlreport, _init, _pending, _selectors
 from ._config import load_settings, read_pyproject
+from ._documents import JSONObject
 from ._errors import ConfigError, ContractsnapError
 
 
@@ -86,7 +87,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--base", required=True, help="the git ref to compare with (main, a SHA)")
     report.add_argument("--head", default=None, help="a second ref instead of the working tree")
-    report.add_argument("--format", choices=("markdown", "json", "junit"), default="markdown")
+    report.add_argument(
+        "--format", choices=("markdown", "json", "junit", "html"), default="markdown"
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="write the report to this file instead of the standard output",
+    )
     report.add_argument(
         "--ignore",
         type=Path,
@@ -308,22 +318,32 @@ def _sections(
     return "\n".join([*lines, ""]) if lines else ""
 
 
+def _head(
+    root: Path, directory: Path, ref: str | None
+) -> tuple[_diffreport.Documents, dict[str, str], JSONObject | None]:
+    """The head's snapshot documents, their texts and its OpenAPI document: those of the
+    working tree, or of ``ref``."""
+    if ref is None:
+        return (*_diffreport.documents_in(directory), _diffreport.schema_in(directory))
+    return (
+        *_diffreport.documents_at(root, ref, directory),
+        _diffreport.schema_at(root, ref, directory),
+    )
+
+
 def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> int:
     root = _diffreport.git_root(directory if directory.is_dir() else Path.cwd())
     base, base_text = _diffreport.documents_at(root, args.base, directory)
     base_schema = _diffreport.schema_at(root, args.base, directory)
-    if args.head is None:
-        head, head_text = _diffreport.documents_in(directory)
-        head_schema = _diffreport.schema_in(directory)
-    else:
-        head, head_text = _diffreport.documents_at(root, args.head, directory)
-        head_schema = _diffreport.schema_at(root, args.head, directory)
+    head, head_text, head_schema = _head(root, directory, args.head)
     head_name = args.head or "working tree"
     enums = _diffreport.declared_enums(base_schema)
     operations = _diffreport.operations_of(head_schema)
     findings = _diffreport.compare(base, head, base_text, head_text, enums, operations)
     findings += _diffreport.schema_findings(base_schema, head_schema, findings)
     pending: list[_diffreport.Finding] = []
+    stored: _diffreport.Documents = {}
+    waiting: _diffreport.Documents = {}
     note = None
     if args.head is None:
         waiting = _diffreport.pending_in(directory)
@@ -343,7 +363,19 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
         args.fail_on
     ]
     coverage = _report_coverage(head_schema, head)
-    if args.format == "json":
+    hidden = f"{len(accepted)} accepted change(s) hidden by {ignore_file.name}." if accepted else ""
+    if args.format == "html":
+        text = _htmlreport.render(
+            args.base,
+            head_name,
+            _htmlreport.Comparison(base, head, findings),
+            pending=_htmlreport.Comparison(stored, waiting, pending) if args.head is None else None,
+            coverage=coverage,
+            debt=_diffreport.debt(head),
+            note=note,
+            hidden=hidden,
+        )
+    elif args.format == "json":
         data = _diffreport.as_json(args.base, head_name, base, head, findings)
         data["pending"] = _diffreport.as_json(args.base, "pending", base, head, pending)["groups"]
         data["ignored"] = len(accepted)
@@ -352,20 +384,38 @@ def _report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> i
             "totals": _coverage.totals(coverage),
             "operations": [item.to_json() for item in coverage],
         }
-        out.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     elif args.format == "junit":
-        out.write(_diffreport.junit(args.base, head_name, findings, failing))
+        text = _diffreport.junit(args.base, head_name, findings, failing)
     else:
         text = _diffreport.markdown(args.base, head_name, base, head, findings, pending, note)
-        if accepted:
-            text += f"\n{len(accepted)} accepted change(s) hidden by {ignore_file.name}.\n"
+        if hidden:
+            text += f"\n{hidden}\n"
         text += _sections(head, head_name, coverage)
-        out.write(text)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
             with open(summary_file, "a", encoding="utf-8") as fh:
                 fh.write(text)
+    if args.output is None:
+        out.write(text)
+    else:
+        _write_report(args.output, text, out)
     return 1 if any(f.level in failing for f in findings) else 0
+
+
+def _write_report(path: Path, text: str, out: TextIO) -> None:
+    """Write the whole report or nothing: a half-written file is never left at ``path``."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ContractsnapError(
+            f"cannot write the report to {path}: {exc.strerror}; "
+            "name a file in a directory that exists and can be written"
+        ) from None
+    out.write(f"report written to {path}\n")
 
 
 def main(

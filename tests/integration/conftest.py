@@ -8,6 +8,7 @@ the ones that must vary the interpreter (hash seed) run in a subprocess.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +16,11 @@ from typing import Any
 
 import pytest
 
+from contractsnap._config import read_pyproject
+
 APPS = Path(__file__).parent.parent / "apps"
+#: The repository: the demo app, its settings and its committed snapshots.
+ROOT = Path(__file__).parent.parent.parent
 
 
 def toml_value(value: Any) -> str:
@@ -100,3 +105,24 @@ class Project:
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Project:
     return Project(pytester, monkeypatch)
+
+
+@pytest.fixture
+def demo(project: Project) -> Project:
+    """A copy of the demo app, its settings, conftest.py and committed snapshots."""
+    shutil.copytree(ROOT / "demo" / "bookstore", project.path / "bookstore")
+    shutil.copytree(ROOT / "snapshots", project.path / "snapshots")
+    shutil.copy(ROOT / "conftest.py", project.path / "conftest.py")
+    settings = read_pyproject(ROOT / "pyproject.toml")
+    assert settings is not None
+    operations = settings.pop("operations", {})
+    scenarios = settings.pop("scenarios", [])
+    assert isinstance(operations, dict)
+    assert isinstance(scenarios, list)
+    project.configure(operations, **{"infer_scenarios": True, **settings})  # the demo's default
+    with (project.path / "pyproject.toml").open("a") as fh:
+        fh.write('pythonpath = ["."]\n')  # this copy, not the demo a parent process imported
+        for scenario in scenarios:
+            fh.write("\n[[tool.contractsnap.scenarios]]\n")
+            fh.writelines(f"{key} = {toml_value(value)}\n" for key, value in scenario.items())
+    return project

@@ -2,37 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from contractsnap._config import read_pyproject
-
-from .conftest import Project, toml_value
-
-ROOT = Path(__file__).parent.parent.parent
-
-
-@pytest.fixture
-def demo(project: Project) -> Project:
-    """A copy of the demo app, its settings, conftest.py and committed snapshots."""
-    shutil.copytree(ROOT / "demo" / "bookstore", project.path / "bookstore")
-    shutil.copytree(ROOT / "snapshots", project.path / "snapshots")
-    shutil.copy(ROOT / "conftest.py", project.path / "conftest.py")
-    settings = read_pyproject(ROOT / "pyproject.toml")
-    assert settings is not None
-    operations = settings.pop("operations", {})
-    scenarios = settings.pop("scenarios", [])
-    assert isinstance(operations, dict)
-    assert isinstance(scenarios, list)
-    project.configure(operations, **{"infer_scenarios": True, **settings})  # the demo's default
-    with (project.path / "pyproject.toml").open("a") as fh:
-        fh.write('pythonpath = ["."]\n')  # this copy, not the demo a parent process imported
-        for scenario in scenarios:
-            fh.write("\n[[tool.contractsnap.scenarios]]\n")
-            fh.writelines(f"{key} = {toml_value(value)}\n" for key, value in scenario.items())
-    return project
+from .conftest import Project
 
 
 def _edit(project: Project, module: str, old: str, new: str) -> None:

