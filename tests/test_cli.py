@@ -95,3 +95,15 @@ def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[st
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out == f"contractsnap {importlib.metadata.version('contractsnap')}\n"
+
+
+def test_run_hands_over_to_pytest_without_the_other_commands_imports() -> None:
+    """`contractsnap run` starts pytest at once: the snapshot codec, schemathesis, httpx and
+    tomlkit are for the other commands (pytest imports what the run needs itself)."""
+    code = (
+        "import sys, contractsnap.cli; "
+        "print(sorted(m for m in ('schemathesis', 'httpx', 'tomlkit', 'syrupy') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

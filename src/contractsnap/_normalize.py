@@ -363,9 +363,12 @@ def redact(
         if name in rules.secret_headers:
             named[name] = tokens("secret", canonical_leaf(named[name]))
     headers: JSON = named
-    for step in (secrets, selected, detected):
+    # A walk that cannot change anything is skipped: no secret to hide, no selector. (Every
+    # walk rebuilds objects in sorted-key order; so does every serialisation of the result.)
+    steps = [step for step, needed in ((secrets, forms), (selected, rules.selectors)) if needed]
+    for step in (*steps, detected):
         # An app may echo a credential as an object key too (a dict of received headers).
-        keys = hide if step is secrets and forms else None
+        keys = hide if step is secrets else None
         for part in parts:
             if step is selected and part != "body":
                 continue
