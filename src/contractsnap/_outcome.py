@@ -47,6 +47,7 @@ class OutcomeData(TypedDict):
     reached: dict[str, list[int]]
     recorded: list[str]
     stepped: list[str]
+    uncollected: list[str]
     infers: bool
     fail_uncovered: bool
     min_reach: int
@@ -99,6 +100,9 @@ class Outcome:
     recorded: set[str] = dataclasses.field(default_factory=set)
     #: The operations a scenario of the suite sends.
     stepped: set[str] = dataclasses.field(default_factory=set)
+    #: Operations and scenarios of the app that no test was collected for: added since the
+    #: stored OpenAPI document the run collected from.
+    uncollected: set[str] = dataclasses.field(default_factory=set)
     #: Whether the suite infers scenarios (``infer_scenarios``).
     infers: bool = True
     #: Whether a documented status that no case reached fails the run.
@@ -124,6 +128,7 @@ class Outcome:
             reached={label: list(found) for label, found in self.reached.items()},
             recorded=sorted(self.recorded),
             stepped=sorted(self.stepped),
+            uncollected=sorted(self.uncollected),
             infers=self.infers,
             fail_uncovered=self.fail_uncovered,
             min_reach=self.min_reach,
@@ -151,6 +156,7 @@ class Outcome:
             reached={label: list(found) for label, found in data.get("reached", {}).items()},
             recorded=set(data.get("recorded", ())),
             stepped=set(data.get("stepped", ())),
+            uncollected=set(data.get("uncollected", ())),
             infers=bool(data.get("infers", True)),
             fail_uncovered=bool(data.get("fail_uncovered", False)),
             min_reach=int(data.get("min_reach", 0)),
@@ -176,6 +182,7 @@ class Outcome:
             self.reached[label] = sorted({*self.reached.get(label, ()), *statuses})
         self.recorded |= other.recorded
         self.stepped |= other.stepped
+        self.uncollected |= other.uncollected
         self.infers = self.infers and other.infers
         self.fail_uncovered |= other.fail_uncovered
         self.min_reach = max(self.min_reach, other.min_reach)

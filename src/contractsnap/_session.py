@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import difflib
 import json
+import shlex
 import sys
 import threading
 import time
@@ -35,6 +36,7 @@ from ._config import Settings, load_settings
 from ._errors import AppLoadError, ConfigError, ContractsnapError
 from ._options import Options
 from ._outcome import Outcome, OutcomeData
+from ._report import plural
 from ._scenarios import Scenario
 from ._selectors import scenario_matches, selector_matches
 from ._snapshot import SCHEMA_FILE, atomic_write, leftover_temp_files
@@ -152,6 +154,8 @@ class Run:
         self.worker_crashed = False
         self._owners: dict[Path, Mapping[str, object] | None] = {}
         self._failed: dict[Path, ContractsnapError] = {}
+        #: The suites whose failure to start a test has shown in full.
+        self.start_failures_shown: set[Path] = set()
         self.pyproject: Settings | None = None
         #: The threads that ran before the run: any other one left is the app's.
         self._threads = set(threading.enumerate())
@@ -187,6 +191,13 @@ class Run:
         if key in self._failed:
             raise self._failed[key]
         suite = Suite(settings, self.options)
+        # A gate lists its tests from the stored OpenAPI document: collecting imports no
+        # app (`pytest --collect-only`, `-k`, each pytest-xdist worker). Recording reads
+        # the app's own document at once: it is what gets recorded.
+        if not self.options.update and suite.load_stored():
+            self.suites[key] = suite
+            self._owners[key] = overrides
+            return suite
         try:
             self.loop.start(key, suite, where)
         except ContractsnapError as exc:
@@ -203,14 +214,26 @@ class Run:
         return suite
 
     def resume(self, key: Path) -> None:
-        """Start a stopped suite again, before one of its tests.
+        """Start a suite before one of its tests: the first one, when the tests were listed
+        from the stored OpenAPI document (the app's own is read then), or again after a stop.
 
         A pytest-xdist worker cannot know which tests it will be given: it stops its suites
         before the first test of another kind (``loop.release``) and starts one again here
         if a contract test comes after all.
         """
-        if key in self.suites and not self.loop.started(key):
-            self.loop.start(key, self.suites[key], str(key))
+        if key in self._failed:
+            raise self._failed[key]
+        suite = self.suites.get(key)
+        if suite is None or self.loop.started(key):
+            return
+        try:
+            self.loop.start(key, suite, str(key))
+            if not suite.read_app_document:  # listed from the stored document
+                suite.load_schema()
+        except ContractsnapError as exc:
+            self._failed[key] = exc  # every test of the suite says so, without a new try
+            self.loop.stop(key)
+            raise
 
     # -- which tests run ---------------------------------------------------------------------
 
@@ -330,6 +353,8 @@ class Run:
             failures += [
                 Failure(f"coverage of {label}", text) for label, text in outcome.settle_coverage()
             ]
+            if outcome.uncollected and outcome.owns_orphans:
+                failures.append(_uncollected(outcome))
             below = outcome.settle_reach() if outcome.complete else None
             if below:
                 failures.append(Failure(f"reach of {outcome.display}/", below))
@@ -360,6 +385,32 @@ def _finish(generator: Iterator[Suite], app: str | None) -> None:
             f"contractsnap: the lifespan of {app} did not shut down cleanly: "
             f"{type(exc).__name__}: {exc}\n"
         )
+
+
+def _uncollected(outcome: Outcome) -> Failure:
+    """The operations (or scenarios) the app added since the stored document the run
+    collected its tests from: none was checked, and the gate must say so."""
+    shown = f"{outcome.display}/{SCHEMA_FILE}"
+    labels = sorted(outcome.uncollected)
+    listed = ", ".join(labels[:10]) + (f" and {len(labels) - 10} more" if len(labels) > 10 else "")
+    selectors = " ".join(f"--contractsnap-op {shlex.quote(label)}" for label in labels[:3])
+    command = (
+        f"pytest --snapshot-update {selectors}"
+        if len(labels) <= 3
+        else ("pytest --snapshot-update")
+    )
+    scenarios = sum(label.startswith("scenario ") for label in labels)
+    what = " and ".join(
+        plural(count, noun)
+        for count, noun in ((len(labels) - scenarios, "operation"), (scenarios, "scenario"))
+        if count
+    )
+    return Failure(
+        "operations added to the app",
+        f"the app has {what} that {shown} does not list (added since it was recorded), so "
+        f"this run collected no test for them: {listed}. "
+        f"Record them, review the new files and commit them:\n  {command}",
+    )
 
 
 def _refuse_pending(outcome: Outcome) -> list[Failure]:

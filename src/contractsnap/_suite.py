@@ -77,6 +77,11 @@ class Suite:
         self._wrote = False
         #: Whether the state is reset before each pass (a ``setup`` was given).
         self._reset = False
+        #: The labels listed from the stored OpenAPI document at collection (None: listed
+        #: from the app's own document), and whether the app's own has been read since.
+        self._stored_labels: set[str] | None = None
+        self.read_app_document = False
+        self._by_label: dict[str, Test] = {}
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -86,16 +91,65 @@ class Suite:
         async with self.running.started():
             yield self
 
+    def load_stored(self) -> bool:
+        """List the tests from the stored OpenAPI document (``openapi.json``), without
+        importing or starting the app: how a gate collects. The app's own document is read
+        at the first test (``load_schema``), and decides what each test checks.
+
+        False when there is none to read (the first recording) or it does not load: the
+        app's document is read at once then, and says what is wrong with it.
+        """
+        path = self.directory / _snapshot.SCHEMA_FILE
+        try:
+            stored = _snapshot.loads(_snapshot.read_text(path))
+            self._list(ApiSchema(stored, self.settings))
+        except (OSError, ValueError, ContractsnapError):
+            return False
+        self._stored_labels = set(self._by_label)
+        return True
+
     def load_schema(self) -> None:
-        """List the operations of the fetched document (CPU-bound: outside the event loop)."""
-        self.schema = ApiSchema(self.running.document, self.settings, self.running.document_path)
-        self.operations = self.schema.operations
-        self.scenarios, self._scenario_stems = _scenarios.build(self.schema)
-        self.outcome.stepped = {s.label for scenario in self.scenarios for s in scenario.steps}
-        self.outcome.everything = {t.label for t in self.tests}
-        self.outcome.schema = _canonical.dumps(self.schema.document)
+        """List the operations of the fetched document (CPU-bound: outside the event loop).
+
+        After a collection from the stored document, the tests the stored one listed that
+        the app no longer has are dropped from the run (their files are orphans), and the
+        ones it added are the run's ``uncollected``: no test was collected for them.
+        """
+        listed = self._stored_labels
+        everything = set(self.outcome.everything)  # a shard's share, once collected
+        schema = ApiSchema(self.running.document, self.settings, self.running.document_path)
+        self._list(schema)
+        self.read_app_document = True
+        self.outcome.schema = _canonical.dumps(schema.document)
         self.outcome.origin = self.running.origin()
+        if listed is not None:
+            current = set(self._by_label)
+            self.outcome.everything = everything & current
+            self.outcome.selected &= current
+            self.outcome.uncollected |= current - listed
+
+    def _list(self, schema: ApiSchema) -> None:
+        self.schema = schema
+        self.operations = schema.operations
+        self.scenarios, self._scenario_stems = _scenarios.build(schema)
+        self._by_label = {test.label: test for test in self.tests}
+        self.outcome.stepped = {s.label for scenario in self.scenarios for s in scenario.steps}
+        self.outcome.everything = set(self._by_label)
         self._recorded_any = any(self.file_for(test).exists() for test in self.tests)
+
+    def current(self, test: Test) -> Test:
+        """What a collected test checks: the app's own definition of it. A test listed from
+        the stored document for an operation the app no longer has is not checked."""
+        if self._stored_labels is None:
+            return test
+        found = self._by_label.get(test.label)
+        if found is None:
+            shown = self.display(self.directory / _snapshot.SCHEMA_FILE)
+            raise NotChecked(
+                f"{test.label} is not in the app's OpenAPI document any more (it was when "
+                f"{shown} was recorded): its snapshot file is reported at the end of the run"
+            )
+        return found
 
     @property
     def app(self) -> object:

@@ -98,14 +98,14 @@ def _contract_test(settings: Mapping[str, object] | None) -> ContractTest:
                 'return it, or point `app` at a factory ("module:create_app()")',
                 pytrace=False,
             )
-        target = contractsnap_operation
-        assertion = snapshot.use_extension(suite.extension_for(target))
-
-        def assert_snapshot(document: Document) -> bool:
-            return bool(document == assertion(name=target.file_stem))
-
         failure = None
         try:
+            target = suite.current(contractsnap_operation)
+            assertion = snapshot.use_extension(suite.extension_for(target))
+
+            def assert_snapshot(document: Document) -> bool:
+                return bool(document == assertion(name=target.file_stem))
+
             await suite.check(
                 target,
                 assert_snapshot=assert_snapshot,
