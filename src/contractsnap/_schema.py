@@ -330,6 +330,9 @@ class ApiSchema:
 
     def _operations(self) -> list[Operation]:
         refs = self._refs
+        # One walk of the whole document: only if it finds a reference that leads nowhere
+        # is each operation walked, to say which ones it breaks (most documents have none).
+        broken = bool(refs.dangling(self.document))
         loaded: dict[str, OpenApiOperation] = {}
         errors: dict[str, str] = {}
         for result in self.schemathesis.get_all_operations():
@@ -387,7 +390,9 @@ class ApiSchema:
                     api_operation=loaded.get(label),
                     error=errors.get(label, "schemathesis could not load it")
                     if label not in loaded
-                    else _dangling(refs, path_item, definition),
+                    else _dangling(refs, path_item, definition)
+                    if broken
+                    else None,
                 )
             )
         self._check_selectors(every)

@@ -1,11 +1,13 @@
 """The run: every contract suite of a pytest session and the event loop they share.
 
 The app's lifespan must run in the same event loop as the tests (a database engine made at
-start-up is bound to its loop), and the schema must be read after start-up, which is during
-collection. So the first suite takes a lease on anyio's pytest test runner at collection
-time and holds it until the session ends: the lifespan, the client and every test then share
-one loop. anyio has no public API for this; ``anyio.pytest_plugin.get_runner`` is the
-function its own plugin uses for session-scoped async fixtures.
+start-up is bound to its loop), and the schema must be read after start-up. A recording
+reads it during collection (its tests are the app's operations); a gate lists its tests from
+the stored document and starts the app at its first test. Either way the first suite to
+start takes a lease on anyio's pytest test runner and holds it until the session ends: the
+lifespan, the client and every test then share one loop. anyio has no public API for this;
+``anyio.pytest_plugin.get_runner`` is the function its own plugin uses for session-scoped
+async fixtures.
 
 The run also decides which tests run (selectors, shards) and settles what only the end of
 a whole run can know: orphaned files, the stored OpenAPI document, pending files in CI.
