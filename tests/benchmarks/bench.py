@@ -155,6 +155,9 @@ def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "setup":
+        # A gate starts its app (import, lifespan, document) in its first test's set-up.
+        _MARKS.setdefault("first_setup", report.duration)
     _MARKS["durations"] += report.duration
     _MARKS["tests"] += report.when == "call"
     _MARKS["failed"] += report.failed
@@ -172,7 +175,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         marks = dict(_MARKS, exit=time.perf_counter())
         if "first_test" in marks:
             last = marks.get("last_test", marks["first_test"])
-            marks["requests"] = last - marks["first_test"]
+            # From the end of the suite's start to the end of the last test: the requests
+            # (and their checks), as the raw loop times its own after the lifespan started.
+            marks["requests"] = last - marks["first_test"] - marks.get("first_setup", 0.0)
             marks["first_test_time"] = marks.get("first_test_end", last) - marks["first_test"]
         if "collection_end" in marks and "collection_start" in marks:
             marks["collection"] = marks["collection_end"] - marks["collection_start"]
@@ -555,6 +560,19 @@ def _package(filename: str) -> str:
     return "stdlib:" + Path(filename).stem
 
 
+#: The stages of a gate's test, each the function that does it (they do not nest).
+_STAGES = (
+    ("suite start at the first test (app import, lifespan, document)", "_session.py", "resume"),
+    ("httpx send + the app (what the raw loop pays)", "contractsnap/_client.py", "send"),
+    ("request building (schemathesis' serialisation)", "_client.py", "build_request"),
+    ("stored request to schemathesis Case (thaw)", "_cases.py", "thaw"),
+    ("contract checks (schemathesis validate_response)", "_checks.py", "run_checks"),
+    ("normalising the response", "_exchange.py", "_normalise"),
+    ("redaction", "_normalize.py", "redact"),
+    ("snapshot comparison (serialise + syrupy)", "_testfunc.py", "assert_snapshot"),
+)
+
+
 def profile_report(stats_file: Path, top: int = 25) -> list[str]:
     stats = pstats.Stats(str(stats_file))
     entries: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
@@ -572,6 +590,17 @@ def profile_report(stats_file: Path, top: int = 25) -> list[str]:
 
     by_cumulative = sorted(entries.items(), key=lambda item: item[1][3], reverse=True)
     out = [f"profiled request phase of the gate: {total:.3f} s (cProfile, inflated by profiling)"]
+    out += ["", "share of the profiled run by stage (cumulative time of the stage's function):"]
+    counted = 0.0
+    for stage, filename, name in _STAGES:
+        key = next((k for k in entries if k[0].endswith(filename) and k[2] == name), None)
+        spent = float(entries[key][3]) if key is not None else 0.0
+        counted += spent
+        out.append(f"  {spent:7.3f} s {100 * spent / total:5.1f}%  {stage}")
+    rest = total - counted
+    out.append(
+        f"  {rest:7.3f} s {100 * rest / total:5.1f}%  the rest (pytest, fixtures, syrupy's own)"
+    )
     out += ["", "self time by package:"]
     for name, spent in sorted(by_package.items(), key=lambda item: -item[1])[:14]:
         out.append(f"  {spent:7.3f} s {100 * spent / total:5.1f}%  {name}")
@@ -591,8 +620,6 @@ def profile_report(stats_file: Path, top: int = 25) -> list[str]:
     for func, (_cc, ncalls, tottime, cumtime, _callers) in mine[:top]:
         out.append(f"  {cumtime:7.3f}  {tottime:7.3f}  {ncalls:8d}  {where(func)}")
     breakdowns = (
-        ("contractsnap/_runner.py", "check"),
-        ("contractsnap/_runner.py", "_run"),
         ("contractsnap/_checks.py", "_run"),
         ("schemathesis/generation/case.py", "validate_response"),
         ("schemathesis/core/transport.py", "from_httpx_like"),
@@ -671,10 +698,13 @@ def bench_replay_and_record(
             "gate: start-up (launch -> pytest_configure)",
             seconds(gate.span("launch", "configure")),
         ),
+        Row(section, "gate: collection", seconds(gate.inproc("collection"))),
         Row(
-            section, "gate: collection (app, lifespan, schema)", seconds(gate.inproc("collection"))
+            section,
+            "gate: suite start, first test's set-up (app, lifespan, document)",
+            seconds(gate.inproc("first_setup")),
         ),
-        Row(section, "gate: request phase (first..last test)", seconds(gate_requests)),
+        Row(section, "gate: request phase (suite started..last test)", seconds(gate_requests)),
         Row(
             section, "gate: sum of test durations (--durations)", seconds(gate.inproc("durations"))
         ),
@@ -1096,7 +1126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     notes += [
         "wall = time.perf_counter() around the subprocess (interpreter start-up included).",
         "request phase (pytest) = first pytest_runtest_logstart -> last pytest_runtest_logfinish, "
-        "timed in-process by `-p bench`; cross-checks: the sum of report.duration "
+        "less the first test's set-up (a gate starts its app there: import, lifespan, document, "
+        "as the raw loop does before its own request phase), timed in-process by `-p bench`; "
+        "cross-checks: the sum of report.duration "
         "(--durations=0) and wall(gate) - wall(--collect-only).",
         "request phase (raw loop) = the loop over the recorded requests on one AsyncClient "
         "inside LifespanManager, timed in-process.",
