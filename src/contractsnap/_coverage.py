@@ -54,7 +54,11 @@ class OperationCoverage:
         if statuses and statuses <= {401, 403}:
             return "only 401/403: send credentials with the `contractsnap_auth_headers` fixture"
         if statuses and statuses <= _REFUSED:
-            return "only refused input: add `examples` to the schema, or a scenario"
+            return (
+                "only refused input: a known value for what every request must carry right "
+                '(`[tool.contractsnap.parameters] token = "..."`), `examples` in the schema, '
+                "or a scenario"
+            )
         if any(status >= 500 for status in statuses):
             return "server errors"
         return "no 2xx: " + (" ".join(map(str, sorted(statuses))) or "no answer")

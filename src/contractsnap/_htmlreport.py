@@ -259,8 +259,6 @@ def _by_label(documents: Documents) -> dict[str, dict[str, Case | Step]]:
     }
 
 
-#: What a case's (or step's) heading shows, not its diff.
-_TITLE = ("source", "description", "operation")
 #: What a case records besides its title, in the order the page shows it.
 _PARTS = ("request", "response", "state", "violations")
 
@@ -270,7 +268,11 @@ def _case(
 ) -> list[str]:
     entry = after if after is not None else before
     assert entry is not None
-    title = " ".join(str(value) for key, value in entry.items() if key in _TITLE)
+    title = (
+        str(entry["operation"])  # type: ignore[typeddict-item]  # a step names its operation
+        if "operation" in entry
+        else f"{entry.get('source')}: {entry.get('description')}"
+    )
     state = "new" if before is None else "removed" if after is None else "changed"
     out = [
         f'<article class="case" id="{anchor}">',
@@ -424,7 +426,7 @@ def _coverage_section(coverage: Sequence[_coverage.OperationCoverage], head_ref:
         "<th>not reached</th><th>why no 2xx</th></tr>",
     ]
     for item in coverage:
-        gap = ' class="gap"' if not item.succeeded or item.missing else ""
+        gap = "" if item.succeeded else ' class="gap"'  # the reach: no 2xx at all
         out.append(
             f"<tr{gap}><td><code>{_e(item.label)}</code></td>"
             f"<td>{'yes' if item.recorded else 'no'}</td>"

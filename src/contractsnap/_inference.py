@@ -88,6 +88,7 @@ def links(document: Mapping[str, object]) -> list[Link]:
         inferred = list(_analysed(schema))
     except Exception:  # a schema it cannot analyse implies no scenario; its operations'
         return []  # own tests say what is wrong with it
+    inferred = [link for link in inferred if _may_answer(document, link)]
     found: dict[tuple[str, str, str], Link] = {}
     for link in [*inferred, *_from_location(document)]:
         key = (link.producer, link.status, link.consumer)
@@ -231,6 +232,64 @@ def _location_statuses(
         if str(status).startswith("2") and "location" in named:
             statuses.append(str(status))
     return statuses
+
+
+def _may_answer(document: Mapping[str, object], link: Link) -> bool:
+    """Whether the producer's documented answer may hold what the link reads from its body.
+
+    The analysis matches names (an `item_id` parameter, an `items` resource); where the
+    producer documents no body at all (a handler that returns a plain dict), or an object
+    whose declared properties leave the name out, the link is a guess the app's answers
+    cannot bear out, and would only fail the recording."""
+    producer = _operation(document, link.producer)
+    responses = _followed(document, producer.get("responses")) if producer else None
+    response = (
+        _followed(document, responses.get(link.status)) if isinstance(responses, Mapping) else None
+    )
+    content = response.get("content") if isinstance(response, Mapping) else None
+    media = content.get("application/json") if isinstance(content, Mapping) else None
+    schema = _followed(document, media.get("schema")) if isinstance(media, Mapping) else None
+    for _, expression in link.parameters:
+        if not expression.startswith(_BODY):
+            continue
+        tokens = [
+            token.replace("~1", "/").replace("~0", "~")
+            for token in expression.removeprefix(_BODY).split("/")[1:]
+        ]
+        if not _may_hold(document, schema, tokens):
+            return False
+    return True
+
+
+_BODY = "$response.body#"
+
+
+def _may_hold(document: Mapping[str, object], schema: object, tokens: Sequence[str]) -> bool:
+    """Whether a value of ``schema`` may have something at ``tokens``: False only where the
+    schema says it cannot (no schema at all, or declared properties without the name)."""
+    schema = _followed(document, schema)
+    if not isinstance(schema, Mapping) or not schema:
+        return False  # undocumented: nothing to go by
+    if not tokens:
+        return True
+    if any(key in schema for key in ("allOf", "anyOf", "oneOf", "additionalProperties")):
+        return True  # more than this policy reads: the app's answer decides
+    token, rest = tokens[0], tokens[1:]
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping) and token in properties:
+        return _may_hold(document, properties[token], rest)
+    items = schema.get("items")
+    if items is not None and (token.isdigit() or token == "*"):
+        return _may_hold(document, items, rest)
+    return not isinstance(properties, Mapping) and items is None and "type" not in schema
+
+
+def _operation(document: Mapping[str, object], label: str) -> Mapping[str, object] | None:
+    method, _, path = label.partition(" ")
+    paths = document.get("paths")
+    item = _followed(document, paths.get(path)) if isinstance(paths, Mapping) else None
+    found = item.get(method.lower()) if isinstance(item, Mapping) else None
+    return found if isinstance(found, Mapping) else None
 
 
 def _followed(document: Mapping[str, object], node: object) -> object:

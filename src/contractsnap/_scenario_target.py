@@ -276,7 +276,10 @@ class ScenarioTarget:
         for case in valid[: _MAX_TRIES if needed else _MAX_TRIES_OTHERS]:
             request = _scenarios.masked(step, case.request, self._placeholders)
             trial = [*requests[:index], request, *requests[index + 1 :]]
-            sent = await self.send(trial, steps=index + 1)
+            try:
+                sent = await self.send(trial, steps=index + 1)
+            except Unsendable as exc:  # what it carries is not in the answer it reads
+                raise ContractViolation(self._not_carried(exc)) from None
             status = sent.results[index].response.get("status")
             if _wanted(step, status) or (isinstance(status, int) and status >= 500):
                 return request  # a server error is recorded, to fail as one: never skipped
@@ -302,6 +305,25 @@ class ScenarioTarget:
             f"(tried {_report.plural(len(tried), 'case')}, answered {got}), so the later steps "
             f"have nothing to carry; {self.shown} was not written. {fix}"
         )
+
+    def _not_carried(self, exc: Unsendable) -> str:
+        """A step reads a value the answer of an earlier one does not hold: the link (or
+        the inference) does not fit what the app answers."""
+        if self.scenario.origin == "inferred":
+            fix = (
+                "The inference took the value's name from the schemas, and the app's answer "
+                "has no such field; leave the scenario out: "
+                f'exclude = ["scenario:{self.scenario.name}"], or declare the workflow as a '
+                "scenario of its own"
+            )
+        elif self.scenario.origin == "links":
+            fix = "Fix the link's expression in the OpenAPI document to name what the app answers"
+        else:
+            fix = (
+                "Fix the step's expression in [[tool.contractsnap.scenarios]] to name what the "
+                "app answers"
+            )
+        return f"{exc}; {self.shown} was not written. {fix}"
 
     def _valid(self, step: Step) -> list[_cases.FrozenCase]:
         return [c for c in self._context.generated(step.resolved) if c.source != "negative"]

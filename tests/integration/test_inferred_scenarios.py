@@ -261,3 +261,52 @@ def test_a_setup_that_raises_says_where_in_one_line(project: Project) -> None:
         ]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+def test_an_app_whose_schema_documents_no_bodies_records_green(project: Project) -> None:
+    """Handlers that return plain dicts (FastAPI's tutorial): no scenario is guessed from
+    the names alone, and the reach names the known value that gets a 2xx."""
+    project.add_app("untyped")
+    project.configure(app="app_module:app", infer_scenarios=True)
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        [
+            "  GET /items/{item_id}: only 404s: no producer found *"
+            '`[[]tool.contractsnap.parameters[]] item_id = "..."`*'
+        ]
+    )
+    project.configure(app="app_module:app", infer_scenarios=True, parameters={"item_id": "plumbus"})
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["reach: 4 of 4 operations answered 2xx (100%)"])
+
+
+def test_a_step_that_reads_what_the_answer_lacks_fails_in_one_message(project: Project) -> None:
+    """A declared step reading a field the earlier answer does not have: the recording says
+    which, where, and what to fix, without a traceback."""
+    project.add_app("untyped")
+    project.configure(app="app_module:app")
+    with (project.path / "pyproject.toml").open("a") as fh:
+        fh.write(
+            "\n[[tool.contractsnap.scenarios]]\n"
+            'name = "user-by-name"\n'
+            "steps = [\n"
+            '  { operation = "GET /users/" },\n'
+            '  { operation = "GET /users/{username}", '
+            'parameters = { username = "$response.body#/username" } },\n'
+            "]\n"
+        )
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "scenario user-by-name, step 2/2: GET /users/{username} cannot be sent: "
+            "`$response.body#/username` of step 1 (GET /users/ -> 200): the response body has "
+            "nothing at /username; snapshots/scenarios/user-by-name.json was not written. Fix "
+            "the step's expression in [[][[]tool.contractsnap.scenarios[]][]] to name what "
+            "the app answers"
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+    assert "Unsendable" not in result.stdout.str()

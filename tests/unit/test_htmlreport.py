@@ -54,7 +54,7 @@ def test_an_unchanged_request_is_one_line_and_its_diff_is_not_shown() -> None:
 def test_a_new_case_is_all_added_lines() -> None:
     page = _page(_document([_case("a", 1)]), _document([_case("a", 1), _case("b", {"k": "v"})]))
     article = page.split('<article class="case"', 1)[1].split("</article>", 1)[0]
-    assert '<span class="tag new">new</span> case <code>b</code>' in article
+    assert '<span class="tag new">new</span> case <code>b</code> examples: case b' in article
     assert 'class="del"' not in article
     assert "&quot;k&quot;: &quot;v&quot;" in article
 

@@ -10,7 +10,7 @@ import pytest
 
 from contractsnap._inference import InferredStep, Link, links, trees
 
-from ..apps import crud
+from ..apps import crud, untyped
 
 
 def link(producer: str, consumer: str, status: str = "201", **parameters: str) -> Link:
@@ -155,6 +155,21 @@ class TestLinks:
         create["links"] = {"Broken": {"operationId": "no-such-operation"}}
         assert links(document) == links(crud_document)
         assert "links" in create  # the document given is not written into
+
+    def test_a_producer_that_documents_no_body_gives_nothing(self) -> None:
+        """Names alone (`items`, `item_id`) are no link: the list documents no body, so
+        nothing says its answer holds an `item_id` (it does not)."""
+        assert links(untyped.app.openapi()) == []
+
+    def test_a_declared_property_along_the_pointer_is_kept(
+        self, crud_document: dict[str, object]
+    ) -> None:
+        found = {(x.producer, x.consumer) for x in links(crud_document)}
+        assert ("POST /authors", "GET /authors/{author_id}") in found
+        schemas = crud_document["components"]["schemas"]  # type: ignore[index]
+        del schemas["Author"]["properties"]["id"]
+        found = {(x.producer, x.consumer) for x in links(crud_document)}
+        assert ("POST /authors", "GET /authors/{author_id}") not in found
 
     def test_a_document_it_cannot_analyse_implies_no_link(self) -> None:
         assert links({"openapi": "3.1.0", "paths": {"/a": {"get": "not an operation"}}}) == []
