@@ -117,12 +117,18 @@ class Suite:
         """
         listed = self._stored_labels
         everything = set(self.outcome.everything)  # a shard's share, once collected
-        schema = ApiSchema(self.running.document, self.settings, self.running.document_path)
-        self._list(schema)
+        same = self.schema is not None and self.schema.served == self.running.document
+        if listed is not None and same and self.schema is not None:
+            # The app serves the document its tests were listed from (the usual gate):
+            # the listing stands, with no second load, fingerprinting or inference.
+            schema = self.schema
+        else:
+            schema = ApiSchema(self.running.document, self.settings, self.running.document_path)
+            self._list(schema)
         self.read_app_document = True
         self.outcome.schema = _canonical.dumps(schema.document)
         self.outcome.origin = self.running.origin()
-        if listed is not None:
+        if listed is not None and not same:
             current = set(self._by_label)
             self.outcome.everything = everything & current
             self.outcome.selected &= current
