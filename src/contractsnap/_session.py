@@ -197,9 +197,11 @@ class Run:
         # app (`pytest --collect-only`, `-k`, each pytest-xdist worker). Recording reads
         # the app's own document at once: it is what gets recorded.
         if not self.options.update and suite.load_stored():
-            self.suites[key] = suite
-            self._owners[key] = overrides
-            return suite
+            if self._all_select(suite):
+                self.suites[key] = suite
+                self._owners[key] = overrides
+                return suite
+            suite = Suite(settings, self.options)  # listed from the app's document instead
         try:
             self.loop.start(key, suite, where)
         except ContractsnapError as exc:
@@ -236,6 +238,15 @@ class Run:
             self._failed[key] = exc  # every test of the suite says so, without a new try
             self.loop.stop(key)
             raise
+
+    def _all_select(self, suite: Suite) -> bool:
+        """Whether each ``--contractsnap-op`` selector selects a test the stored document
+        lists; one that does not may name an operation added since: the app's own
+        document is read at collection then, to run it (or to say it is not there)."""
+        return all(
+            any(self._selected_by(selector, test) for test in suite.tests)
+            for selector in self.options.selectors
+        )
 
     # -- which tests run ---------------------------------------------------------------------
 

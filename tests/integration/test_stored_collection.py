@@ -128,3 +128,14 @@ def test_an_app_that_no_longer_imports_fails_each_test_with_the_reason(
     assert "the suite did not start; its first test says why" in output
     assert output.count("`python -c 'import app_module'` shows the traceback") == 1
     assert "During handling of the above exception" not in output
+
+
+def test_a_selector_for_an_operation_added_since_runs_it(counted: Project) -> None:
+    """`--contractsnap-op` naming an operation the stored document does not list: the app's
+    own document is read at collection, and the test runs (no snapshot yet: it fails so)."""
+    (counted.path / "app_module.py").write_text(
+        (counted.path / "app_module.py").read_text() + ADDED_ROUTE
+    )
+    result = counted.run("--contractsnap-op", "GET /extra")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["FAILED contractsnap::test_contract[[]GET /extra[]]*"])
