@@ -69,9 +69,9 @@ def render(
     ]
     snapshot = [f for f in changes.findings if not _is_schema(f)]
     schema = [f for f in changes.findings if _is_schema(f)]
-    diffs.plan(changes, snapshot)
+    diffs.plan(snapshot)
     if pending is not None:
-        diffs.plan(pending, pending.findings, prefix="pending")
+        diffs.plan(pending.findings, prefix="pending")
     body += _findings_section("findings", "Findings", snapshot, diffs)
     if schema:
         body += _findings_section("openapi", "OpenAPI document", schema, diffs)
@@ -207,7 +207,7 @@ class _Diffs:
         self._left = MAX_DIFFS
         self._skipped: dict[str, int] = {}
 
-    def plan(self, comparison: Comparison, findings: Sequence[Finding], prefix: str = "") -> None:
+    def plan(self, findings: Sequence[Finding], prefix: str = "") -> None:
         # The most severe first (as the findings list them), should the page run out.
         keys = dict.fromkeys(
             (f.operation, f.case)
