@@ -240,7 +240,10 @@ def reach_lines(coverage: Iterable[OperationCoverage], *, verbose: bool = False)
     ]
     missed = [item for item in items if not item.succeeded]
     shown = missed if verbose else missed[:UNREACHED_SHOWN]
-    lines += [f"  {item.label}: {item.why_not}" for item in shown]
+    reasons: dict[str, list[str]] = {}  # one line for the operations that share a reason
+    for item in shown:
+        reasons.setdefault(item.why_not, []).append(item.label)
+    lines += [f"  {', '.join(labels)}: {why}" for why, labels in reasons.items()]
     if len(shown) < len(missed):
         lines.append(f"  ... and {len(missed) - len(shown)} more; -v lists them")
     return lines

@@ -187,3 +187,14 @@ class TestReach:
         lines = reach_lines(items)
         assert lines[0] == "reach: 1 of 2 operations answered 2xx (50%); without one:"
         assert lines[1].startswith("  GET /b: only 404s")
+
+    def test_operations_that_share_a_reason_share_its_line(self) -> None:
+        refused = [
+            OperationCoverage(label, ("200",), (400,), recorded=True)
+            for label in ("GET /a", "GET /b", "POST /c")
+        ]
+        lines = reach_lines([*refused, OperationCoverage("GET /d", ("200",), (), recorded=False)])
+        assert lines[1:] == [
+            f"  GET /a, GET /b, POST /c: {refused[0].why_not}",
+            "  GET /d: not recorded",
+        ]
