@@ -6,6 +6,7 @@ without the snapshot codec (schemathesis, httpx) these need.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from . import _coverage, _diffreport, _htmlreport, _init, _pending, _selectors
 from ._config import load_settings, read_pyproject
 from ._documents import JSONObject
 from ._errors import ConfigError, ContractsnapError
+from ._snapshot import atomic_write
 
 
 def init_project(root: Path, args: argparse.Namespace, out: TextIO) -> int:
@@ -290,13 +292,13 @@ def report_changes(directory: Path, args: argparse.Namespace, out: TextIO) -> in
 
 
 def _write_report(path: Path, text: str, out: TextIO) -> None:
-    """Write the whole report or nothing: a half-written file is never left at ``path``."""
-    partial = path.with_name(f".{path.name}.partial")
+    """Write the whole report or nothing: a half-written file is never left at ``path``,
+    and no directory is made for it."""
     try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+        if not path.parent.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "no such directory")
+        atomic_write(path, text)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise ContractsnapError(
             f"cannot write the report to {path}: {exc.strerror}; "
             "name a file in a directory that exists and can be written"

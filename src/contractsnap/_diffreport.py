@@ -479,18 +479,25 @@ def debt(documents: Documents) -> dict[str, dict[str, int]]:
     return found
 
 
+def debt_summary(owed: Mapping[str, Mapping[str, int]]) -> str:
+    """``7 known violations in 3 operations, recorded in the snapshots (...)``."""
+    total = sum(sum(counts.values()) for counts in owed.values())
+    return (
+        f"{_report.plural(total, 'known violation')} in {_report.plural(len(owed), 'operation')}"
+        ", recorded in the snapshots (a gate fails on new ones only)"
+    )
+
+
 def debt_lines(documents: Documents, head_ref: str) -> list[str]:
     """The contract debt at ``head_ref``, as a Markdown section (nothing if there is none)."""
     owed = debt(documents)
     if not owed:
         return []
-    total = sum(sum(counts.values()) for counts in owed.values())
     out = [
         "",
         f"### Contract debt at `{head_ref}`",
         "",
-        f"{_report.plural(total, 'known violation')} in {_report.plural(len(owed), 'operation')}"
-        ", recorded in the snapshots (a gate fails on new ones only):",
+        f"{debt_summary(owed)}:",
         "",
         "| operation | check | cases |",
         "|---|---|---:|",

@@ -396,13 +396,10 @@ def _unified_rows(block: _Block) -> Iterator[str]:
 def _debt(debt: Mapping[str, Mapping[str, int]], head_ref: str) -> list[str]:
     if not debt:
         return []
-    total = sum(sum(counts.values()) for counts in debt.values())
     out = [
         '<section id="debt">',
         f"<h2>Contract debt at <code>{_e(head_ref)}</code></h2>",
-        f"<p>{_report.plural(total, 'known violation')} in "
-        f"{_report.plural(len(debt), 'operation')}, recorded in the snapshots (a gate fails on "
-        "new ones only).</p>",
+        f"<p>{_e(_diffreport.debt_summary(debt))}.</p>",
         "<table><tr><th>operation</th><th>check</th><th>cases</th></tr>",
     ]
     out += [

@@ -252,11 +252,7 @@ def _may_answer(document: Mapping[str, object], link: Link) -> bool:
     for _, expression in link.parameters:
         if not expression.startswith(_BODY):
             continue
-        tokens = [
-            token.replace("~1", "/").replace("~0", "~")
-            for token in expression.removeprefix(_BODY).split("/")[1:]
-        ]
-        if not _may_hold(document, schema, tokens):
+        if not _may_hold(document, schema, _pointer.tokens(expression.removeprefix(_BODY))):
             return False
     return True
 
@@ -287,8 +283,8 @@ def _may_hold(document: Mapping[str, object], schema: object, tokens: Sequence[s
 def _operation(document: Mapping[str, object], label: str) -> Mapping[str, object] | None:
     method, _, path = label.partition(" ")
     paths = document.get("paths")
-    item = _followed(document, paths.get(path)) if isinstance(paths, Mapping) else None
-    found = item.get(method.lower()) if isinstance(item, Mapping) else None
+    item = _openapi.path_item(document, paths.get(path)) if isinstance(paths, Mapping) else None
+    found = item.get(method.lower()) if item is not None else None
     return found if isinstance(found, Mapping) else None
 
 

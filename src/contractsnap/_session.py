@@ -156,8 +156,6 @@ class Run:
         self.worker_crashed = False
         self._owners: dict[Path, Mapping[str, object] | None] = {}
         self._failed: dict[Path, ContractsnapError] = {}
-        #: The suites whose failure to start a test has shown in full.
-        self.start_failures_shown: set[Path] = set()
         self.pyproject: Settings | None = None
         #: The threads that ran before the run: any other one left is the app's.
         self._threads = set(threading.enumerate())
@@ -225,8 +223,8 @@ class Run:
         before the first test of another kind (``loop.release``) and starts one again here
         if a contract test comes after all.
         """
-        if key in self._failed:
-            raise self._failed[key]
+        if key in self._failed:  # the first test of the suite said why, in full
+            raise ContractsnapError("the suite did not start; its first test says why")
         suite = self.suites.get(key)
         if suite is None or self.loop.started(key):
             return
@@ -407,11 +405,7 @@ def _uncollected(outcome: Outcome) -> Failure:
     labels = sorted(outcome.uncollected)
     listed = ", ".join(labels[:10]) + (f" and {len(labels) - 10} more" if len(labels) > 10 else "")
     selectors = " ".join(f"--contractsnap-op {shlex.quote(label)}" for label in labels[:3])
-    command = (
-        f"pytest --snapshot-update {selectors}"
-        if len(labels) <= 3
-        else ("pytest --snapshot-update")
-    )
+    command = "pytest --snapshot-update" + (f" {selectors}" if len(labels) <= 3 else "")
     scenarios = sum(label.startswith("scenario ") for label in labels)
     what = " and ".join(
         plural(count, noun)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
@@ -99,14 +98,22 @@ class Suite:
         False when there is none to read (the first recording) or it does not load: the
         app's document is read at once then, and says what is wrong with it.
         """
-        path = self.directory / _snapshot.SCHEMA_FILE
+        if self._stored_document is None:
+            return False
         try:
-            stored = _snapshot.loads(_snapshot.read_text(path))
-            self._list(ApiSchema(stored, self.settings))
-        except (OSError, ValueError, ContractsnapError):
+            self._list(ApiSchema(self._stored_document, self.settings))
+        except ContractsnapError:
             return False
         self._stored_labels = set(self._by_label)
         return True
+
+    @functools.cached_property
+    def _stored_document(self) -> JSON | None:
+        """The stored OpenAPI document, read once (None: there is none, or not JSON)."""
+        try:
+            return _snapshot.load(self.directory / _snapshot.SCHEMA_FILE)
+        except (OSError, ValueError):
+            return None
 
     def load_schema(self) -> None:
         """List the operations of the fetched document (CPU-bound: outside the event loop).
@@ -117,18 +124,16 @@ class Suite:
         """
         listed = self._stored_labels
         everything = set(self.outcome.everything)  # a shard's share, once collected
-        same = self.schema is not None and self.schema.served == self.running.document
-        if listed is not None and same and self.schema is not None:
-            # The app serves the document its tests were listed from (the usual gate):
-            # the listing stands, with no second load, fingerprinting or inference.
-            schema = self.schema
-        else:
+        schema = self.schema
+        if listed is None or schema is None or schema.served != self.running.document:
             schema = ApiSchema(self.running.document, self.settings, self.running.document_path)
             self._list(schema)
+        # else the app serves the document its tests were listed from (the usual gate): the
+        # listing stands, with no second load, fingerprinting or inference.
         self.read_app_document = True
         self.outcome.schema = _canonical.dumps(schema.document)
         self.outcome.origin = self.running.origin()
-        if listed is not None and not same:
+        if listed is not None:
             current = set(self._by_label)
             self.outcome.everything = everything & current
             self.outcome.selected &= current
@@ -300,11 +305,7 @@ class Suite:
         """What changed in an operation since ``openapi.json`` was stored (empty: unknown)."""
         if self._changes is None:
             self._changes = {}
-            path = self.directory / _snapshot.SCHEMA_FILE
-            try:
-                stored = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                stored = None
+            stored = self._stored_document
             if isinstance(stored, dict):
                 for _, what, operation in _schemadiff.compare(stored, self.document):
                     self._changes.setdefault(operation, []).append(what)
