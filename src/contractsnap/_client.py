@@ -523,8 +523,8 @@ def bounded_body(app: ASGIApp) -> ASGIApp:
     httpx's ``ASGITransport`` buffers the whole body before it returns a response, so an
     endless stream (server-sent events) would fill memory until the timeout. This wrapper
     passes on at most limit + 1 bytes, ends the body there and cancels the app; it also
-    yields to the event loop after every body message, so a ``timeout`` can interrupt a
-    stream that never awaits.
+    yields to the event loop after every body message that says more follows, so a
+    ``timeout`` can interrupt a stream that never awaits.
     """
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
@@ -552,7 +552,8 @@ def bounded_body(app: ASGIApp) -> ASGIApp:
                         await anyio.lowlevel.checkpoint()
                         return
                 await send(message)
-                await anyio.lowlevel.checkpoint()
+                if message.get("more_body"):
+                    await anyio.lowlevel.checkpoint()
 
             await app(scope, receive, bounded_send)
 
