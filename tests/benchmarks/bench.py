@@ -20,7 +20,9 @@ inside the process, by:
 
 Peak memory is the child's maximum RSS from ``/usr/bin/time -f %M`` (or, without it,
 ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, which only ever grows). Each figure is the best
-(minimum) of ``--repeat`` runs; memory is the maximum.
+(minimum) of ``--repeat`` runs; memory is the maximum. The runs of the figures a ratio
+compares are taken in rounds (one of each, then the next round), so both sides of a ratio
+see the same machine: a shared machine's load drifts over minutes.
 
 The module imports only the standard library at the top, so ``-p bench`` and the child
 modes add nothing measurable to the processes they time. It is not named ``test_*.py``, so
@@ -343,6 +345,17 @@ class RunResult:
     launched: float
 
 
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """One measurement to take: a command, where it runs, and what empties it first."""
+
+    label: str
+    argv: Sequence[str]
+    cwd: Path
+    env: Mapping[str, str]
+    reset: Callable[[], None] | None = None
+
+
 @dataclasses.dataclass
 class Measured:
     """The best of several runs of one measurement."""
@@ -481,18 +494,29 @@ class Bench:
         reset: Callable[[], None] | None = None,
         repeat: int | None = None,
     ) -> Measured:
-        runs = []
+        (measured,) = self.measure_together([Spec(label, argv, cwd, env, reset)], repeat=repeat)
+        return measured
+
+    def measure_together(
+        self, specs: Sequence[Spec], *, repeat: int | None = None
+    ) -> list[Measured]:
+        """The best of ``repeat`` runs of each measurement, taken in rounds (one run of
+        each, in order, per round): the figures a ratio compares share the machine's state,
+        whose load drifts over minutes on a shared machine."""
+        runs: list[list[RunResult]] = [[] for _ in specs]
         for _ in range(repeat or self.repeat):
-            if reset is not None:
-                reset()
-            result = self.run(argv, cwd, env)
-            if result.returncode != 0:
-                self.failures.append(f"{label} in {cwd.name}")
-                tail = "\n".join(result.output.splitlines()[-25:])
-                self.log(f"!! {label}: exit code {result.returncode}\n{tail}")
-            runs.append(result)
-        measured = Measured(label, runs)
-        self.log(f"   {label}: {measured.wall:.2f} s")
+            for spec, done in zip(specs, runs, strict=True):
+                if spec.reset is not None:
+                    spec.reset()
+                result = self.run(spec.argv, spec.cwd, spec.env)
+                if result.returncode != 0:
+                    self.failures.append(f"{spec.label} in {spec.cwd.name}")
+                    tail = "\n".join(result.output.splitlines()[-25:])
+                    self.log(f"!! {spec.label}: exit code {result.returncode}\n{tail}")
+                done.append(result)
+        measured = [Measured(spec.label, done) for spec, done in zip(specs, runs, strict=True)]
+        for each in measured:
+            self.log(f"   {each.label}: {each.wall:.2f} s")
         return measured
 
 
@@ -689,20 +713,25 @@ def bench_replay_and_record(
     project = bench.project(f"main-{n}")
     env = bench.env(n)
     bench.log(f"[N={n}] recording, gate, raw loop, generation, -n 2")
-    record = bench.measure(
-        "record (--snapshot-update)",
-        (*PYTEST, "--snapshot-update"),
-        project,
-        env,
-        reset=clean(project),
-    )
-    gate = bench.measure("gate", PYTEST, project, env)
-    collect = bench.measure("collect-only", (*PYTEST, "--collect-only"), project, env)
-    raw = bench.measure("raw loop", child("raw-loop", project), project, env)
-    xdist = bench.measure("gate -n 2", (*PYTEST, "-n", "2"), project, env)
     generation = bench.project(f"generate-{n}")
-    gen = bench.measure(
-        "generation only", child("generate", generation), generation, env, reset=clean(generation)
+    record, gate, collect, raw, xdist, gen = bench.measure_together(
+        [
+            # Each round records again first: the gate after it replays what it wrote.
+            Spec(
+                "record (--snapshot-update)",
+                (*PYTEST, "--snapshot-update"),
+                project,
+                env,
+                clean(project),
+            ),
+            Spec("gate", PYTEST, project, env),
+            Spec("collect-only", (*PYTEST, "--collect-only"), project, env),
+            Spec("raw loop", child("raw-loop", project), project, env),
+            Spec("gate -n 2", (*PYTEST, "-n", "2"), project, env),
+            Spec(
+                "generation only", child("generate", generation), generation, env, clean(generation)
+            ),
+        ]
     )
 
     cases = int(raw.inproc("cases"))
@@ -879,9 +908,13 @@ def bench_run_command(bench: Bench, rows: list[Row]) -> None:
     (tests / "test_broken.py").write_text("def test_broken(:\n")
     env = bench.env(0)
     bench.log("[demo] contractsnap run, and the contract tests alone")
-    own = bench.measure("contract tests alone", PYTEST, alone, env)
     command = (sys.executable, "-m", "contractsnap", "run", "--", "-p", "no:cacheprovider", "-q")
-    run = bench.measure("contractsnap run", command, crowded, env)
+    own, run = bench.measure_together(
+        [
+            Spec("contract tests alone", PYTEST, alone, env),
+            Spec("contractsnap run", command, crowded, env),
+        ]
+    )
     share = run.wall / own.wall
     rows += [
         Row(section, "pytest, the contract tests alone: wall", seconds(own.wall)),
@@ -945,8 +978,17 @@ def bench_growth(bench: Bench, sizes: Sequence[int], rows: list[Row]) -> None:
         env = bench.env(n)
         bench.log(f"[growth N={n}]")
         record = bench.measure("record", (*PYTEST, "--snapshot-update"), project, env, repeat=1)
-        gate = bench.measure("gate", PYTEST, project, env)
-        raw = bench.measure("raw loop", child("raw-loop", project), project, env)
+        specs = [
+            Spec("gate", PYTEST, project, env),
+            Spec("raw loop", child("raw-loop", project), project, env),
+        ]
+        if n == largest:
+            specs += [
+                Spec("collect-only", (*PYTEST, "--collect-only"), project, env),
+                Spec("schema steps", child("schema", project), project, env),
+                Spec("gate -n 2", (*PYTEST, "-n", "2"), project, env),
+            ]
+        gate, raw, *largest_only = bench.measure_together(specs)
         section = f"3. growth N={n}"
         requests, raw_requests = gate.inproc("requests"), raw.inproc("requests")
         per_op.append(requests / n)
@@ -978,9 +1020,7 @@ def bench_growth(bench: Bench, sizes: Sequence[int], rows: list[Row]) -> None:
             ),
         ]
         if n == largest:
-            collect = bench.measure("collect-only", (*PYTEST, "--collect-only"), project, env)
-            steps = bench.measure("schema steps", child("schema", project), project, env)
-            xdist = bench.measure("gate -n 2", (*PYTEST, "-n", "2"), project, env)
+            collect, steps, xdist = largest_only
             rows += [
                 Row(
                     section,
