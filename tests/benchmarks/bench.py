@@ -8,10 +8,10 @@ Run from the project root::
 
 Every measurement runs in a fresh project under a temporary directory (a ``pyproject.toml``
 with ``[tool.contractsnap] app = "synthetic_app:app"``, ``max_cases = 10`` and
-``infer_scenarios = false``, but for one project with it on, the default, whose collection is
-measured at the largest N; plus a copy of ``synthetic_app.py``), in a subprocess with ``BENCH_OPERATIONS`` set, timed with
-``time.perf_counter`` around the subprocess (wall time, interpreter start-up included) and,
-inside the process, by:
+``infer_scenarios = false``, but for one project with it on, the default, whose collection
+is measured at the largest N; plus a copy of ``synthetic_app.py``), in a subprocess with
+``BENCH_OPERATIONS`` set, timed with ``time.perf_counter`` around the subprocess (wall time,
+interpreter start-up included) and, inside the process, by:
 
 - for pytest runs, this very module loaded as a plugin (``-p bench``, found via
   ``PYTHONPATH``): it timestamps collection and the *request phase*, from the first test's
