@@ -1029,31 +1029,25 @@ def bench_growth(bench: Bench, sizes: Sequence[int], rows: list[Row]) -> None:
             collect_inferred = bench.measure(
                 "collect-only", (*PYTEST, "--collect-only"), inferring, env
             )
+            for setting, measured in (
+                ("", collect),
+                (", inferred scenarios on (the default)", collect_inferred),
+            ):
+                rows += [
+                    Row(
+                        section,
+                        f"pytest --collect-only -q{setting}: wall",
+                        seconds(measured.wall),
+                        "<= 2.5 s",
+                        verdict(measured.wall <= 2.5),
+                    ),
+                    Row(
+                        section,
+                        f"  collection (in-process){setting}",
+                        seconds(measured.inproc("collection")),
+                    ),
+                ]
             rows += [
-                Row(
-                    section,
-                    "pytest --collect-only -q: wall",
-                    seconds(collect.wall),
-                    "<= 2.5 s",
-                    verdict(collect.wall <= 2.5),
-                ),
-                Row(
-                    section,
-                    "collect-only: collection (in-process)",
-                    seconds(collect.inproc("collection")),
-                ),
-                Row(
-                    section,
-                    "pytest --collect-only -q, inferred scenarios on (the default): wall",
-                    seconds(collect_inferred.wall),
-                    "<= 2.5 s",
-                    verdict(collect_inferred.wall <= 2.5),
-                ),
-                Row(
-                    section,
-                    "  collection (in-process), inferred scenarios on",
-                    seconds(collect_inferred.inproc("collection")),
-                ),
                 # A gate collects from the stored document: it pays the first two at its
                 # first test (its suite start), not in collection.
                 Row(
