@@ -289,15 +289,18 @@ def scenario_stem(name: str, origin: str) -> str:
     return name
 
 
-def build(schema: ApiSchema) -> tuple[list[Scenario], set[str]]:
+def build(
+    schema: ApiSchema, memo: _inference.Memo | None = None
+) -> tuple[list[Scenario], set[str]]:
     """The scenarios of ``schema`` whose operations are all selected,
     and the file stems of every scenario it defines (a file with another stem is an orphan).
+    ``memo`` keeps the inference's analysis of the document between runs.
     """
     scenarios: list[Scenario] = []
     stems: dict[str, str] = {}
     found = [*(_from_links(schema) if schema.settings.links else []), *_from_config(schema)]
     if schema.settings.infer_scenarios:
-        found += _inferred(schema, found)
+        found += _inferred(schema, found, memo)
     for defined in found:
         scenario = defined
         if scenario.file_stem in stems:
@@ -470,12 +473,14 @@ def _from_config(schema: ApiSchema) -> list[Scenario]:
     return scenarios
 
 
-def _inferred(schema: ApiSchema, declared: Sequence[Scenario]) -> list[Scenario]:
+def _inferred(
+    schema: ApiSchema, declared: Sequence[Scenario], memo: _inference.Memo | None
+) -> list[Scenario]:
     """A scenario for each tree of producers and consumers the schema implies, leaving out
     the operations a declared link or a configured scenario already reaches."""
     reached = {step.label for scenario in declared for step in scenario.steps[1:]}
     scenarios = []
-    for tree in _inference.trees(_inference.links(schema.document), reached):
+    for tree in _inference.trees(_inference.links(schema.document, memo), reached):
         steps = []
         for number, inferred in enumerate(tree.steps, 1):
             where = f"step {number} of the inferred scenario from {tree.producer}"

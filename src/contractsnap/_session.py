@@ -36,6 +36,7 @@ from . import _app, _messages, _normalize, _pending, _scenarios
 from ._client import leaf
 from ._config import Settings, load_settings
 from ._errors import AppLoadError, ConfigError, ContractsnapError
+from ._inference import Memo
 from ._options import Options
 from ._outcome import Outcome, OutcomeData
 from ._report import plural
@@ -146,9 +147,11 @@ class SharedLoop:
 class Run:
     """All suites of one pytest session, keyed by their snapshot directory."""
 
-    def __init__(self, rootpath: Path, options: Options) -> None:
+    def __init__(self, rootpath: Path, options: Options, memo: Memo | None = None) -> None:
         self.rootpath = rootpath
         self.options = options
+        #: pytest's cache, where each suite keeps the inference's analysis between runs.
+        self.memo = memo
         self.suites: dict[Path, Suite] = {}
         self.loop = SharedLoop()
         #: Outcomes reported by pytest-xdist workers (on the controller), by directory.
@@ -190,7 +193,7 @@ class Run:
             return self.suites[key]
         if key in self._failed:
             raise self._failed[key]
-        suite = Suite(settings, self.options)
+        suite = Suite(settings, self.options, self.memo)
         # A gate lists its tests from the stored OpenAPI document: collecting imports no
         # app (`pytest --collect-only`, `-k`, each pytest-xdist worker). Recording reads
         # the app's own document at once: it is what gets recorded.
@@ -199,7 +202,7 @@ class Run:
                 self.suites[key] = suite
                 self._owners[key] = overrides
                 return suite
-            suite = Suite(settings, self.options)  # listed from the app's document instead
+            suite = Suite(settings, self.options, self.memo)  # listed from the app's document
         try:
             self.loop.start(key, suite, where)
         except ContractsnapError as exc:

@@ -23,6 +23,7 @@ from ._config import Settings
 from ._credentials import Credentials, Locations, Secrets
 from ._errors import ContractFailure, ContractsnapError, MissingSnapshot, NotChecked
 from ._exchange import Setup
+from ._inference import Memo
 from ._messages import Style
 from ._options import Options
 from ._outcome import Outcome
@@ -43,9 +44,13 @@ Test = Operation | Scenario
 class Suite:
     """The state of one contract suite for the duration of a pytest run."""
 
-    def __init__(self, settings: Settings, options: Options | None = None) -> None:
+    def __init__(
+        self, settings: Settings, options: Options | None = None, memo: Memo | None = None
+    ) -> None:
         self.settings = settings
         self.options = options or Options()
+        #: Where the inference's analysis of the document is kept between runs.
+        self.memo = memo
         self.directory = settings.snapshot_path
         self.extension = _snapshot.OperationSnapshot.for_directory(self.directory)
         self.scenario_extension = _snapshot.OperationSnapshot.for_directory(
@@ -142,7 +147,7 @@ class Suite:
     def _list(self, schema: ApiSchema) -> None:
         self.schema = schema
         self.operations = schema.operations
-        self.scenarios, self._scenario_stems = _scenarios.build(schema)
+        self.scenarios, self._scenario_stems = _scenarios.build(schema, self.memo)
         self._by_label = {test.label: test for test in self.tests}
         self.outcome.stepped = {s.label for scenario in self.scenarios for s in scenario.steps}
         self.outcome.everything = set(self._by_label)

@@ -87,7 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "contractsnap: a contract snapshot test of one API operation."
     )
     try:
-        run = Run(config.rootpath, Options.from_pytest(config))
+        # `config.cache` is pytest's cacheprovider (absent with `-p no:cacheprovider`).
+        run = Run(config.rootpath, Options.from_pytest(config), getattr(config, "cache", None))
     except ContractsnapError as exc:
         raise pytest.UsageError(str(exc)) from None
     try:

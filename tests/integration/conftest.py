@@ -74,9 +74,10 @@ class Project:
         assert old in text, f"{old!r} not in {module}.py"
         path.write_text(text.replace(old, new))
 
-    def run(self, *args: str) -> pytest.RunResult:
-        """A pytest session in this process (pytester restores sys.modules afterwards)."""
-        return self.pytester.runpytest("-p", "no:cacheprovider", "-rA", *args)
+    def run(self, *args: str, cache: bool = False) -> pytest.RunResult:
+        """A pytest session in this process (pytester restores sys.modules afterwards), with
+        pytest's cache (``.pytest_cache``) only if ``cache``."""
+        return self.pytester.runpytest(*([] if cache else ["-p", "no:cacheprovider"]), "-rA", *args)
 
     def run_subprocess(self, *args: str, env: Mapping[str, str] | None = None) -> pytest.RunResult:
         """A pytest session in a new interpreter, e.g. with another PYTHONHASHSEED."""

@@ -18,6 +18,15 @@ AUTHORS = "scenarios/POST_authors_inferred.json"
 TAGS = "scenarios/POST_tags_inferred.json"
 
 
+#: A new consumer of what POST /tags creates: the tags scenario gains a step.
+DELETE_TAG = (
+    '@app.delete("/tags/{tag_id}", status_code=204, responses=NOT_FOUND)\n'
+    "async def delete_tag(tag_id: Annotated[int, Path(ge=1)]) -> Response:\n"
+    "    TAGS.pop(tag_id, None)\n"
+    "    return Response(status_code=204)\n"
+)
+
+
 def _crud(project: Project, **settings: Any) -> None:
     project.add_app("crud")
     project.configure(**{**BASE, "infer_scenarios": True, **settings})
@@ -143,14 +152,7 @@ def test_a_schema_change_that_alters_the_inference_makes_it_stale(project: Proje
     _crud(project)
     project.run("--snapshot-update").assert_outcomes(passed=13)
     before = project.snapshots()
-    # A new consumer of what POST /tags creates: the tags scenario gains a step.
-    _add_route(
-        project,
-        '@app.delete("/tags/{tag_id}", status_code=204, responses=NOT_FOUND)\n'
-        "async def delete_tag(tag_id: Annotated[int, Path(ge=1)]) -> Response:\n"
-        "    TAGS.pop(tag_id, None)\n"
-        "    return Response(status_code=204)\n",
-    )
+    _add_route(project, DELETE_TAG)
     result = project.run()
     result.assert_outcomes(passed=12, failed=2)
     result.stdout.fnmatch_lines(
@@ -168,6 +170,24 @@ def test_a_schema_change_that_alters_the_inference_makes_it_stale(project: Proje
     ]
     # What reads nothing of the tags is left as it was, byte for byte.
     assert after[AUTHORS] == before[AUTHORS]
+
+
+def test_the_analysis_kept_in_pytest_cache_follows_the_document(project: Project) -> None:
+    """With pytest's cache on, as in a project, the analysis of the document is kept for the
+    next run: it gives the same scenarios, and a changed document is analysed again."""
+    _crud(project)
+    project.run("--snapshot-update", cache=True).assert_outcomes(passed=13)
+    assert (project.path / ".pytest_cache/v/contractsnap/inferred-links").is_file()
+    before = project.snapshots()
+    project.run("--snapshot-update", cache=True).assert_outcomes(passed=13)
+    assert project.snapshots() == before
+    project.run(cache=True).assert_outcomes(passed=13)
+    _add_route(project, DELETE_TAG)
+    result = project.run(cache=True)
+    result.assert_outcomes(passed=12, failed=2)
+    result.stdout.fnmatch_lines(
+        ["*scenario POST /tags (inferred): its steps, links or operations*"]
+    )
 
 
 def test_an_unrelated_operation_leaves_the_scenarios_as_they_were(project: Project) -> None:

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from contractsnap._inference import InferredStep, Link, links, trees
+from contractsnap._inference import MEMO_KEY, InferredStep, Link, links, trees
 
 from ..apps import crud, untyped
 
@@ -173,3 +173,85 @@ class TestLinks:
 
     def test_a_document_it_cannot_analyse_implies_no_link(self) -> None:
         assert links({"openapi": "3.1.0", "paths": {"/a": {"get": "not an operation"}}}) == []
+
+
+class Memo:
+    """What pytest's ``config.cache`` offers: JSON values by key."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+
+    def get(self, key: str, default: object) -> object:
+        return json.loads(json.dumps(self.values[key])) if key in self.values else default
+
+    def set(self, key: str, value: object) -> None:
+        self.values[key] = json.loads(json.dumps(value))
+
+    def entries(self) -> dict[str, object]:
+        kept = self.values[MEMO_KEY]
+        assert isinstance(kept, dict)
+        return kept
+
+
+class TestMemo:
+    """The analysis of a document is kept between runs (pytest's cache): the next run of
+    the same document reads it instead of analysing again."""
+
+    def test_the_same_links_with_or_without_a_memo(self, crud_document: dict[str, object]) -> None:
+        memo = Memo()
+        assert links(crud_document, memo) == links(crud_document)
+        assert links(crud_document, memo) == links(crud_document)  # read from the memo
+
+    def test_the_kept_analysis_of_the_same_document_is_read(
+        self, crud_document: dict[str, object]
+    ) -> None:
+        memo = Memo()
+        links(crud_document, memo)
+        (digest,) = memo.entries()
+        memo.set(MEMO_KEY, {digest: []})  # as if the analysis had found nothing
+        found = links(crud_document, memo)
+        assert found == [x for x in links(crud_document) if x.producer == "POST /tags"]
+        assert found  # what the create's Location header gives, which is not analysed
+        assert all("Location" in x.parameters[0][1] for x in found)
+
+    def test_a_changed_document_is_analysed_again(self, crud_document: dict[str, object]) -> None:
+        memo = Memo()
+        links(crud_document, memo)
+        schemas = crud_document["components"]["schemas"]  # type: ignore[index]
+        del schemas["Author"]["properties"]["id"]
+        assert links(crud_document, memo) == links(crud_document)
+        assert len(memo.entries()) == 2
+
+    def test_the_last_four_documents_are_kept(self, crud_document: dict[str, object]) -> None:
+        memo = Memo()
+        for version in range(6):
+            links({**crud_document, "info": {"title": "crud", "version": str(version)}}, memo)
+        assert len(memo.entries()) == 4
+        links({**crud_document, "info": {"title": "crud", "version": "5"}}, memo)
+        assert len(memo.entries()) == 4
+
+    @pytest.mark.parametrize(
+        "kept", [None, "text", {"digest": "links"}, [1, 2]], ids=["none", "text", "odd", "list"]
+    )
+    def test_an_entry_that_does_not_read_is_analysed_again(
+        self, crud_document: dict[str, object], kept: object
+    ) -> None:
+        memo = Memo()
+        memo.set(MEMO_KEY, kept)
+        assert links(crud_document, memo) == links(crud_document)
+
+    def test_a_broken_entry_for_the_document_is_analysed_again(
+        self, crud_document: dict[str, object]
+    ) -> None:
+        memo = Memo()
+        links(crud_document, memo)
+        (digest,) = memo.entries()
+        memo.set(MEMO_KEY, {digest: [["POST /a", "201"]]})  # cut short by a writing worker
+        assert links(crud_document, memo) == links(crud_document)
+
+    def test_a_document_it_cannot_analyse_is_kept_as_such(self) -> None:
+        memo = Memo()
+        broken = {"openapi": "3.1.0", "paths": "not a mapping"}
+        assert links(broken, memo) == []
+        assert list(memo.entries().values()) == [None]
+        assert links(broken, memo) == []
