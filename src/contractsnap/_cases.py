@@ -48,9 +48,10 @@ class FrozenCase:
     description: str
     request: Request
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
-        """A stable id: a short hash of the request, so it never depends on the order."""
+        """A stable id: a short hash of the request, so it never depends on the order.
+        (Read several times a case: for its messages, its title, its stored form.)"""
         return short_id(self.request)
 
     def to_json(self) -> CaseHead:
