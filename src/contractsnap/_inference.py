@@ -79,8 +79,8 @@ class Tree:
 
 
 class Memo(Protocol):
-    """Where the analysis of the last document is kept between runs: pytest's
-    ``config.cache`` (``.pytest_cache``). The analysis is most of what listing the tests
+    """Where the analysis of the last documents is kept between runs: pytest's
+    ``config.cache`` (``.pytest_cache``). The analysis is most of what inferring scenarios
     costs, and the document rarely changes from one run to the next."""
 
     def get(self, key: str, default: object) -> object: ...
