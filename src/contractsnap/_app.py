@@ -38,7 +38,7 @@ def import_callable(spec: str, key: str, source: str) -> Callable[..., object]:
         target = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise AppLoadError(f"{source}: `{key}` = {spec!r} cannot be imported: {exc}") from None
-    except Exception as exc:  # the module itself raised on import
+    except (Exception, SystemExit) as exc:  # the module itself raised (or exited) on import
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise AppLoadError(
             f"{source}: `{key}` = {spec!r}: importing {module_name!r} raised "

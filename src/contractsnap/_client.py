@@ -75,7 +75,7 @@ def load_app(spec: str, root: Path) -> ASGIApp:
             f"app {spec!r}: importing {module_name!r} failed: {exc}; install the missing "
             "package in the environment that runs pytest"
         ) from exc
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit("DATABASE_URL is not set") too
         raise AppLoadError(
             f"app {spec!r}: importing {module_name!r} raised {type(exc).__name__}: "
             f"{_one_line(exc)}; fix the module (`python -c 'import {module_name}'` shows the "
@@ -94,7 +94,7 @@ def load_app(spec: str, root: Path) -> ASGIApp:
     if call:
         try:
             obj = _build(obj)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise AppLoadError(
                 f"app {spec!r}: the factory raised {type(exc).__name__}: {_one_line(exc)}; "
                 "fix the factory"

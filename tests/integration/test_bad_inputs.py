@@ -79,10 +79,6 @@ def both_modes(project: Project) -> list[pytest.RunResult]:
 # -- 1. the app --------------------------------------------------------------------------
 
 
-BROKEN_IMPORT = """
-raise RuntimeError("DATABASE_URL is not set")
-"""
-
 NOT_AN_APP = """
 from fastapi import FastAPI
 
@@ -163,17 +159,27 @@ class TestApp:
         assert files(project) == before
         assert not started(project)
 
-    def test_module_raises_on_import(self, project: Project) -> None:
-        """An exception while importing the module is named, with how to see its traceback."""
+    @pytest.mark.parametrize(
+        ("raised", "kind"),
+        [
+            ('raise RuntimeError("DATABASE_URL is not set")', "RuntimeError"),
+            ('sys.exit("DATABASE_URL is not set")', "SystemExit"),
+        ],
+        ids=["exception", "sys.exit"],
+    )
+    def test_module_raises_on_import(self, project: Project, raised: str, kind: str) -> None:
+        """An exception (or ``sys.exit``) while importing the module is named, with how to
+        see its traceback."""
         before = recorded(project)
-        project.pytester.makepyfile(broken=BROKEN_IMPORT)
+        project.pytester.makepyfile(broken=f"import sys\n{raised}\n")
         project.configure(app="broken:app", include=ITEMS)
         for result in both_modes(project):
             start_up_error(
                 result,
-                "app 'broken:app': importing 'broken' raised RuntimeError: DATABASE_URL is not "
+                f"app 'broken:app': importing 'broken' raised {kind}: DATABASE_URL is not "
                 "set; fix the module (`python -c 'import broken'` shows the traceback)",
             )
+            assert "Traceback" not in result.stdout.str()
         assert files(project) == before
 
     def test_missing_attribute(self, project: Project) -> None:
