@@ -9,6 +9,7 @@ its own and mine the app's source for literals; no config discovery: a stray
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import json
 from collections.abc import Mapping
@@ -396,6 +397,7 @@ class ApiSchema:
                 )
             )
         self._check_selectors(every)
+        self._check_parameters(every)
         missing = set(loaded) - seen
         if missing:
             raise SchemaError(
@@ -427,6 +429,42 @@ class ApiSchema:
                 raise ConfigError(
                     f"{source}: {what} matches no operation of the schema;"
                     f"{closest(selector, every)} Fix the selector or remove it"
+                )
+
+    def _check_parameters(self, every: list[tuple[str, str, str | None, tuple[str, ...]]]) -> None:
+        """A ``parameters`` value whose name no operation it applies to has (a typo, a
+        header spelt in another case) would never be sent: a mistake, not a silent no-op."""
+        tables: list[tuple[str, str | None, tuple[tuple[str, object], ...]]] = [
+            ("[tool.contractsnap.parameters]", None, self.settings.defaults.parameters)
+        ]
+        tables += [
+            (f"[tool.contractsnap.operations.{json.dumps(s)}] `parameters`", s, table.parameters)
+            for (s, table), keys in zip(
+                self.settings.operations, self.settings.operation_keys, strict=True
+            )
+            if "parameters" in keys
+        ]
+        for what, selector, known in tables:
+            spellings = {
+                spelling
+                for m, p, i, t in every
+                if selector is None
+                or selector_matches(selector, method=m, path=p, operation_id=i, tags=t)
+                for place, names in self.parameters_of(f"{m} {p}").items()
+                for name in names
+                for spelling in (name, f"{place}.{name}")
+            }
+            for key, _ in known:
+                if key in spellings:
+                    continue
+                alike = sorted(s for s in spellings if ("." in s) == ("." in key))
+                hint = difflib.get_close_matches(key, alike, n=1)
+                applies = "any operation" if selector is None else "the operations it applies to"
+                raise ConfigError(
+                    f"{self.settings.source}: {what}: `{key}` names no parameter of {applies};"
+                    + (f" did you mean `{hint[0]}`?" if hint else "")
+                    + " Fix the name (`name` or `place.name`, as the schema spells it) or "
+                    "remove it"
                 )
 
     def _selected(

@@ -73,6 +73,24 @@ def test_a_selector_that_matches_no_operation_is_an_error(
     assert project.snapshots() == {}
 
 
+def test_a_parameters_value_no_operation_takes_is_an_error(project: Project) -> None:
+    """A known value under a misspelt name would never be sent."""
+    _features(project, parameters={"ordr_id": 1})
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "contractsnap: *: [[]tool.contractsnap.parameters[]]: `ordr_id` names no parameter "
+            "of any operation; did you mean `order_id`? Fix the name*"
+        ]
+    )
+    assert project.snapshots() == {}
+    _features(project, parameters={"order_id": 1})
+    project.run("--snapshot-update", "--contractsnap-op", "GET /orders/{order_id}").assert_outcomes(
+        passed=1
+    )
+
+
 def test_did_you_mean_names_the_closest_operation(project: Project) -> None:
     _features(project, exclude=["GET /bom"], operations={"id:get_orderz": {"negative": True}})
     result = project.run()

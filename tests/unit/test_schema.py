@@ -209,6 +209,49 @@ class TestSelection:
             "Fix the selector or remove it"
         )
 
+    @pytest.mark.parametrize(
+        ("raw", "message"),
+        [
+            (
+                {"parameters": {"bok_id": 1}},
+                "test: [tool.contractsnap.parameters]: `bok_id` names no parameter of any "
+                "operation; did you mean `book_id`?",
+            ),
+            (
+                {"parameters": {"query.book_id": 1}},
+                "test: [tool.contractsnap.parameters]: `query.book_id` names no parameter of "
+                "any operation; did you mean `path.book_id`?",
+            ),
+            (
+                {"operations": {"GET /books": {"parameters": {"book_id": 1}}}},
+                'test: [tool.contractsnap.operations."GET /books"] `parameters`: `book_id` '
+                "names no parameter of the operations it applies to;",
+            ),
+        ],
+    )
+    def test_a_parameters_value_no_operation_takes_is_an_error(
+        self, tmp_path: Path, raw: dict[str, Any], message: str
+    ) -> None:
+        with pytest.raises(ConfigError) as info:
+            load(raw, tmp_path)
+        assert str(info.value) == (
+            f"{message} Fix the name (`name` or `place.name`, as the schema spells it) or remove it"
+        )
+
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            {"parameters": {"book_id": 1, "path.book_id": 2}},
+            {"operations": {"path:/books/*": {"parameters": {"book_id": 1}}}},
+        ],
+    )
+    def test_a_parameters_value_an_operation_takes_is_kept(
+        self, tmp_path: Path, raw: dict[str, Any]
+    ) -> None:
+        settings = {op.label: op.settings for op in load(raw, tmp_path).operations}
+        assert settings["GET /books/{book_id}"].parameters
+        assert not settings["GET /books"].parameters
+
     def test_an_operations_table_that_matches_nothing_is_an_error(self, tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match=r'operations."POST /book"\] matches no operation'):
             load({"operations": {"POST /book": {"negative": True}}}, tmp_path)
