@@ -99,6 +99,12 @@ class Findings:
         if text not in self.notes:
             self.notes.append(text)
 
+    def unrecorded(self) -> None:
+        """A recording that wrote nothing: the statuses its sends got are not in a snapshot,
+        so they do not count for the coverage or the reach."""
+        self.reached = None
+        self.steps_reached.clear()
+
 
 class Target(Protocol[R, D]):
     """What the policy checks: something with a snapshot file and requests to send."""
@@ -184,7 +190,11 @@ async def check(
             requests = await target.revise(stored)
         else:
             requests = stored.requests
-        run = await _record(target, requests, redact, style)
+        try:
+            run = await _record(target, requests, redact, style)
+        except BaseException:  # flaky, unsendable, timed out: nothing is written
+            findings.unrecorded()
+            raise
         assert_snapshot(target.document(run))
         if stored is not None and stored.version != _snapshot.FORMAT:
             findings.note(

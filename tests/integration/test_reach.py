@@ -132,3 +132,18 @@ def test_known_values_per_operation_and_by_place(project: Project) -> None:
     assert usage["request"]["path"] == "/tenants/acme/usage"
     assert usage["request"]["query"] == {"month": "2026-02"}
     assert project.snapshot("GET_tenants_{slug}.json")["cases"][0]["source"] != "parameters"
+
+
+def test_an_operation_whose_recording_was_refused_is_not_reached(project: Project) -> None:
+    """The create answers 201 to both sends, with ids that grow (no `setup`): its file is
+    not written, so no snapshot holds its 2xx and the reach does not count it."""
+    project.add_app("sqlite_file")
+    project.configure(app="app_module:app")
+    result = project.run("--snapshot-update")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "POST /heroes/ * no * no *",
+            "reach: 1 of 3 operations answered 2xx (33%); without one:",
+        ]
+    )
