@@ -2,10 +2,10 @@
 
 Breaking: an operation removed, a required parameter or required request property added,
 a parameter or request property that became required, a response property removed, a type
-changed, an enum value removed. Everything else that differs is additive. References are
-followed (cycles included) so an edit in ``components`` is seen where it is used; every
-value that differs outside ``paths`` (a ``default`` in ``components``, ``info``) is listed
-too, under ``DOCUMENT``.
+changed, an enum value removed, a 2xx response no longer documented. Everything else that
+differs is additive. References are followed (cycles included) so an edit in
+``components`` is seen where it is used; every value that differs outside ``paths`` (a
+``default`` in ``components``, ``info``) is listed too, under ``DOCUMENT``.
 """
 
 from __future__ import annotations
@@ -186,7 +186,10 @@ class _Compare:
         for status in sorted(set(responses_b) - set(responses_a), key=str):
             yield "additive", f"response {status} documented"
         for status in sorted(set(responses_a) - set(responses_b), key=str):
-            yield "additive", f"response {status} no longer documented"
+            # A success a client relies on is gone (oasdiff's response-success-status-removed);
+            # an error no longer documented is not something a client relied on.
+            level = "breaking" if str(status).startswith("2") else "additive"
+            yield level, f"response {status} no longer documented"
 
 
 def _json_schema(container: Mapping[str, object]) -> object:

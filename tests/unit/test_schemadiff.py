@@ -86,6 +86,25 @@ def changed(edit: Any) -> list[tuple[str, str, str]]:
 
 
 class TestSchemaRules:
+    def test_a_success_no_longer_documented_breaks_its_clients(self) -> None:
+        """``201`` now answered ``200``: clients that waited for a 201 break."""
+
+        def edit(document: Any) -> None:
+            responses = document["paths"]["/books"]["post"]["responses"]
+            responses["200"] = responses.pop("201")
+
+        assert changed(edit) == [
+            ("additive", "response 200 documented", "POST /books"),
+            ("breaking", "response 201 no longer documented", "POST /books"),
+        ]
+
+    def test_an_error_no_longer_documented_is_additive(self) -> None:
+        base = copy.deepcopy(BASE)
+        base["paths"]["/books"]["post"]["responses"]["422"] = {"description": "invalid"}
+        assert compare(base, BASE) == [
+            ("additive", "response 422 no longer documented", "POST /books")
+        ]
+
     @pytest.mark.parametrize(
         ("edit", "expected"),
         [
