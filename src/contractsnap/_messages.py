@@ -242,6 +242,9 @@ def case_mismatch(
     detailed = changed if style.verbose else changed[:1]
     for title, result, before, old_state in detailed:
         out += ["", title, *_request_lines(result.case.request, style)]
+        if result.response.get("status") != before.get("status"):
+            # First: the diff lists the status last (keys are sorted), often past its cut.
+            out.append(f"  status: {before.get('status')} then {result.response.get('status')}")
         if result.response != before:
             out += _diff(before, result.response, style)
         out += _state_lines(old_state, result.state, style)
@@ -408,17 +411,29 @@ def flaky(
         )
     if _normalize.only_growth(all_diffs):
         return _report.flaky_message(
-            label, name, changed, None, verbose=style.verbose, fix=_report.KEPT_STATE_FIX
+            label, name, changed, None, verbose=style.verbose, fix=_report.kept_state_fix()
         )
-    body = [(p[1:], x, y) for p, x, y in all_diffs if p[:1] == ("body",)]
+    # Kept state beside volatile values (a new row's id, and its timestamp): `setup` for
+    # the first, `redact` for the others; a rule that hid the id would hide the kept state.
+    growing = [d for d in all_diffs if _normalize.only_growth([d])]
+    volatile = [d for d in all_diffs if d not in growing]
+    body = [(p[1:], x, y) for p, x, y in volatile if p[:1] == ("body",)]
     # Headers and text bodies can only be hidden by the value detectors.
-    other = [((), x, y) for p, x, y in all_diffs if p[:1] in (("headers",), ("text",), ("state",))]
+    other = [((), x, y) for p, x, y in volatile if p[:1] in (("headers",), ("text",), ("state",))]
     new = [rule for rule in _normalize.suggest_rules([*body, *other]) if rule not in redact]
-    hidden = len(body) + len(other) == len(all_diffs)
+    hidden = len(body) + len(other) == len(volatile)
     line = None
     if new and hidden:
         line = "redact = [" + ", ".join(f'"{r}"' for r in [*redact, *new]) + "]"
-    return _report.flaky_message(label, name, changed, line, verbose=style.verbose)
+    where = dict.fromkeys(_report.difference_at(p, generalise=True) for p, _, _ in growing)
+    fix = _report.kept_state_fix(list(where)) if growing else []
+    if fix and line is None:
+        fix += [
+            "",
+            "No `redact` rule can hide the other differences: make the response deterministic "
+            "or leave the operation out with `exclude`.",
+        ]
+    return _report.flaky_message(label, name, changed, line, verbose=style.verbose, fix=fix)
 
 
 def clock_read(

@@ -65,15 +65,20 @@ def indent(lines: Iterable[str], prefix: str = "    ") -> list[str]:
     return [prefix + line for line in lines]
 
 
-#: What to do when the second pass finds what the first one wrote.
-KEPT_STATE_FIX = [
-    "These values only grow: the app keeps what the first pass wrote (a database, a store). "
-    "Recording sends every case twice and each pass must find the same data, so no `redact` "
-    'rule is the fix: reset the state before each pass with `setup` (recipes: "Resetting '
-    'state" in the README), then record again:',
-    "  [tool.contractsnap]",
-    '  setup = "myapp.testing:reset"  # called (and awaited) with the app before each pass',
-]
+def kept_state_fix(growing: Sequence[str] = ()) -> list[str]:
+    """What to do when the second pass finds what the first one wrote: all the values that
+    differ only grow, or those at ``growing`` do (beside others that are volatile)."""
+    which = f"Some values only grow ({', '.join(growing)})" if growing else "These values only grow"
+    return [
+        f"{which}: the app keeps what the first pass wrote (a database, a store). Recording "
+        "sends every case twice and each pass must find the same data, so no `redact` rule is "
+        f"the fix{' for them' if growing else ''}: reset the state before each pass with "
+        f'`setup` (recipes: "Resetting state" in the README)'
+        + (":" if growing else ", then record again:"),
+        "  [tool.contractsnap]",
+        '  setup = "myapp.testing:reset"  # called (and awaited) with the app before each pass',
+    ]
+
 
 #: What to do when the app's rate limit answered one of the sends.
 RATE_LIMIT_FIX = [
@@ -85,6 +90,16 @@ RATE_LIMIT_FIX = [
 #: Cases a flaky message shows, and differences for each (``-v``: all of them).
 FLAKY_CASES = 3
 FLAKY_DIFFERENCES = 5
+
+
+def difference_at(path: JsonPath, *, generalise: bool = False) -> str:
+    """Where in a response a difference is: ``header etag``, ``$.items[0].id``, ``status``."""
+    if path[:1] == ("headers",):
+        # A response with no kept header at all differs in ``headers`` as a whole.
+        return f"header {path[1]}" if len(path) > 1 else "headers"
+    if path[:1] == ("body",):
+        return path_to_selector(path[1:], generalise=generalise)
+    return ".".join(str(p) for p in path) or "response"
 
 
 def flaky_message(
@@ -104,14 +119,7 @@ def flaky_message(
         out += ["", title, *indent(request.splitlines(), "  ")]
         shown = diffs if verbose else diffs[:FLAKY_DIFFERENCES]
         for path, a, b in shown:
-            if path[:1] == ("headers",):
-                # A response with no kept header at all differs in ``headers`` as a whole.
-                where = f"header {path[1]}" if len(path) > 1 else "headers"
-            elif path[:1] == ("body",):
-                where = path_to_selector(path[1:], generalise=False)
-            else:
-                where = ".".join(str(p) for p in path) or "response"
-            out.append(f"  {where}: {json.dumps(a)} then {json.dumps(b)}")
+            out.append(f"  {difference_at(path)}: {json.dumps(a)} then {json.dumps(b)}")
         if len(shown) < len(diffs):
             out.append(f"  ... {plural(len(diffs) - len(shown), 'more difference')}")
     if not verbose and len(changed) > FLAKY_CASES:
@@ -119,18 +127,19 @@ def flaky_message(
         out += ["", f"{plural(more, 'more case')} differed too; `pytest -v` shows each"]
     if fix:
         out += ["", *fix]
-    elif rules_line is None:
+    if rules_line is not None:
+        what = "the other, volatile values" if fix else "the volatile values"
+        out += [
+            "",
+            f"Redact {what} in pyproject.toml, then record again:",
+            "  [tool.contractsnap]",
+            f"  {rules_line}",
+        ]
+    elif not fix:
         out += [
             "",
             "No `redact` rule can hide this difference: make the response deterministic "
             "(reset state in `setup`) or leave the operation out with `exclude`.",
-        ]
-    else:
-        out += [
-            "",
-            "Redact the volatile values in pyproject.toml, then record again:",
-            "  [tool.contractsnap]",
-            f"  {rules_line}",
         ]
     return "\n".join(out)
 

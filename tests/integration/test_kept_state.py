@@ -34,6 +34,42 @@ def test_recording_names_kept_state_and_the_setup_that_fixes_it(project: Project
     assert "redact = [" not in result.stdout.str()
 
 
+def test_kept_state_beside_volatile_values_gets_the_setup_and_a_redact_line(
+    project: Project,
+) -> None:
+    """A new row's id grows and its request id is random: `setup` is the fix for the one,
+    `redact` for the other, and no rule hides the id."""
+    _heroes(project)
+    project.edit("app_module", "import sqlite3\n", "import sqlite3\nimport uuid\n")
+    project.edit(
+        "app_module",
+        "class Hero(HeroIn):\n    id: int\n",
+        "class Hero(HeroIn):\n    id: int\n"
+        "    request_id: str = Field(default_factory=lambda: uuid.uuid4().hex)\n",
+    )
+    result = project.run("--snapshot-update")
+    result.stdout.fnmatch_lines(
+        [
+            "POST /heroes/: responses differ between two sends of the same request, *",
+            "  $.id: 1 then 12",
+            "  $.request_id: * then *",
+            "Some values only grow ($.id): the app keeps what the first pass wrote (a database, "
+            "a store). Recording sends every case twice and each pass must find the same data, "
+            "so no `redact` rule is the fix for them: reset the state before each pass with "
+            '`setup` (recipes: "Resetting state" in the README):',
+            '  setup = "myapp.testing:reset"  *',
+            "",
+            "Redact the other, volatile values in pyproject.toml, then record again:",
+            "  [[]tool.contractsnap[]]",
+            '  redact = [[]"uuid"[]]',
+        ]
+    )
+    assert '"$.id"' not in result.stdout.str()
+    project.configure(app="app_module:app", setup="app_module:reset", redact=["uuid"])
+    project.run("--snapshot-update").assert_outcomes(passed=3)
+    project.run().assert_outcomes(passed=3)
+
+
 def test_a_gate_after_a_run_that_left_rows_says_so(project: Project) -> None:
     _heroes(project)
     project.run("--snapshot-update")  # the list is recorded empty; the create is refused

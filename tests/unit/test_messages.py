@@ -92,6 +92,15 @@ def test_cases_that_changed_other_fields_are_told_apart() -> None:
     ) in _mismatch(old, new)
 
 
+def test_a_changed_status_is_said_before_a_diff_that_is_cut() -> None:
+    old = [_big(1, "lamp")]
+    new = [CaseResult(_case(1), {**_big(1, "lamp"), "status": 201, "body": {"rows": []}}, [])]
+    lines = _mismatch(old, new)
+    assert lines[3:5] == ["  GET /items/1", "  status: 200 then 201"]
+    assert any(line.endswith(" more lines") for line in lines)  # the status line is cut
+    assert not any(line.strip().startswith('+  "status"') for line in lines)
+
+
 def test_the_request_line_shows_the_path_as_requested() -> None:
     new = [CaseResult(_case(1), {"status": 201}, [])]
     lines = _mismatch([{"status": 200}], new, Style(base_path="/api/v1"))
@@ -168,3 +177,46 @@ def test_a_flaky_recording_shows_a_few_cases_and_differences() -> None:
     every = flaky(LABEL, NAME, first, second, [], Style(verbose=True))
     assert every is not None
     assert sum(line.startswith("case ") for line in every.splitlines()) == 10
+
+
+class TestKeptStateBesideVolatileValues:
+    """A new row's id grows between the two sends while other values are volatile: `setup`
+    is the fix for the id, `redact` for the others, and no rule hides the id."""
+
+    @staticmethod
+    def _flaky(first: Response, second: Response) -> list[str]:
+        message = flaky(
+            LABEL,
+            NAME,
+            [CaseResult(_case(1), first, [])],
+            [CaseResult(_case(1), second, [])],
+            ["timestamp"],
+        )
+        assert message is not None
+        return message.splitlines()
+
+    def test_the_setup_for_the_growing_values_and_a_redact_line_for_the_others(self) -> None:
+        lines = self._flaky(
+            {"status": 201, "body": {"id": 3, "token": "0b6b2b1c-4bd6-4c0e-9d0a-7a8b9c0d1e2f"}},
+            {"status": 201, "body": {"id": 4, "token": "8f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"}},
+        )
+        fix = lines.index("Redact the other, volatile values in pyproject.toml, then record again:")
+        assert lines[fix - 4].startswith("Some values only grow ($.id): the app keeps")
+        assert lines[fix - 2].startswith('  setup = "myapp.testing:reset"')
+        assert lines[fix:] == [
+            "Redact the other, volatile values in pyproject.toml, then record again:",
+            "  [tool.contractsnap]",
+            '  redact = ["timestamp", "uuid"]',
+        ]
+
+    def test_other_values_no_rule_hides_are_said(self) -> None:
+        lines = self._flaky(
+            {"status": 201, "headers": {"x-served-by": "a"}, "body": {"id": 3}},
+            {"status": 201, "headers": {"x-served-by": "b"}, "body": {"id": 4}},
+        )
+        assert any(line.startswith("Some values only grow ($.id)") for line in lines)
+        assert lines[-1] == (
+            "No `redact` rule can hide the other differences: make the response deterministic "
+            "or leave the operation out with `exclude`."
+        )
+        assert not any("redact = [" in line for line in lines)
