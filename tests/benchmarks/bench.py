@@ -989,8 +989,15 @@ def bench_growth(bench: Bench, sizes: Sequence[int], rows: list[Row]) -> None:
             Spec("raw loop", child("raw-loop", project), project, env),
         ]
         if n == largest:
+            inferring = bench.project(f"growth-{n}-inferred", infer=True)
+            bench.log(f"[growth N={n}] also with inferred scenarios (the default)")
+            # Recorded with pytest's cache on, which keeps the inference's analysis of the
+            # document for the next run; a fresh checkout (CI) has no cache.
+            bench.measure("record", (*PYTEST_CACHED, "--snapshot-update"), inferring, env, repeat=1)
             specs += [
                 Spec("collect-only", (*PYTEST, "--collect-only"), project, env),
+                Spec("collect-only", (*PYTEST, "--collect-only"), inferring, env),
+                Spec("collect-only", (*PYTEST_CACHED, "--collect-only"), inferring, env),
                 Spec("schema steps", child("schema", project), project, env),
                 Spec("gate -n 2", (*PYTEST, "-n", "2"), project, env),
             ]
@@ -1026,18 +1033,7 @@ def bench_growth(bench: Bench, sizes: Sequence[int], rows: list[Row]) -> None:
             ),
         ]
         if n == largest:
-            collect, steps, xdist = largest_only
-            inferring = bench.project(f"growth-{n}-inferred", infer=True)
-            bench.log(f"[growth N={n}] with inferred scenarios (the default)")
-            # Recorded with pytest's cache on, which keeps the inference's analysis of the
-            # document for the next run; a fresh checkout (CI) has no cache.
-            bench.measure("record", (*PYTEST_CACHED, "--snapshot-update"), inferring, env, repeat=1)
-            cold, warm = bench.measure_together(
-                [
-                    Spec("collect-only", (*PYTEST, "--collect-only"), inferring, env),
-                    Spec("collect-only", (*PYTEST_CACHED, "--collect-only"), inferring, env),
-                ]
-            )
+            collect, cold, warm, steps, xdist = largest_only
             for setting, measured in (
                 ("", collect),
                 (", inferred scenarios on (the default), no .pytest_cache", cold),
