@@ -40,6 +40,10 @@ TRANSPORT_HEADERS = frozenset(
 )
 
 
+#: The source of the case sent with the ``parameters`` settings' values.
+KNOWN = "parameters"
+
+
 @dataclasses.dataclass(frozen=True)
 class FrozenCase:
     """A generated request, as stored in a snapshot file and replayed from there."""
@@ -180,25 +184,38 @@ def revise(
     Stored cases that still fit (negative ones: that still do not) are kept as they are,
     in their order; a generated case is added only where no kept case of the same kind and
     description stands for it (a new parameter's boundary, say). At most ``max_cases``.
+    The case of the ``parameters`` settings' values comes from the settings, not from
+    generation: it goes first, as in a new recording, and is never the one ``max_cases``
+    cuts. A stored one with the same values that still fits is kept; one with other values
+    (an earlier table's) is dropped.
     """
-    kept = [
+    fitting = [
         case
         for case in stored
         if still_valid(operation, case.request, security) is (case.source != "negative")
     ]
+    known = [
+        next((s for s in fitting if s.source == KNOWN and s.description == g.description), g)
+        for g in generated
+        if g.source == KNOWN
+    ]
+    kept = [case for case in fitting if case.source != KNOWN]
     standing: dict[tuple[str, str], int] = {}
     for case in kept:
         key = (case.source, case.description)
         standing[key] = standing.get(key, 0) + 1
     requests = {canonical(case.request) for case in kept}
+    known = [case for case in known if canonical(case.request) not in requests]
     added = []
     for case in generated:
         key = (case.source, case.description)
+        if case.source == KNOWN:
+            continue
         if standing.get(key):
             standing[key] -= 1
         elif canonical(case.request) not in requests:
             added.append(case)
-    return [*kept, *added][: operation.settings.max_cases]
+    return [*known, *kept, *added][: operation.settings.max_cases]
 
 
 def _loaded(operation: Operation) -> OpenApiOperation:
@@ -386,7 +403,7 @@ def _known_values(
         return None
     # Frozen again from a schemathesis case, as a generated one is: its path is formatted.
     again = freeze(_case_of(api_operation, cast(Request, request)), security)
-    frozen = FrozenCase("parameters", "Known values: " + ", ".join(used), again)
+    frozen = FrozenCase(KNOWN, "Known values: " + ", ".join(used), again)
     return None if any(case.id == frozen.id for case in cases) else frozen
 
 

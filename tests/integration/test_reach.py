@@ -103,12 +103,8 @@ def test_a_known_value_reaches_a_seeded_resource(project: Project) -> None:
     result = project.run("--snapshot-update")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["reach: 2 of 2 operations answered 2xx (100%)"])
-    # The files existed: the new case joins the stored ones (they are kept, not reshuffled).
-    [first] = [
-        case
-        for case in project.snapshot("GET_tenants_{slug}.json")["cases"]
-        if case["source"] == "parameters"
-    ]
+    # The files existed: the new case goes first, the stored ones follow in their order.
+    first = project.snapshot("GET_tenants_{slug}.json")["cases"][0]
     assert first["description"] == "Known values: slug=acme"
     assert first["request"]["path"] == "/tenants/acme"
     assert first["response"]["status"] == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from enum import Enum
@@ -637,6 +638,41 @@ class TestRevise:
         assert all(c.description != "Default positive test case" for c in revised[2:])
         assert any(c.description == "Maximum value" for c in revised[2:])
         assert len({canonical(c.request) for c in revised}) == len(revised)
+
+    @staticmethod
+    def _with_known(schema: ApiSchema, q: str, max_cases: int = 4) -> Operation:
+        """GET /search with ``[tool.contractsnap.parameters] q = ...``."""
+        search = operation(schema, "GET /search")
+        settings = dataclasses.replace(search.settings, parameters=(("q", q),), max_cases=max_cases)
+        return dataclasses.replace(search, settings=settings)
+
+    def test_a_known_values_case_goes_first_and_is_never_cut(self, schema: ApiSchema) -> None:
+        """The table added to a recorded operation whose file is full (``max_cases``)."""
+        plain = operation(schema, "GET /search")
+        stored = generate(
+            dataclasses.replace(plain, settings=dataclasses.replace(plain.settings, max_cases=4)),
+            schema.security,
+        )
+        search = self._with_known(schema, "dune")
+        revised = revise(search, stored, generate(search, schema.security), schema.security)
+        assert [c.description for c in revised[:1]] == ["Known values: q=dune"]
+        assert revised[1:] == stored[:3]  # the stored cases, in their order, cut at max_cases
+
+    def test_a_known_values_case_of_other_values_is_replaced(self, schema: ApiSchema) -> None:
+        before = self._with_known(schema, "dune")
+        stored = generate(before, schema.security)
+        after = self._with_known(schema, "emma")
+        revised = revise(after, stored, generate(after, schema.security), schema.security)
+        assert [c.description for c in revised if c.source == "parameters"] == [
+            "Known values: q=emma"
+        ]
+        assert revised[0].request["query"]["q"] == "emma"  # type: ignore[index]
+
+    def test_the_same_known_values_keep_their_stored_case(self, schema: ApiSchema) -> None:
+        search = self._with_known(schema, "dune")
+        stored = generate(search, schema.security)
+        revised = revise(search, stored, generate(search, schema.security), schema.security)
+        assert revised == stored
 
     def test_nothing_changed_means_nothing_added(self, schema: ApiSchema) -> None:
         search = operation(schema, "GET /search")
