@@ -28,16 +28,19 @@ operation that reads nothing of a tree leaves the tree as it was.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import schemathesis
 
-from . import _openapi, _pointer
+from . import _expressions, _openapi, _pointer
 from ._expressions import REGEX
 
 #: Which producers are tried first (a create, then a list) and how a tree orders its steps
@@ -79,9 +82,9 @@ class Tree:
 
 
 class Memo(Protocol):
-    """Where the analysis of the last documents is kept between runs: pytest's
-    ``config.cache`` (``.pytest_cache``). The analysis is most of what inferring scenarios
-    costs, and the document rarely changes from one run to the next."""
+    """Where the links of the last documents are kept between runs: pytest's
+    ``config.cache`` (``.pytest_cache``). Inferring them is most of what listing the
+    scenarios costs, and the document rarely changes from one run to the next."""
 
     def get(self, key: str, default: object) -> object: ...
 
@@ -90,31 +93,55 @@ class Memo(Protocol):
 
 #: The memo's key. Its value maps a digest to the links found, for the last few documents
 #: (one per suite: a project may have several). The digest covers the document, the
-#: version of schemathesis and the form of the entry: bump ``_ENTRY`` when ``_analysed``
-#: changes what it yields.
+#: version of schemathesis and the code that infers the links (this module and those it
+#: reads the document with), so a remembered answer is the one ``links`` would give.
 MEMO_KEY = "contractsnap/inferred-links"
-_ENTRY = f"1 schemathesis {schemathesis.__version__}"
 _KEPT = 4
+
+
+def _code_digest() -> str:
+    modules = (__name__, _openapi.__name__, _pointer.__name__, _expressions.__name__)
+    found = hashlib.sha256(f"schemathesis {schemathesis.__version__}".encode())
+    for module in modules:
+        source = getattr(sys.modules[module], "__file__", None)
+        if isinstance(source, str):  # not from a zip file
+            with contextlib.suppress(OSError):
+                found.update(Path(source).read_bytes())
+    return found.hexdigest()
+
+
+_CODE = _code_digest()
 
 
 def links(document: Mapping[str, object], memo: Memo | None = None) -> list[Link]:
     """Every producer -> consumer link inferred from ``document`` (not the declared ones).
 
-    With a ``memo``, the analysis of a document seen in the last run is read from it."""
+    With a ``memo``, the links of a document seen in a recent run are read from it."""
+    if memo is None:
+        return _inferred(document)
+    text = json.dumps(document, sort_keys=True, default=str)
+    digest = hashlib.sha256(f"{_CODE}\n{text}".encode()).hexdigest()
+    found = _remembered(memo, digest)
+    if found is None:
+        found = _inferred(document)
+        entry = [[k.producer, k.status, k.consumer, k.parameters] for k in found]
+        kept = {key: value for key, value in _kept(memo).items() if key != digest}
+        memo.set(MEMO_KEY, dict([*list(kept.items())[1 - _KEPT :], (digest, entry)]))
+    return found
+
+
+def _inferred(document: Mapping[str, object]) -> list[Link]:
     # A deep, key-sorted copy: schemathesis writes the links it infers into the document it
     # was given, and its analysis must not see the order the app happened to list things in.
     # Declared links are left out: the link scenarios have them, and one that is broken (the
     # link scenario says how) must not stop the inference.
-    text = json.dumps(_without_links(document), sort_keys=True, default=str)
-    digest = hashlib.sha256(f"{_ENTRY}\n{text}".encode()).hexdigest()
-    entry = _remembered(memo, digest)
-    if entry is None:
-        entry = _Analysis(_analysis(text))
-        if memo is not None:
-            _remember(memo, digest, entry)
-    if entry.links is None:  # a schema it cannot analyse implies no scenario; its
-        return []  # operations' own tests say what is wrong with it
-    inferred = [link for link in entry.links if _may_answer(document, link)]
+    sorted_copy = json.loads(json.dumps(_without_links(document), sort_keys=True, default=str))
+    try:
+        schema = schemathesis.openapi.from_dict(sorted_copy, config=schemathesis.Config())
+        inferred = list(_analysed(schema))
+    except Exception:  # a schema it cannot analyse implies no scenario; its operations'
+        return []  # own tests say what is wrong with it
+    inferred = [link for link in inferred if _may_answer(document, link)]
     found: dict[tuple[str, str, str], Link] = {}
     for link in [*inferred, *_from_location(document)]:
         key = (link.producer, link.status, link.consumer)
@@ -124,53 +151,22 @@ def links(document: Mapping[str, object], memo: Memo | None = None) -> list[Link
     return [found[key] for key in sorted(found)]
 
 
-@dataclasses.dataclass(frozen=True)
-class _Analysis:
-    """The links schemathesis' analysis found (None: it could not analyse the schema)."""
-
-    links: list[Link] | None
-
-
-def _analysis(text: str) -> list[Link] | None:
-    try:
-        schema = schemathesis.openapi.from_dict(json.loads(text), config=schemathesis.Config())
-        return list(_analysed(schema))
-    except Exception:
-        return None
-
-
 def _kept(memo: Memo) -> dict[str, object]:
     kept = memo.get(MEMO_KEY, None)
     return kept if isinstance(kept, dict) else {}
 
 
-def _remember(memo: Memo, digest: str, analysis: _Analysis) -> None:
-    found = analysis.links
-    entry = (
-        None if found is None else [[k.producer, k.status, k.consumer, k.parameters] for k in found]
-    )
-    kept = {key: value for key, value in _kept(memo).items() if key != digest}
-    memo.set(MEMO_KEY, dict([*list(kept.items())[1 - _KEPT :], (digest, entry)]))
-
-
-def _remembered(memo: Memo | None, digest: str) -> _Analysis | None:
-    """The analysis the memo keeps for ``digest``; None when it keeps none (or one that does
-    not read: another pytest-xdist worker may be writing it)."""
-    kept = _kept(memo) if memo is not None else {}
-    if digest not in kept:
-        return None
-    found = kept[digest]
-    if found is None:
-        return _Analysis(None)
+def _remembered(memo: Memo, digest: str) -> list[Link] | None:
+    """The links the memo keeps for ``digest``; None when it keeps none (or an entry that
+    does not read: another pytest-xdist worker may be writing it)."""
+    found = _kept(memo).get(digest)
     if not isinstance(found, list):
         return None
     try:
-        return _Analysis(
-            [
-                Link(str(producer), str(status), str(consumer), tuple(map(_pair, given)))
-                for producer, status, consumer, given in found
-            ]
-        )
+        return [
+            Link(str(producer), str(status), str(consumer), tuple(map(_pair, given)))
+            for producer, status, consumer, given in found
+        ]
     except (TypeError, ValueError):
         return None
 

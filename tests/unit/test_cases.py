@@ -666,7 +666,7 @@ class TestRevise:
         assert [c.description for c in revised if c.source == "parameters"] == [
             "Known values: q=emma"
         ]
-        assert revised[0].request["query"]["q"] == "emma"  # type: ignore[index]
+        assert revised[0].request["query"]["q"] == "emma"
 
     def test_the_same_known_values_keep_their_stored_case(self, schema: ApiSchema) -> None:
         search = self._with_known(schema, "dune")
