@@ -409,6 +409,16 @@ def flaky(
         return _report.flaky_message(
             label, name, changed, None, verbose=style.verbose, fix=_report.RATE_LIMIT_FIX
         )
+    moved = [
+        (a.response.get("status"), b.response.get("status"))
+        for a, b in zip(first, second, strict=True)
+        if a.response.get("status") != b.response.get("status")
+    ]
+    if moved:
+        # 201 then 400 (already registered), 204 then 404 (already deleted): the rest of the
+        # answer differs because the status did, and no `redact` rule is the fix for it.
+        fix = _report.kept_state_fix(status=f"{moved[0][0]} then {moved[0][1]}")
+        return _report.flaky_message(label, name, changed, None, verbose=style.verbose, fix=fix)
     if _normalize.only_growth(all_diffs):
         return _report.flaky_message(
             label, name, changed, None, verbose=style.verbose, fix=_report.kept_state_fix()

@@ -65,15 +65,21 @@ def indent(lines: Iterable[str], prefix: str = "    ") -> list[str]:
     return [prefix + line for line in lines]
 
 
-def kept_state_fix(growing: Sequence[str] = ()) -> list[str]:
+def kept_state_fix(growing: Sequence[str] = (), status: str | None = None) -> list[str]:
     """What to do when the second pass finds what the first one wrote: all the values that
-    differ only grow, or those at ``growing`` do (beside others that are volatile)."""
-    which = f"Some values only grow ({', '.join(growing)})" if growing else "These values only grow"
+    differ only grow, or those at ``growing`` do (beside others that are volatile), or a
+    status changed (``status``: "201 then 400")."""
+    kept = "the app keeps what the first pass wrote (a database, a store)"
+    if status is not None:
+        which = f"The status changed between the two sends ({status}), as when {kept}"
+    elif growing:
+        which = f"Some values only grow ({', '.join(growing)}): {kept}"
+    else:
+        which = f"These values only grow: {kept}"
     return [
-        f"{which}: the app keeps what the first pass wrote (a database, a store). Recording "
-        "sends every case twice and each pass must find the same data, so no `redact` rule is "
-        f"the fix{' for them' if growing else ''}: reset the state before each pass with "
-        f'`setup` (recipes: "Resetting state" in the README)'
+        f"{which}. Recording sends every case twice and each pass must find the same data, so "
+        f"no `redact` rule is the fix{' for them' if growing else ''}: reset the state before "
+        'each pass with `setup` (recipes: "Resetting state" in the README)'
         + (":" if growing else ", then record again:"),
         "  [tool.contractsnap]",
         '  setup = "myapp.testing:reset"  # called (and awaited) with the app before each pass',

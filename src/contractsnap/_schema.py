@@ -438,7 +438,11 @@ class ApiSchema:
             ("[tool.contractsnap.parameters]", None, self.settings.defaults.parameters)
         ]
         tables += [
-            (f"[tool.contractsnap.operations.{json.dumps(s)}] `parameters`", s, table.parameters)
+            (
+                f"the `parameters` of [tool.contractsnap.operations.{json.dumps(s)}]",
+                s,
+                table.parameters,
+            )
             for (s, table), keys in zip(
                 self.settings.operations, self.settings.operation_keys, strict=True
             )
@@ -461,7 +465,7 @@ class ApiSchema:
                 hint = difflib.get_close_matches(key, alike, n=1)
                 applies = "any operation" if selector is None else "the operations it applies to"
                 raise ConfigError(
-                    f"{self.settings.source}: {what}: `{key}` names no parameter of {applies};"
+                    f"{self.settings.source}: `{key}` in {what} names no parameter of {applies};"
                     + (f" did you mean `{hint[0]}`?" if hint else "")
                     + " Fix the name (`name` or `place.name`, as the schema spells it) or "
                     "remove it"

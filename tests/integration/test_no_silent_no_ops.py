@@ -80,7 +80,7 @@ def test_a_parameters_value_no_operation_takes_is_an_error(project: Project) -> 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "contractsnap: *: [[]tool.contractsnap.parameters[]]: `ordr_id` names no parameter "
+            "contractsnap: *: `ordr_id` in [[]tool.contractsnap.parameters[]] names no parameter "
             "of any operation; did you mean `order_id`? Fix the name*"
         ]
     )

@@ -220,3 +220,19 @@ class TestKeptStateBesideVolatileValues:
             "or leave the operation out with `exclude`."
         )
         assert not any("redact = [" in line for line in lines)
+
+    def test_a_status_that_changed_gets_the_setup_and_no_redact_line(self) -> None:
+        """201 then 400 (already registered): the body differs because the status did."""
+        lines = self._flaky(
+            {"status": 201, "body": {"id": 3, "username": "ann"}},
+            {"status": 400, "body": {"detail": "Username already registered"}},
+        )
+        assert any(
+            line.startswith(
+                "The status changed between the two sends (201 then 400), as when the app "
+                "keeps what the first pass wrote"
+            )
+            for line in lines
+        )
+        assert lines[-1].startswith('  setup = "myapp.testing:reset"')
+        assert not any("redact = [" in line for line in lines)

@@ -214,18 +214,18 @@ class TestSelection:
         [
             (
                 {"parameters": {"bok_id": 1}},
-                "test: [tool.contractsnap.parameters]: `bok_id` names no parameter of any "
+                "test: `bok_id` in [tool.contractsnap.parameters] names no parameter of any "
                 "operation; did you mean `book_id`?",
             ),
             (
                 {"parameters": {"query.book_id": 1}},
-                "test: [tool.contractsnap.parameters]: `query.book_id` names no parameter of "
+                "test: `query.book_id` in [tool.contractsnap.parameters] names no parameter of "
                 "any operation; did you mean `path.book_id`?",
             ),
             (
                 {"operations": {"GET /books": {"parameters": {"book_id": 1}}}},
-                'test: [tool.contractsnap.operations."GET /books"] `parameters`: `book_id` '
-                "names no parameter of the operations it applies to;",
+                'test: `book_id` in the `parameters` of [tool.contractsnap.operations."GET '
+                '/books"] names no parameter of the operations it applies to;',
             ),
         ],
     )
