@@ -209,7 +209,7 @@ def revise(
     added = []
     for case in generated:
         key = (case.source, case.description)
-        if case.source == KNOWN:
+        if case.source == KNOWN:  # first, above
             continue
         if standing.get(key):
             standing[key] -= 1

@@ -294,7 +294,7 @@ def build(
 ) -> tuple[list[Scenario], set[str]]:
     """The scenarios of ``schema`` whose operations are all selected,
     and the file stems of every scenario it defines (a file with another stem is an orphan).
-    ``memo`` keeps the inference's analysis of the document between runs.
+    ``memo`` keeps the links inferred from the document between runs.
     """
     scenarios: list[Scenario] = []
     stems: dict[str, str] = {}

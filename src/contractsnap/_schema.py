@@ -449,6 +449,8 @@ class ApiSchema:
             if "parameters" in keys
         ]
         for what, selector, known in tables:
+            if not known:
+                continue  # no table: nothing to look up (most projects)
             spellings = {
                 spelling
                 for m, p, i, t in every

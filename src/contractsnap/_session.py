@@ -150,7 +150,7 @@ class Run:
     def __init__(self, rootpath: Path, options: Options, memo: Memo | None = None) -> None:
         self.rootpath = rootpath
         self.options = options
-        #: pytest's cache, where each suite keeps the inference's analysis between runs.
+        #: pytest's cache, where each suite keeps the links it inferred between runs.
         self.memo = memo
         self.suites: dict[Path, Suite] = {}
         self.loop = SharedLoop()

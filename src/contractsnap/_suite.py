@@ -49,7 +49,7 @@ class Suite:
     ) -> None:
         self.settings = settings
         self.options = options or Options()
-        #: Where the inference's analysis of the document is kept between runs.
+        #: Where the links inferred from the document are kept between runs.
         self.memo = memo
         self.directory = settings.snapshot_path
         self.extension = _snapshot.OperationSnapshot.for_directory(self.directory)

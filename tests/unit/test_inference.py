@@ -192,6 +192,14 @@ class Memo:
         assert isinstance(kept, dict)
         return kept
 
+    @classmethod
+    def after(cls, document: dict[str, object]) -> tuple[Memo, str]:
+        """A memo after one run of ``document``, and the digest it keeps the links under."""
+        memo = cls()
+        links(document, memo)
+        (digest,) = memo.entries()
+        return memo, digest
+
 
 class TestMemo:
     """The analysis of a document is kept between runs (pytest's cache): the next run of
@@ -205,9 +213,7 @@ class TestMemo:
     def test_the_links_kept_for_the_same_document_are_read(
         self, crud_document: dict[str, object]
     ) -> None:
-        memo = Memo()
-        links(crud_document, memo)
-        (digest,) = memo.entries()
+        memo, digest = Memo.after(crud_document)
         kept = ["POST /a", "201", "GET /a/{a_id}", [["path.a_id", BODY_ID]]]
         memo.set(MEMO_KEY, {digest: [kept]})  # as if the inference had found this one
         assert links(crud_document, memo) == [
@@ -243,9 +249,7 @@ class TestMemo:
     def test_a_broken_entry_for_the_document_is_analysed_again(
         self, crud_document: dict[str, object]
     ) -> None:
-        memo = Memo()
-        links(crud_document, memo)
-        (digest,) = memo.entries()
+        memo, digest = Memo.after(crud_document)
         memo.set(MEMO_KEY, {digest: [["POST /a", "201"]]})  # cut short by a writing worker
         assert links(crud_document, memo) == links(crud_document)
 
