@@ -25,6 +25,7 @@ import anyio
 import httpx
 from asgi_lifespan import LifespanManager
 
+from . import _exit
 from ._canonical import JSON
 from ._cases import TRANSPORT_HEADERS
 from ._config import Settings
@@ -100,6 +101,7 @@ def load_app(spec: str, root: Path) -> ASGIApp:
                 "fix the factory"
             ) from exc
     if _asgi(obj):
+        _exit.skip_final_collection()
         return obj
     if call:
         fix = "make the factory return the application object"

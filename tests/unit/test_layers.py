@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "leaf helpers",
         frozenset(
             {"_errors", "_naming", "_canonical", "_documents", "_pointer", "_selectors"}
-            | {"_expressions", "_openapi", "_checknames", "_volatile"}
+            | {"_expressions", "_openapi", "_checknames", "_volatile", "_exit"}
         ),
     ),
     ("configuration", frozenset({"_config", "_options"})),
