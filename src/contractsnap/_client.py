@@ -25,7 +25,6 @@ import anyio
 import httpx
 from asgi_lifespan import LifespanManager
 
-from . import _exit
 from ._canonical import JSON
 from ._cases import TRANSPORT_HEADERS
 from ._config import Settings
@@ -101,7 +100,6 @@ def load_app(spec: str, root: Path) -> ASGIApp:
                 "fix the factory"
             ) from exc
     if _asgi(obj):
-        _exit.skip_final_collection()
         return obj
     if call:
         fix = "make the factory return the application object"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from . import _canonical, _cases, _messages, _scenarios, _schemadiff, _snapshot, _verdict
+from . import _canonical, _cases, _exit, _messages, _scenarios, _schemadiff, _snapshot, _verdict
 from ._app import AppUnderTest
 from ._canonical import JSON
 from ._config import Settings
@@ -47,6 +47,7 @@ class Suite:
     def __init__(
         self, settings: Settings, options: Options | None = None, memo: Memo | None = None
     ) -> None:
+        _exit.skip_final_collection()  # its schema, cases and app are freed by the exit
         self.settings = settings
         self.options = options or Options()
         #: Where the links inferred from the document are kept between runs.

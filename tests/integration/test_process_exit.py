@@ -1,7 +1,7 @@
-"""A process that imported the app under test skips the interpreter's last garbage
-collection at exit: its objects are frozen (``gc.freeze``) by an ``atexit`` handler, which
-runs after every test, report and pytest clean-up. A process that never imported the app
-exits as it would without contractsnap."""
+"""A process that ran a contract suite skips the interpreter's last garbage collection at
+exit: its objects are frozen (``gc.freeze``) by an ``atexit`` handler, which runs after
+every test, report and pytest clean-up. A pytest session that runs no contract suite exits
+as it would without contractsnap."""
 
 from __future__ import annotations
 
@@ -19,11 +19,17 @@ import gc
 import os
 from pathlib import Path
 
+PROCESS = ["main"]
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker
+        PROCESS[0] = config.workerinput["workerid"]
+
 
 @atexit.register
 def _note_frozen_objects():
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    log = Path(os.environ["FROZEN_LOG"]) / worker
+    log = Path(os.environ["FROZEN_LOG"]) / PROCESS[0]
     log.write_text(str(gc.get_freeze_count()))
 """
 
@@ -63,7 +69,13 @@ def test_each_pytest_xdist_worker_that_runs_the_app_skips_it(recorded: Project) 
     assert ran, f"no worker froze its objects: {frozen}"
 
 
-def test_a_process_that_never_imports_the_app_exits_as_before(recorded: Project) -> None:
+def test_listing_the_tests_skips_the_last_collection_of_the_schema(recorded: Project) -> None:
     result = recorded.run_subprocess("--collect-only", "-q")
     assert result.ret == 0
+    assert _frozen(recorded)["main"] > 10_000
+
+
+def test_a_session_of_other_tests_exits_as_before(recorded: Project) -> None:
+    recorded.pytester.makepyfile(test_other="def test_other():\n    assert True\n")
+    recorded.run_subprocess("test_other.py").assert_outcomes(passed=1)
     assert _frozen(recorded) == {"main": 0}
