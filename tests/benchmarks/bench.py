@@ -348,6 +348,9 @@ class RunResult:
     inproc: dict[str, float]
     output: str
     launched: float
+    #: CPU seconds (user + system) of the process and every process it waited for
+    #: (pytest-xdist's workers included).
+    cpu: float = float("nan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -376,6 +379,10 @@ class Measured:
     def rss_mib(self) -> float | None:
         values = [run.rss_mib for run in self.runs if run.rss_mib is not None]
         return max(values) if values else None
+
+    @property
+    def cpu(self) -> float:
+        return min(run.cpu for run in self.runs)
 
     def inproc(self, key: str) -> float:
         """The minimum over the runs of an in-process figure (NaN if no run has it)."""
@@ -469,7 +476,7 @@ class Bench:
         command = list(argv)
         if TIME_BIN:
             command = [TIME_BIN, "-f", "%M", "-o", str(rss_file), *command]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         launched = time.perf_counter()
         proc = subprocess.run(
             command,
@@ -485,10 +492,14 @@ class Bench:
             with contextlib.suppress(ValueError, IndexError):
                 rss = int(rss_file.read_text().split()[-1]) / 1024
         else:
-            after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            rss = after / 1024 if after > before else None  # unknown: not above an earlier peak
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            # unknown: not above an earlier peak
+            rss = peak / 1024 if peak > before.ru_maxrss else None
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         inproc = json.loads(timings.read_text()) if timings.exists() else {}
-        return RunResult(wall, rss, proc.returncode, inproc, proc.stdout + proc.stderr, launched)
+        output = proc.stdout + proc.stderr
+        return RunResult(wall, rss, proc.returncode, inproc, output, launched, cpu)
 
     def measure(
         self,
@@ -874,8 +885,35 @@ def bench_replay_and_record(
             "",
             "info",
         ),
+        *cpu_bound(section, gate, xdist),
     ]
     return project, gate
+
+
+def cpu_bound(section: str, serial: Measured, parallel: Measured) -> list[Row]:
+    """What two cores allow ``-n 2`` at most: its processes' CPU time shared by two.
+
+    Each worker imports the app, builds its document and exits on its own, and the
+    controller receives every report: that CPU is paid once per process, not divided.
+    """
+    cores = 2
+    lowest = parallel.cpu / cores
+    return [
+        Row(section, "gate serial: CPU time (user + system)", seconds(serial.cpu)),
+        Row(
+            section,
+            "gate -n 2: CPU time of the controller and both workers",
+            seconds(parallel.cpu),
+        ),
+        Row(section, "gate -n 2: lowest wall 2 cores allow (CPU / 2)", seconds(lowest)),
+        Row(
+            section,
+            "speed-up serial/-n 2 that 2 cores allow at most",
+            ratio(serial.wall / lowest),
+            "",
+            "info",
+        ),
+    ]
 
 
 #: The repository: the demo app, its settings and its committed snapshots.
@@ -1079,6 +1117,7 @@ def bench_growth(bench: Bench, sizes: Sequence[int], rows: list[Row]) -> None:
                     ">= 1.50",
                     verdict(gate.wall / xdist.wall >= 1.5),
                 ),
+                *cpu_bound(section, gate, xdist),
             ]
     sizes_text = "/".join(str(n) for n in sizes)
 
