@@ -54,11 +54,17 @@ class CaseResult:
         tokens: _normalize.Tokens | None = None,
     ) -> CaseResult:
         """Redact the response and the state change together (tokens are shared, with the
-        other steps of a scenario too when ``tokens`` is given)."""
+        other steps of a scenario too when ``tokens`` is given), and what the checks'
+        messages quote of them: a run's output shows no value its files hide."""
+        tokens = _normalize.Tokens() if tokens is None else tokens
         redacted = _normalize.redact(answer.normalised, rules, tokens)
         state = redacted.pop("state", {})
         state = state if isinstance(state, dict) else {}
-        return cls(case, redacted, answer.failures, state, answer.error)
+        failures = [
+            dataclasses.replace(f, message=_normalize.quoted(f.message, rules, tokens))
+            for f in answer.failures
+        ]
+        return cls(case, redacted, failures, state, answer.error)
 
     def stored(self) -> Case:
         """The case as it is written in the snapshot file."""

@@ -382,6 +382,17 @@ def redact(
     return out
 
 
+def quoted(text: str, rules: Rules, tokens: Tokens) -> str:
+    """A message that quotes a response (a check's failure), with what the response's
+    redaction hides hidden in it too: secrets, detected values, and the values ``tokens``
+    saw a selector hide. Its own placeholders are numbered apart, so a message never
+    renumbers those of a stored response."""
+    own = Tokens()
+    own.echoes.update(tokens.echoes)
+    hidden = redact({"text": text}, rules, own)["text"]
+    return hidden if isinstance(hidden, str) else text
+
+
 def document(value: JSON, rules: Rules) -> JSON:
     """An OpenAPI document with its volatile values redacted and its unordered lists
     sorted, as a response body would be: what is fingerprinted, stored and compared."""

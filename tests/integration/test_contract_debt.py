@@ -109,3 +109,53 @@ def test_the_report_counts_the_debt_and_names_a_fix(project: Project) -> None:
     assert "### Contract debt at `working tree`" in text
     assert "| `GET /export` | `content_type_conformance` | 1 |" in text
     assert "GET /items/1` | `response_schema" not in text
+
+
+#: The token the caller sends; ``debt_values`` answers it where its schema says an integer.
+TOKEN = "tok-5f1a9c3e77d2"
+AUTH_CONFTEST = f"""
+import pytest
+
+
+@pytest.fixture
+def contractsnap_auth_headers():
+    return {{"Authorization": "Bearer {TOKEN}"}}
+"""
+
+
+def _debt(output: str) -> list[str]:
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("contract debt:"))
+    return lines[start : start + 3]
+
+
+def test_the_checks_messages_quote_what_the_files_hide(project: Project) -> None:
+    """A violation's message quotes the value that broke the schema: a timestamp of now
+    that `redact` hides, the caller's own token. The output hides them as the files do, so
+    two runs print the same lines and a CI log shows no credential."""
+    project.add_app("debt_values")
+    project.configure(app="app_module:app", redact=["timestamp"])
+    project.pytester.makeconftest(AUTH_CONFTEST)
+    recorded = project.run("--snapshot-update")
+    recorded.assert_outcomes(passed=2)
+    gates = [project.run(), project.run()]
+    for gate in gates:
+        gate.assert_outcomes(passed=2)
+    assert (
+        _debt(gates[0].stdout.str()) == _debt(gates[1].stdout.str()) == _debt(recorded.stdout.str())
+    )
+    gates[0].stdout.fnmatch_lines(
+        [
+            "  GET /events/latest: response_schema_conformance 1, e.g. [[]error[]] ST108 "
+            'Response violates schema: "<timestamp:1>" is not a "date-time"*',
+            "  GET /me: response_schema_conformance 1, e.g. [[]error[]] ST108 Response "
+            'violates schema: "<secret:1>" is not of type "integer"*',
+        ]
+    )
+    # strict: the same violations fail, in full, and still quote no credential
+    project.configure(app="app_module:app", redact=["timestamp"], strict=True)
+    strict = project.run()
+    strict.assert_outcomes(failed=2)
+    strict.stdout.fnmatch_lines(['*"<secret:1>" is not of type "integer"*'])
+    for result in (recorded, *gates, strict):
+        assert TOKEN not in result.stdout.str() + result.stderr.str()

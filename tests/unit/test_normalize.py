@@ -17,10 +17,12 @@ from contractsnap._canonical import JSON
 from contractsnap._documents import JSONObject
 from contractsnap._normalize import (
     Rules,
+    Tokens,
     body_fields,
     clock_readings,
     differences,
     only_growth,
+    quoted,
     redact,
     reordered,
     split_differences,
@@ -406,6 +408,31 @@ class TestCorrelatedPlaceholders:
         assert isinstance(inner, dict)
         assert list(body) == ["a", "b"]
         assert list(inner) == ["y", "z"]
+
+
+class TestQuoted:
+    """A check's message quotes a response: it hides what the response's redaction hid."""
+
+    def test_detected_values_and_secrets_are_hidden(self) -> None:
+        hidden = Rules.from_settings(["timestamp"], secret_values=["tok-5f1a9c3e77d2"])
+        message = f'"{STAMP_A}" is not a "date-time"; "tok-5f1a9c3e77d2" is not of type "integer"'
+        assert quoted(message, hidden, Tokens()) == (
+            '"<timestamp:1>" is not a "date-time"; "<secret:1>" is not of type "integer"'
+        )
+
+    def test_a_value_a_selector_hid_is_hidden_by_its_token(self) -> None:
+        tokens = Tokens()
+        redact({"body": {"code": "ABCDEF-123", "n": 1}}, rules(("$.code",)), tokens)
+        assert quoted('"ABCDEF-123" is too long', rules(("$.code",)), tokens) == (
+            '"<redacted:1>" is too long'
+        )
+
+    def test_a_message_never_renumbers_a_response(self) -> None:
+        """The next step of a scenario numbers its values as if no message had been read."""
+        tokens = Tokens()
+        quoted(f"{UUID_B} is not allowed", rules(("uuid",)), tokens)
+        out = redact({"body": {"id": UUID_A}}, rules(("uuid",)), tokens)
+        assert out["body"] == {"id": "<uuid:1>"}
 
 
 class TestDifferences:
