@@ -94,6 +94,21 @@ def test_with_the_setup_it_records_and_gates_clean(project: Project) -> None:
     assert project.snapshot("POST_heroes_-263ce2cd.json")["cases"][0]["response"]["body"]["id"] == 1
 
 
+def test_a_changed_status_is_not_called_kept_state(project: Project) -> None:
+    """201 then 202 is a larger number, not a value that grows: an intended change."""
+    _heroes(project, setup="app_module:reset")
+    project.run("--snapshot-update").assert_outcomes(passed=3)
+    project.edit(
+        "app_module",
+        '@app.post("/heroes/", status_code=201)',
+        '@app.post("/heroes/", status_code=202)',
+    )
+    gate = project.run()
+    gate.assert_outcomes(passed=2, failed=1)
+    gate.stdout.fnmatch_lines(["  status: 201 then 202"])
+    assert "only grow" not in gate.stdout.str()
+
+
 def test_a_rate_limit_met_by_the_second_send_is_named(project: Project) -> None:
     project.add_app("rate_limited")
     project.configure(app="app_module:app")

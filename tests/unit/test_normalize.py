@@ -568,6 +568,8 @@ class TestOnlyGrowth:
             ({"ok": False}, {"ok": True}, False),  # booleans are not counters
             ({"price": 1.5}, {"price": 2.5}, False),  # nor are floats
             ({"id": 1}, {"id": 1}, False),  # no difference at all
+            ({"status": 200}, {"status": 201}, False),  # a changed status is not a counter
+            ({"status": 200, "body": {"id": 1}}, {"status": 201, "body": {"id": 2}}, False),
         ],
     )
     def test_policy(self, old: dict[str, Any], new: dict[str, Any], grown: bool) -> None:
