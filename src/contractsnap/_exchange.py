@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sysconfig
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -107,13 +108,28 @@ async def call_setup(setup: Setup | None, operation: Operation) -> None:
         if inspect.isawaitable(result):
             await result
     except Exception as exc:
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        frame = _own_frame(exc)
         raise SetupError(
             f"the `setup` raised {type(exc).__name__}: {exc} (in {frame.name}, "
             f"{Path(frame.filename).name}:{frame.lineno}, before the pass over "
             f"{operation.label}); fix it: it runs before every pass, to put the app's state "
             "back as it was"
         ) from None
+
+
+#: Where installed code lives: the standard library, site-packages, and contractsnap.
+_INSTALLED = tuple(
+    {str(Path(p).resolve()) for k, p in sysconfig.get_paths().items() if "lib" in k}
+    | {str(Path(__file__).resolve().parent)}
+)
+
+
+def _own_frame(exc: BaseException) -> traceback.FrameSummary:
+    """The innermost frame of the project's own code (the line of the ``setup`` that called
+    a database driver, not the driver's), or the innermost one if it has none."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if not str(Path(f.filename).resolve()).startswith(_INSTALLED)]
+    return (own or frames)[-1]
 
 
 class Exchanger:

@@ -283,6 +283,18 @@ def test_a_setup_that_raises_says_where_in_one_line(project: Project) -> None:
     assert "Traceback" not in result.stdout.str()
 
 
+def test_a_setup_that_raises_in_a_library_names_its_own_line(project: Project) -> None:
+    """The error comes from inside a library (a database driver, here the json module):
+    the message names the line of the `setup` that called it, which the user can fix."""
+    _crud(project)
+    project.edit("app_module", "    AUTHORS.clear()\n", '    __import__("json").loads("{")\n')
+    result = project.run("--snapshot-update", "--contractsnap-op", "GET /authors")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["the `setup` raised JSONDecodeError: * (in reset, app_module.py:*, before the pass *"]
+    )
+
+
 def test_an_app_whose_schema_documents_no_bodies_records_green(project: Project) -> None:
     """Handlers that return plain dicts (FastAPI's tutorial): no scenario is guessed from
     the names alone, and the reach names the known value that gets a 2xx."""
