@@ -34,6 +34,9 @@ class OperationCoverage:
     stepped: bool = False
     #: Whether scenarios are inferred (``infer_scenarios``): without, none was looked for.
     inferring: bool = True
+    #: Whether no scenario that sends it got to its step in this run (one was stale, or
+    #: failed before that step): its statuses are its own cases' only.
+    unsent: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -64,6 +67,11 @@ class OperationCoverage:
         return "no 2xx: " + (" ".join(map(str, sorted(statuses))) or "no answer")
 
     def _not_found(self, seen: str) -> str:
+        if self.stepped and self.unsent:
+            return (
+                f"{seen}: no scenario got to its step in this run (not selected, stale, or "
+                "failed before that step: its test says which)"
+            )
         if self.stepped:
             return (
                 f"{seen}, in its scenario steps too: the ids carried to it find nothing; "
@@ -186,21 +194,25 @@ def measure(
     steps: Iterable[str] = (),
     *,
     inferring: bool = True,
+    sent: Iterable[str] | None = None,
 ) -> list[OperationCoverage]:
     """Coverage of each operation of ``document`` (only ``selected`` labels, if given),
     from the statuses its cases got; ``recorded`` are the operations with a snapshot file
-    (by default, those with statuses), ``steps`` those a scenario sends."""
+    (by default, those with statuses), ``steps`` those a scenario sends, ``sent`` those a
+    scenario step was sent to in this run (None: all of ``steps``, as their files say)."""
     wanted = None if selected is None else set(selected)
     files = set(statuses if recorded is None else recorded)
-    sent = set(steps)
+    stepped = set(steps)
+    sent_to = stepped if sent is None else set(sent)
     return [
         OperationCoverage(
             label,
             codes,
             tuple(sorted(set(statuses.get(label, ())))),
             label in files,
-            label in sent,
+            label in stepped,
             inferring,
+            label in stepped and label not in sent_to,
         )
         for label, codes in documented(document).items()
         if wanted is None or label in wanted

@@ -47,6 +47,7 @@ class OutcomeData(TypedDict):
     reached: dict[str, list[int]]
     recorded: list[str]
     stepped: list[str]
+    sent_steps: list[str]
     uncollected: list[str]
     infers: bool
     fail_uncovered: bool
@@ -98,8 +99,9 @@ class Outcome:
     reached: dict[str, list[int]] = dataclasses.field(default_factory=dict)
     #: The operations that have a snapshot file after their test.
     recorded: set[str] = dataclasses.field(default_factory=set)
-    #: The operations a scenario of the suite sends.
+    #: The operations a scenario of the suite sends, and those it sent a step to this run.
     stepped: set[str] = dataclasses.field(default_factory=set)
+    sent_steps: set[str] = dataclasses.field(default_factory=set)
     #: Operations and scenarios of the app that no test was collected for: added since the
     #: stored OpenAPI document the run collected from.
     uncollected: set[str] = dataclasses.field(default_factory=set)
@@ -128,6 +130,7 @@ class Outcome:
             reached={label: list(found) for label, found in self.reached.items()},
             recorded=sorted(self.recorded),
             stepped=sorted(self.stepped),
+            sent_steps=sorted(self.sent_steps),
             uncollected=sorted(self.uncollected),
             infers=self.infers,
             fail_uncovered=self.fail_uncovered,
@@ -156,6 +159,7 @@ class Outcome:
             reached={label: list(found) for label, found in data.get("reached", {}).items()},
             recorded=set(data.get("recorded", ())),
             stepped=set(data.get("stepped", ())),
+            sent_steps=set(data.get("sent_steps", ())),
             uncollected=set(data.get("uncollected", ())),
             infers=bool(data.get("infers", True)),
             fail_uncovered=bool(data.get("fail_uncovered", False)),
@@ -182,6 +186,7 @@ class Outcome:
             self.reached[label] = sorted({*self.reached.get(label, ()), *statuses})
         self.recorded |= other.recorded
         self.stepped |= other.stepped
+        self.sent_steps |= other.sent_steps
         self.uncollected |= other.uncollected
         self.infers = self.infers and other.infers
         self.fail_uncovered |= other.fail_uncovered
@@ -201,6 +206,7 @@ class Outcome:
             self.reached[label] = sorted({*self.reached.get(label, ()), *findings.reached})
         for step, statuses in findings.steps_reached.items():
             self.reached[step] = sorted({*self.reached.get(step, ()), *statuses})
+            self.sent_steps.add(step)
 
     def note(self, text: str) -> None:
         """Add a line to the run's summary, once (a suite may be started more than once)."""
@@ -218,6 +224,7 @@ class Outcome:
             self.recorded,
             self.stepped,
             inferring=self.infers,
+            sent=self.sent_steps,
         )
 
     def settle_reach(self) -> str | None:

@@ -76,6 +76,29 @@ def test_a_crud_app_without_examples_is_reached_with_no_configuration(project: P
     project.run().assert_outcomes(passed=13)
 
 
+def test_the_reach_says_when_a_stale_scenario_did_not_reach_an_operation(
+    project: Project,
+) -> None:
+    """The tag's read is reached only by its scenario; once that scenario is stale, the
+    read's own cases find nothing, and the reach says why instead of blaming the ids."""
+    _crud(project)
+    project.run("--snapshot-update").assert_outcomes(passed=13)
+    project.edit(
+        "app_module",
+        "    label: str = Field(min_length=1, max_length=20)\n",
+        "    label: str = Field(min_length=1, max_length=20)\n    note: str | None = None\n",
+    )
+    gate = project.run()
+    gate.stdout.fnmatch_lines(
+        [
+            "*its steps, links or operations changed since *",
+            "  GET /tags/{tag_id}: only 404s: no scenario got to its step in this run (not "
+            "selected, stale, or failed before that step: its test says which)",
+        ]
+    )
+    assert "the ids carried to it find nothing" not in gate.stdout.str()
+
+
 def test_one_parameters_line_reaches_the_seeded_resource(project: Project) -> None:
     project.add_app("crud")
     project.path.joinpath("pyproject.toml").write_text(

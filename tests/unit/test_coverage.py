@@ -178,6 +178,27 @@ class TestReach:
         assert item.why_not.startswith("only 404s, in its scenario steps too")
         assert "no producer" not in item.why_not
 
+    def test_an_operation_no_scenario_got_to_this_run_says_so(self) -> None:
+        item = OperationCoverage(
+            "GET /a/{id}", ("200",), (404,), recorded=True, stepped=True, unsent=True
+        )
+        assert item.why_not.startswith("only 404s: no scenario got to its step in this run")
+        assert "carried" not in item.why_not
+
+    def test_a_run_sends_steps_to_the_operations_its_scenarios_reached(self) -> None:
+        document: dict[str, object] = {
+            "paths": {f"/{n}": {"get": {"responses": {"200": {}}}} for n in "ab"}
+        }
+        items = measure(
+            document,
+            {"GET /a": [404], "GET /b": [404]},
+            steps=["GET /a", "GET /b"],
+            sent=["GET /a"],
+        )
+        assert [(i.label, i.unsent) for i in items] == [("GET /a", False), ("GET /b", True)]
+        from_files = measure(document, {"GET /a": [404]}, steps=["GET /a"])
+        assert not from_files[0].unsent
+
     def test_reach_lines(self) -> None:
         items = [
             OperationCoverage("GET /a", ("200",), (200,), recorded=True),
