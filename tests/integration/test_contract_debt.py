@@ -144,12 +144,13 @@ def test_the_checks_messages_quote_what_the_files_hide(project: Project) -> None
     assert (
         _debt(gates[0].stdout.str()) == _debt(gates[1].stdout.str()) == _debt(recorded.stdout.str())
     )
+    # (older schemathesis releases, 4.30 among them, give no failure code: `[error] Response`)
     gates[0].stdout.fnmatch_lines(
         [
-            "  GET /events/latest: response_schema_conformance 1, e.g. [[]error[]] ST108 "
-            'Response violates schema: "<timestamp:1>" is not a "date-time"*',
-            "  GET /me: response_schema_conformance 1, e.g. [[]error[]] ST108 Response "
-            'violates schema: "<secret:1>" is not of type "integer"*',
+            "  GET /events/latest: response_schema_conformance 1, e.g. [[]error[]] *Response "
+            'violates schema: "<timestamp:1>" is not a "date-time"*',
+            "  GET /me: response_schema_conformance 1, e.g. [[]error[]] *Response violates "
+            'schema: "<secret:1>" is not of type "integer"*',
         ]
     )
     # strict: the same violations fail, in full, and still quote no credential
