@@ -9,6 +9,7 @@ once redacted: what a snapshot file stores of one case or step.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import sysconfig
 import traceback
@@ -117,18 +118,20 @@ async def call_setup(setup: Setup | None, operation: Operation) -> None:
         ) from None
 
 
-#: Where installed code lives: the standard library, site-packages, and contractsnap.
-_INSTALLED = tuple(
-    {str(Path(p).resolve()) for k, p in sysconfig.get_paths().items() if "lib" in k}
-    | {str(Path(__file__).resolve().parent)}
-)
+@functools.cache
+def _installed() -> tuple[str, ...]:
+    """Where installed code lives: the standard library, site-packages, and contractsnap
+    (read when a ``setup`` first fails, not at every start)."""
+    paths = {str(Path(p).resolve()) for k, p in sysconfig.get_paths().items() if "lib" in k}
+    return (*sorted(paths), str(Path(__file__).resolve().parent))
 
 
 def _own_frame(exc: BaseException) -> traceback.FrameSummary:
     """The innermost frame of the project's own code (the line of the ``setup`` that called
     a database driver, not the driver's), or the innermost one if it has none."""
     frames = traceback.extract_tb(exc.__traceback__)
-    own = [f for f in frames if not str(Path(f.filename).resolve()).startswith(_INSTALLED)]
+    installed = _installed()
+    own = [f for f in frames if not str(Path(f.filename).resolve()).startswith(installed)]
     return (own or frames)[-1]
 
 
