@@ -28,7 +28,7 @@ from asgi_lifespan import LifespanManager
 from ._canonical import JSON
 from ._cases import TRANSPORT_HEADERS
 from ._config import Settings
-from ._errors import AppLoadError, SchemaError, a_kind
+from ._errors import AppLoadError, LifespanError, SchemaError, a_kind
 
 if sys.version_info < (3, 11):  # anyio's own dependency there
     from exceptiongroup import BaseExceptionGroup
@@ -315,7 +315,7 @@ async def serve(app: ASGIApp | None, settings: Settings) -> AsyncIterator[httpx.
                     raise
                 cause = leaf(exc)
                 fix = async_hint(exc, settings.backend) or "fix the app, or set `lifespan = false`"
-                raise AppLoadError(
+                raise LifespanError(
                     f"app {settings.app!r}: the lifespan start-up failed: "
                     f"{type(cause).__name__}: {cause}; {fix}"
                 ) from exc

@@ -38,6 +38,10 @@ class AppLoadError(ContractsnapError):
     """The app named in the configuration cannot be imported, built or started."""
 
 
+class LifespanError(AppLoadError):
+    """The app was imported, but its lifespan start-up raised."""
+
+
 class SchemaError(ContractsnapError):
     """The app's OpenAPI document cannot be fetched, parsed or understood."""
 

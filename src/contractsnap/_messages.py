@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 
 from . import _normalize, _report
@@ -45,6 +46,9 @@ class Style:
     verbose: bool = False
     #: ``base_path``: put before the stored path, as it was requested.
     base_path: str = ""
+    #: pytest-xdist workers of the run: with more than one, a changed answer may be another
+    #: worker's doing.
+    workers: int = 1
 
 
 #: Said beside the accept command when every change is growth.
@@ -189,7 +193,28 @@ def _server_errors(label: str, results: Sequence[CaseResult], style: Style) -> l
             f'  [tool.contractsnap.operations."{operation}"]',
             '  checks = ["response_schema_conformance", "content_type_conformance"]',
         ]
-    return out
+    return out + _other_workers(label, style.workers)
+
+
+def _other_workers(label: str, workers: int) -> list[str]:
+    """Under ``pytest -n``: the copies of the app may share state, and how to tell."""
+    if workers < 2:
+        return []
+    return [
+        "",
+        other_workers(workers) + f" `pytest -n 0 --contractsnap-op {shlex.quote(label)}` "
+        "shows whether it fails alone.",
+    ]
+
+
+def other_workers(workers: int) -> str:
+    """Why a failure under ``pytest -n`` may be another worker's doing, and the fix."""
+    return (
+        f"Under -n {workers} each pytest-xdist worker runs its own copy of the app: if the "
+        "copies share a database file or server, one worker's writes and `setup` reach the "
+        'other\'s tests. Give each worker a database of its own ("Resetting state" in the '
+        "README)."
+    )
 
 
 #: A step's title (``step 3/7: PUT /authors/{author_id} (link X)``), its operation in group 1.
@@ -273,6 +298,8 @@ def case_mismatch(
         out += ["", *_volatile_hint(volatile)]
     elif changed or not failed:
         out += _accept_tail(accept)
+    if changed and not order and not volatile:
+        out += _other_workers(label, style.workers)
     return "\n".join(out)
 
 

@@ -58,6 +58,9 @@ class Options:
     #: ``--contractsnap-only`` (``contractsnap run``): no test module is imported; only the
     #: ``[tool.contractsnap]`` suite runs, with the fixtures of every ``conftest.py``.
     only: bool = False
+    #: pytest-xdist workers of the run (``-n``), as a worker sees it; 1 without. A failure
+    #: that another worker's copy of the app could cause says so.
+    workers: int = 1
 
     @classmethod
     def from_pytest(
@@ -85,7 +88,16 @@ class Options:
             collect_only=bool(config.getoption("collectonly", False)),
             verbose=config.get_verbosity() > 0,
             only=bool(config.getoption("contractsnap_only", False)),
+            workers=_workers(config),
         )
+
+
+def _workers(config: object) -> int:
+    """The run's pytest-xdist worker count, from a worker's ``workerinput`` (the
+    controller runs no test, and a run without ``-n`` has none)."""
+    workerinput = getattr(config, "workerinput", None)
+    count = workerinput.get("workercount") if isinstance(workerinput, Mapping) else None
+    return count if isinstance(count, int) and count > 0 else 1
 
 
 def _strings(value: object) -> Sequence[object]:

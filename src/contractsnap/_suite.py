@@ -21,7 +21,13 @@ from ._app import AppUnderTest
 from ._canonical import JSON
 from ._config import Settings
 from ._credentials import Credentials, Locations, Secrets
-from ._errors import ContractFailure, ContractsnapError, MissingSnapshot, NotChecked
+from ._errors import (
+    ContractFailure,
+    ContractsnapError,
+    LifespanError,
+    MissingSnapshot,
+    NotChecked,
+)
 from ._exchange import Setup
 from ._inference import Memo
 from ._messages import Style
@@ -93,8 +99,15 @@ class Suite:
     @contextlib.asynccontextmanager
     async def started(self) -> AsyncIterator[Suite]:
         """Start the app and read its schema; stop the app on exit."""
-        async with self.running.started():
-            yield self
+        started = False
+        try:
+            async with self.running.started():
+                started = True
+                yield self
+        except LifespanError as exc:
+            if started or self.options.workers < 2:
+                raise
+            raise LifespanError(f"{exc}. {_messages.other_workers(self.options.workers)}") from exc
 
     def load_stored(self) -> bool:
         """List the tests from the stored OpenAPI document (``openapi.json``), without
@@ -228,7 +241,11 @@ class Suite:
         if not self.options.update and not self._recorded_any:
             self._unrecorded(test)
         findings = Findings()
-        style = Style(verbose=self.options.verbose, base_path=self.settings.base_path)
+        style = Style(
+            verbose=self.options.verbose,
+            base_path=self.settings.base_path,
+            workers=self.options.workers,
+        )
         redact = self._redact(test)
         context = Context(
             exchanger=self.running.exchanger,

@@ -76,6 +76,55 @@ class TestXdist:
         assert {k: v for k, v in after.items() if not k.endswith(".pending")} == before
         assert [k for k in after if k.endswith(".pending")] == ["POST_login.json.pending"]
 
+    def test_a_failure_says_another_worker_may_have_caused_it(self, project: Project) -> None:
+        """Two copies of the app may share a database: the message says so, and its command
+        runs the operation alone, without workers, where a real change fails too."""
+        features(project)
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        project.edit("app_module", 'token=f"token-{username}"', 'token=f"tkn-{username}"')
+        result = project.run_subprocess("-n", "2")
+        result.assert_outcomes(passed=8, failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "Under -n 2 each pytest-xdist worker runs its own copy of the app: if the copies "
+                "share a database file or server, one worker's writes and `setup` reach the "
+                "other's tests. Give each worker a database of its own *"
+                "`pytest -n 0 --contractsnap-op 'POST /login'` shows whether it fails alone.",
+            ]
+        )
+        alone = project.run_subprocess("-n", "0", "--contractsnap-op", "POST /login")
+        alone.assert_outcomes(failed=1)
+        assert "pytest-xdist" not in alone.stdout.str()
+
+    def test_a_start_up_failure_says_the_workers_may_share_a_database(
+        self, project: Project
+    ) -> None:
+        """Two workers that create the same tables in one file: the second one's start-up
+        fails. Here the start-up fails in every worker; the message is the same."""
+        features(project)
+        project.run("--snapshot-update").assert_outcomes(passed=9)
+        project.edit(
+            "app_module",
+            "app = create_app()",
+            "import contextlib\n\n\n@contextlib.asynccontextmanager\nasync def lifespan(app):\n"
+            "    raise RuntimeError('table hero already exists')\n    yield\n\n\n"
+            "app = create_app()\napp.router.lifespan_context = lifespan",
+        )
+        result = project.run_subprocess("-n", "2")
+        assert result.ret != 0
+        result.stdout.fnmatch_lines(
+            [
+                "*contractsnap: app 'app_module:app': the lifespan start-up failed: RuntimeError: "
+                "table hero already exists; fix the app, or set `lifespan = false`. Under -n 2 "
+                "each pytest-xdist worker runs its own copy of the app: if the copies share a "
+                "database file or server, *",
+            ]
+        )
+        serial = project.run_subprocess()
+        assert serial.ret != 0
+        serial.stdout.fnmatch_lines(["*the lifespan start-up failed: RuntimeError: *"])
+        assert "pytest-xdist" not in serial.stdout.str()
+
 
 class TestShards:
     def test_shards_partition_the_operations(self, project: Project) -> None:

@@ -236,3 +236,45 @@ class TestKeptStateBesideVolatileValues:
         )
         assert lines[-1].startswith('  setup = "myapp.testing:reset"')
         assert not any("redact = [" in line for line in lines)
+
+
+class TestUnderPytestXdist:
+    """With more than one worker, a changed answer or a server error may be another
+    worker's copy of the app writing to the same database: said, with how to tell."""
+
+    WORKERS = Style(workers=2)
+    HINT = (
+        "Under -n 2 each pytest-xdist worker runs its own copy of the app: if the copies "
+        "share a database file or server, one worker's writes and `setup` reach the other's "
+        'tests. Give each worker a database of its own ("Resetting state" in the README). '
+        "`pytest -n 0 --contractsnap-op 'GET /items'` shows whether it fails alone."
+    )
+
+    def test_a_changed_answer_says_how_to_tell(self) -> None:
+        lines = _mismatch(
+            [{"status": 200}], [CaseResult(_case(1), {"status": 404}, [])], self.WORKERS
+        )
+        assert lines[-2:] == ["", self.HINT]
+        assert f"Accept it, if intended: {ACCEPT}" in lines
+
+    def test_a_server_error_says_how_to_tell(self) -> None:
+        failed = CaseResult(_case(1), {"status": 500}, [SERVER_ERROR], error="KeyError: 'x'")
+        found = contract(LABEL, [failed], self.WORKERS).message(diff="")
+        assert found is not None
+        assert found.splitlines()[-2:] == ["", self.HINT]
+
+    def test_a_volatile_value_is_no_other_workers_doing(self) -> None:
+        """Its own hint (a `redact` line) says what it is."""
+        old: Response = {"status": 200, "body": {"id": "0b8f3c1e-6d2a-4f0e-9a57-1c2d3e4f5a6b"}}
+        new: Response = {"status": 200, "body": {"id": "5f1a9c3e-77d2-4b8a-8e01-2a3b4c5d6e7f"}}
+        lines = _mismatch([old], [CaseResult(_case(1), new, [])], self.WORKERS)
+        assert any("redact" in line for line in lines)
+        assert not any("pytest-xdist" in line for line in lines)
+
+    def test_a_serial_run_does_not_say_it(self) -> None:
+        failed = CaseResult(_case(1), {"status": 500}, [SERVER_ERROR], error="KeyError: 'x'")
+        changed = CaseResult(_case(2), {"status": 404}, [])
+        found = contract(LABEL, [failed], Style(workers=1)).message(diff="")
+        lines = _mismatch([{"status": 200}] * 2, [failed, changed])
+        assert found is not None
+        assert "pytest-xdist" not in found + "\n".join(lines)

@@ -66,6 +66,13 @@ class TestFromPytest:
             verbose=True,
         )
 
+    def test_a_pytest_xdist_worker_knows_how_many_workers_run(self) -> None:
+        """A worker reads the count from ``workerinput``; without one, the run is serial."""
+        worker = CommandLine()
+        worker.workerinput = {"workerid": "gw1", "workercount": 2}  # type: ignore[attr-defined]
+        assert Options.from_pytest(worker, environ={}).workers == 2
+        assert Options.from_pytest(CommandLine(), environ={}).workers == 1
+
     def test_a_bad_selector_names_the_option(self) -> None:
         with pytest.raises(ConfigError, match=r"^--contractsnap-op: "):
             Options.from_pytest(CommandLine(contractsnap_ops=["nonsense:x"]), environ={})
