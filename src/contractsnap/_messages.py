@@ -46,9 +46,6 @@ class Style:
     verbose: bool = False
     #: ``base_path``: put before the stored path, as it was requested.
     base_path: str = ""
-    #: pytest-xdist workers of the run: with more than one, a changed answer may be another
-    #: worker's doing.
-    workers: int = 1
 
 
 #: Said beside the accept command when every change is growth.
@@ -193,18 +190,16 @@ def _server_errors(label: str, results: Sequence[CaseResult], style: Style) -> l
             f'  [tool.contractsnap.operations."{operation}"]',
             '  checks = ["response_schema_conformance", "content_type_conformance"]',
         ]
-    return out + _other_workers(label, style.workers)
+    return out
 
 
-def _other_workers(label: str, workers: int) -> list[str]:
-    """Under ``pytest -n``: the copies of the app may share state, and how to tell."""
+def other_workers_tail(selector: str, workers: int) -> str:
+    """Under ``pytest -n``, said after a changed answer or a server error: another
+    worker's copy of the app may have caused it, and the command that tells."""
     if workers < 2:
-        return []
-    return [
-        "",
-        other_workers(workers) + f" `pytest -n 0 --contractsnap-op {shlex.quote(label)}` "
-        "shows whether it fails alone.",
-    ]
+        return ""
+    alone = f"pytest -n 0 --contractsnap-op {shlex.quote(selector)}"
+    return f"\n\n{other_workers(workers)} `{alone}` shows whether it fails alone."
 
 
 def other_workers(workers: int) -> str:
@@ -298,8 +293,6 @@ def case_mismatch(
         out += ["", *_volatile_hint(volatile)]
     elif changed or not failed:
         out += _accept_tail(accept)
-    if changed and not order and not volatile:
-        out += _other_workers(label, style.workers)
     return "\n".join(out)
 
 

@@ -45,7 +45,8 @@ class ScenarioTarget:
         self.scenario = scenario
         self.label = scenario.label
         self.fingerprint = scenario.fingerprint
-        self.accept = _report.accept_command(f"scenario:{scenario.name}")
+        self.selector = f"scenario:{scenario.name}"
+        self.accept = _report.accept_command(self.selector)
         self.path = path
         self.shown = shown
         self._context = context

@@ -241,11 +241,7 @@ class Suite:
         if not self.options.update and not self._recorded_any:
             self._unrecorded(test)
         findings = Findings()
-        style = Style(
-            verbose=self.options.verbose,
-            base_path=self.settings.base_path,
-            workers=self.options.workers,
-        )
+        style = Style(verbose=self.options.verbose, base_path=self.settings.base_path)
         redact = self._redact(test)
         context = Context(
             exchanger=self.running.exchanger,

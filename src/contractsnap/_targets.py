@@ -53,7 +53,8 @@ class OperationTarget:
         self.operation = operation
         self.label = operation.label
         self.fingerprint = operation.fingerprint
-        self.accept = _report.accept_command(operation.label)
+        self.selector = operation.label
+        self.accept = _report.accept_command(self.selector)
         self.path = path
         self.shown = shown
         self._context = context

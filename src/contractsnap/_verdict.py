@@ -123,6 +123,10 @@ class Target(Protocol[R, D]):
         """The snapshot file, as messages show it (``snapshots/GET_books.json``)."""
 
     @property
+    def selector(self) -> str:
+        """What ``--contractsnap-op`` selects this target with."""
+
+    @property
     def accept(self) -> str:
         """The command that records this target."""
 
@@ -217,6 +221,9 @@ async def check(
         run, differs = await _replay(target, stored, assert_snapshot, findings)
     known = _known(run, None if options.update else stored, strict=strict)
     found = _messages.contract(target.label, run.results, style, known)
+    # Under `pytest -n`, a changed answer or a server error may be another worker's doing:
+    # its copy of the app may write to the same database.
+    workers = _messages.other_workers_tail(target.selector, options.workers)
     findings.warnings += found.warnings
     findings.violations += found.violations
     findings.debt += found.debt
@@ -228,12 +235,12 @@ async def check(
         elif not options.ci:
             _pending.write(target.path, document)
             mismatch += _messages.PENDING_HINT.format(name=target.shown, suffix=_pending.SUFFIX)
-        raise SnapshotMismatch(found.message(diff=mismatch) or mismatch)
+        raise SnapshotMismatch((found.message(diff=mismatch) or mismatch) + workers)
     if not options.update and not options.ci:  # CI only reads: a stray pending file fails
         _pending.discard(target.path)
     message = found.message()
     if message:
-        raise ContractViolation(message)
+        raise ContractViolation(message + (workers if found.server_errors else ""))
     return run
 
 

@@ -9,7 +9,14 @@ from contractsnap._cases import FrozenCase
 from contractsnap._checks import CheckFailure
 from contractsnap._documents import OperationDocument, Response
 from contractsnap._exchange import CaseResult
-from contractsnap._messages import PLAIN, Style, case_mismatch, contract, flaky
+from contractsnap._messages import (
+    PLAIN,
+    Style,
+    case_mismatch,
+    contract,
+    flaky,
+    other_workers_tail,
+)
 
 LABEL, NAME, ACCEPT = "GET /items", "snapshots/GET_items.json", "pytest --snapshot-update ..."
 SERVER_ERROR = CheckFailure("ST101", "Server error", "", True, server=True)
@@ -240,41 +247,17 @@ class TestKeptStateBesideVolatileValues:
 
 class TestUnderPytestXdist:
     """With more than one worker, a changed answer or a server error may be another
-    worker's copy of the app writing to the same database: said, with how to tell."""
+    worker's copy of the app writing to the same database: said, with how to tell
+    (``_verdict.check`` decides when)."""
 
-    WORKERS = Style(workers=2)
-    HINT = (
-        "Under -n 2 each pytest-xdist worker runs its own copy of the app: if the copies "
-        "share a database file or server, one worker's writes and `setup` reach the other's "
-        'tests. Give each worker a database of its own ("Resetting state" in the README). '
-        "`pytest -n 0 --contractsnap-op 'GET /items'` shows whether it fails alone."
-    )
-
-    def test_a_changed_answer_says_how_to_tell(self) -> None:
-        lines = _mismatch(
-            [{"status": 200}], [CaseResult(_case(1), {"status": 404}, [])], self.WORKERS
+    def test_the_command_runs_the_target_alone(self) -> None:
+        assert other_workers_tail("scenario:POST /heroes/ (inferred)", 2) == (
+            "\n\nUnder -n 2 each pytest-xdist worker runs its own copy of the app: if the "
+            "copies share a database file or server, one worker's writes and `setup` reach "
+            'the other\'s tests. Give each worker a database of its own ("Resetting state" in '
+            "the README). `pytest -n 0 --contractsnap-op 'scenario:POST /heroes/ (inferred)'` "
+            "shows whether it fails alone."
         )
-        assert lines[-2:] == ["", self.HINT]
-        assert f"Accept it, if intended: {ACCEPT}" in lines
 
-    def test_a_server_error_says_how_to_tell(self) -> None:
-        failed = CaseResult(_case(1), {"status": 500}, [SERVER_ERROR], error="KeyError: 'x'")
-        found = contract(LABEL, [failed], self.WORKERS).message(diff="")
-        assert found is not None
-        assert found.splitlines()[-2:] == ["", self.HINT]
-
-    def test_a_volatile_value_is_no_other_workers_doing(self) -> None:
-        """Its own hint (a `redact` line) says what it is."""
-        old: Response = {"status": 200, "body": {"id": "0b8f3c1e-6d2a-4f0e-9a57-1c2d3e4f5a6b"}}
-        new: Response = {"status": 200, "body": {"id": "5f1a9c3e-77d2-4b8a-8e01-2a3b4c5d6e7f"}}
-        lines = _mismatch([old], [CaseResult(_case(1), new, [])], self.WORKERS)
-        assert any("redact" in line for line in lines)
-        assert not any("pytest-xdist" in line for line in lines)
-
-    def test_a_serial_run_does_not_say_it(self) -> None:
-        failed = CaseResult(_case(1), {"status": 500}, [SERVER_ERROR], error="KeyError: 'x'")
-        changed = CaseResult(_case(2), {"status": 404}, [])
-        found = contract(LABEL, [failed], Style(workers=1)).message(diff="")
-        lines = _mismatch([{"status": 200}] * 2, [failed, changed])
-        assert found is not None
-        assert "pytest-xdist" not in found + "\n".join(lines)
+    def test_one_worker_says_nothing(self) -> None:
+        assert other_workers_tail("GET /items", 1) == ""

@@ -56,6 +56,7 @@ class ScriptedTarget:
     carried: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     unsendable_on: int | None = None
     label: str = "GET /things"
+    selector: str = "GET /things"
     accept: str = "pytest --snapshot-update --contractsnap-op 'GET /things'"
     planned: int = 0
     revised: int = 0
@@ -150,11 +151,16 @@ def stored_file(path: Path, *, status: int = 200, fingerprint: str = "f1") -> No
 
 
 def run(
-    target: ScriptedTarget, *, update: bool = False, regenerate: bool = False, ci: bool = False
+    target: ScriptedTarget,
+    *,
+    update: bool = False,
+    regenerate: bool = False,
+    ci: bool = False,
+    workers: int = 1,
 ) -> tuple[Pass, Findings, Files]:
     findings = Findings()
     files = Files(target.path, update=update)
-    options = Options(update=update, regenerate=regenerate, ci=ci)
+    options = Options(update=update, regenerate=regenerate, ci=ci, workers=workers)
 
     async def main() -> Pass:
         return await check(
@@ -368,6 +374,49 @@ class TestContract:
         _, findings, _ = run(target)
         assert findings.violations == []
         assert findings.warnings == [self.FAILURES[1]]
+
+
+class TestUnderPytestXdist:
+    """Each worker runs its own copy of the app: a changed answer or a server error may be
+    another worker's writes to a database they share. The message says so, with the
+    command that runs the target alone; what one answer breaks by itself does not."""
+
+    ALONE = "`pytest -n 0 --contractsnap-op 'GET /things'` shows whether it fails alone."
+    SERVER_ERROR = CheckFailure("ST101", "Server error", "", True, server=True)
+    VIOLATION = CheckFailure("E", "Response violates schema", "id is required", error=True)
+
+    def test_a_changed_answer(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        stored_file(path)
+        with pytest.raises(SnapshotMismatch) as info:
+            run(ScriptedTarget(path, answers=[[404]]), workers=2)
+        assert str(info.value).startswith("answered differently\nThe new result is in ")
+        assert str(info.value).endswith(self.ALONE)
+        assert "\n\nUnder -n 2 each pytest-xdist worker runs its own copy" in str(info.value)
+
+    def test_a_server_error(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        stored_file(path, status=500)
+        target = ScriptedTarget(path, answers=[[500]], failures=[self.SERVER_ERROR])
+        with pytest.raises(ContractViolation) as info:
+            run(target, workers=2)
+        assert "a server error to fix" in str(info.value)
+        assert str(info.value).endswith(self.ALONE)
+
+    def test_not_a_schema_violation_of_the_answers_recorded(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        target = ScriptedTarget(path, answers=[[200], [200]], failures=[self.VIOLATION])
+        with pytest.raises(ContractViolation) as info:
+            run(target, update=True, workers=2)
+        assert "break the API contract" in str(info.value)
+        assert "pytest-xdist" not in str(info.value)
+
+    def test_not_a_serial_run(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.json"
+        stored_file(path)
+        with pytest.raises(SnapshotMismatch) as info:
+            run(ScriptedTarget(path, answers=[[404]]))
+        assert "pytest-xdist" not in str(info.value)
 
 
 class TestOrphans:
