@@ -193,12 +193,14 @@ def _server_errors(label: str, results: Sequence[CaseResult], style: Style) -> l
     return out
 
 
-def other_workers_tail(selector: str, workers: int) -> str:
-    """Under ``pytest -n``, said after a changed answer or a server error: another
-    worker's copy of the app may have caused it, and the command that tells."""
+def other_workers_tail(selector: str, workers: int, *, update: bool = False) -> str:
+    """Under ``pytest -n``, said after a changed answer, a server error or answers that
+    differ between a recording's two sends: another worker's copy of the app may have
+    caused it, and the command that tells (a recording's, for ``update``)."""
     if workers < 2:
         return ""
-    alone = f"pytest -n 0 --contractsnap-op {shlex.quote(selector)}"
+    alone = "pytest -n 0" + (" --snapshot-update" if update else "")
+    alone += f" --contractsnap-op {shlex.quote(selector)}"
     return f"\n\n{other_workers(workers)} `{alone}` shows whether it fails alone."
 
 

@@ -195,7 +195,7 @@ async def check(
         else:
             requests = stored.requests
         try:
-            run = await _record(target, requests, redact, style)
+            run = await _record(target, requests, redact, style, options.workers)
         except BaseException:  # flaky, unsendable, timed out: nothing is written
             findings.unrecorded()
             raise
@@ -223,7 +223,7 @@ async def check(
     found = _messages.contract(target.label, run.results, style, known)
     # Under `pytest -n`, a changed answer or a server error may be another worker's doing:
     # its copy of the app may write to the same database.
-    workers = _messages.other_workers_tail(target.selector, options.workers)
+    workers = _messages.other_workers_tail(target.selector, options.workers, update=options.update)
     findings.warnings += found.warnings
     findings.violations += found.violations
     findings.debt += found.debt
@@ -292,8 +292,11 @@ async def _record(
     requests: Sequence[R],
     redact: Sequence[str],
     style: _messages.Style,
+    workers: int,
 ) -> Pass:
-    """Send ``requests`` twice; refuse answers that differ between the passes."""
+    """Send ``requests`` twice; refuse answers that differ between the passes (under
+    ``pytest -n``, saying that another worker's copy of the app may have written between
+    them)."""
     try:
         run = await target.send(requests)
         again = await target.send(requests)
@@ -304,9 +307,13 @@ async def _record(
     flaky = _messages.flaky(
         target.label, target.shown, run.results, again.results, redact, style
     ) or _messages.flaky_carried(target.label, target.shown, run.carried, again.carried)
-    flaky = flaky or _messages.clock_read(target.label, target.shown, run.results, redact)
     if flaky:
-        raise FlakyResponse(flaky)
+        raise FlakyResponse(
+            flaky + _messages.other_workers_tail(target.selector, workers, update=True)
+        )
+    clock = _messages.clock_read(target.label, target.shown, run.results, redact)
+    if clock:
+        raise FlakyResponse(clock)
     return run
 
 

@@ -411,6 +411,17 @@ class TestUnderPytestXdist:
         assert "break the API contract" in str(info.value)
         assert "pytest-xdist" not in str(info.value)
 
+    def test_answers_that_differ_between_a_recordings_two_sends(self, tmp_path: Path) -> None:
+        """Another worker may have written between them: the command records alone."""
+        path = tmp_path / "t.json"
+        with pytest.raises(FlakyResponse) as info:
+            run(ScriptedTarget(path, answers=[[200], [500]]), update=True, workers=2)
+        assert "responses differ between two sends" in str(info.value)
+        assert str(info.value).endswith(
+            "`pytest -n 0 --snapshot-update --contractsnap-op 'GET /things'` shows whether it "
+            "fails alone."
+        )
+
     def test_not_a_serial_run(self, tmp_path: Path) -> None:
         path = tmp_path / "t.json"
         stored_file(path)
